@@ -1,0 +1,31 @@
+// Bundles src/main.ts and every runtime dependency into one CommonJS file, dist/vault-exec.cjs,
+// which runs with nothing but `node` (no node_modules). CommonJS because execa has no top-level
+// await, and it is what Node's single-executable builder needs.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+const stub = (name) => `${root}scripts/stubs/${name}`;
+
+const result = await build({
+  entryPoints: [`${root}src/main.ts`],
+  outfile: `${root}dist/vault-exec.cjs`,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  legalComments: 'none',
+  metafile: true,
+  define: { VAULT_EXEC_VERSION: JSON.stringify(version) },
+  alias: {
+    debug: stub('noop-debug.cjs'),
+    'form-data': stub('empty-form-data.cjs'),
+    'supports-color': stub('no-supports-color.cjs'),
+  },
+  logLevel: 'warning',
+});
+const bytes = Object.values(result.metafile.outputs).reduce((total, output) => total + output.bytes, 0);
+console.log(`built dist/vault-exec.cjs (${Math.round(bytes / 1024)} KiB)`);
