@@ -1,0 +1,134 @@
+import { Command, CommanderError, Option } from 'commander';
+import {
+  DEFAULT_APPROLE_MOUNT,
+  DEFAULT_KILL_TIMEOUT,
+  DEFAULT_REQUEST_TIMEOUT,
+  DEFAULT_VAULT_ADDR,
+  DEFAULT_WAIT_TIMEOUT,
+  buildConfig,
+  parseBoolean,
+  type Config,
+  type Env,
+  type RawOptions,
+} from './config';
+import { UsageError } from './errors';
+import { LOG_FORMATS, LOG_LEVELS } from './log';
+import { VERSION } from './version';
+
+export type CommandLine = { kind: 'run'; config: Config } | { kind: 'exit'; code: number; stdout: string };
+
+type OptionKind = 'string' | 'list' | 'boolean';
+
+/** Every flag with its env twin; --help and the README options table come from this list. */
+const OPTIONS: ReadonlyArray<{ key: keyof RawOptions; flags: string; env: string; kind: OptionKind; description: string; defaultValue?: unknown; choices?: readonly string[] }> = [
+  { key: 'vaultAddr', flags: '--vault-addr <url>', env: 'VAULT_ADDR', kind: 'string', defaultValue: DEFAULT_VAULT_ADDR, description: 'Vault server address' },
+  { key: 'waitTimeout', flags: '--wait-timeout <duration>', env: 'VAULT_EXEC_WAIT_TIMEOUT', kind: 'string', defaultValue: DEFAULT_WAIT_TIMEOUT, description: 'how long to wait for Vault to become ready before exiting 69' },
+  { key: 'requestTimeout', flags: '--request-timeout <duration>', env: 'VAULT_EXEC_REQUEST_TIMEOUT', kind: 'string', defaultValue: DEFAULT_REQUEST_TIMEOUT, description: 'timeout of each HTTP request to Vault' },
+  { key: 'roleIdFile', flags: '--role-id-file <path>', env: 'VAULT_EXEC_ROLE_ID_FILE', kind: 'string', description: 'read the AppRole role_id from this file (else VAULT_ROLE_ID)' },
+  { key: 'secretIdFile', flags: '--secret-id-file <path>', env: 'VAULT_EXEC_SECRET_ID_FILE', kind: 'string', description: 'read the AppRole secret_id from this file (else VAULT_SECRET_ID)' },
+  { key: 'removeSecretIdFile', flags: '--remove-secret-id-file', env: 'VAULT_EXEC_REMOVE_SECRET_ID_FILE', kind: 'boolean', defaultValue: false, description: 'delete the secret_id file after the first successful login' },
+  { key: 'approleMount', flags: '--approle-mount <path>', env: 'VAULT_EXEC_APPROLE_MOUNT', kind: 'string', defaultValue: DEFAULT_APPROLE_MOUNT, description: 'mount path of the AppRole auth method' },
+  { key: 'secret', flags: '--secret <NAME=PATH#KEY>', env: 'VAULT_EXEC_SECRET', kind: 'list', defaultValue: [], description: 'set env NAME to KEY of the secret at PATH (repeatable)' },
+  { key: 'secrets', flags: '--secrets <[PREFIX=]PATH>', env: 'VAULT_EXEC_SECRETS', kind: 'list', defaultValue: [], description: 'set one env var per key of PATH, upper-cased, with an optional prefix (repeatable)' },
+  { key: 'killTimeout', flags: '--kill-timeout <duration>', env: 'VAULT_EXEC_KILL_TIMEOUT', kind: 'string', defaultValue: DEFAULT_KILL_TIMEOUT, description: 'after SIGTERM/SIGINT, wait this long for the child before SIGKILL' },
+  { key: 'passToken', flags: '--pass-token', env: 'VAULT_EXEC_PASS_TOKEN', kind: 'boolean', defaultValue: false, description: "give the child vault-exec's token as VAULT_TOKEN" },
+  { key: 'revokeToken', flags: '--no-revoke-token', env: 'VAULT_EXEC_REVOKE_TOKEN', kind: 'boolean', defaultValue: true, description: 'do not revoke the token when vault-exec exits' },
+  { key: 'logLevel', flags: '--log-level <level>', env: 'VAULT_EXEC_LOG_LEVEL', kind: 'string', defaultValue: 'info', choices: LOG_LEVELS, description: 'error, warn, info or debug' },
+  { key: 'logFormat', flags: '--log-format <format>', env: 'VAULT_EXEC_LOG_FORMAT', kind: 'string', defaultValue: 'text', choices: LOG_FORMATS, description: 'text or json' },
+];
+
+const HELP_FOOTER = `
+Everything after "--" is the child's command line, passed on untouched.
+
+Credentials: AppRole from VAULT_ROLE_ID + VAULT_SECRET_ID (or the *-file flags);
+otherwise a token from VAULT_TOKEN or ~/.vault-token. There is deliberately no
+--secret-id flag: command lines are readable by every user of the machine.
+TLS: VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY,
+VAULT_TLS_SERVER_NAME, VAULT_SKIP_VERIFY; namespace: VAULT_NAMESPACE.
+In the inherited environment, NAME=vault:PATH#KEY and \${vault:PATH#KEY} are resolved.
+VAULT_EXEC_SECRET and VAULT_EXEC_SECRETS take whitespace- or comma-separated lists.
+A flag on the command line wins over its env twin.
+
+Exit codes: the child's code, or 128+N if it died of signal N; 64 usage,
+69 Vault not ready, 70 internal error, 75 renewal failed, 77 auth/permission denied,
+78 secret path or key not found, 126 not executable, 127 command not found.
+
+Example:
+  VAULT_ADDR=https://vault:8200 vault-exec --secret DB_PASSWORD=secret/app/db#password -- node server.js`;
+
+export function parseCommandLine(argv: string[], env: Env): CommandLine {
+  const separator = argv.indexOf('--');
+  const ours = separator === -1 ? argv : argv.slice(0, separator);
+  const childCommand = separator === -1 ? undefined : argv.slice(separator + 1);
+  const optionWords = ours[0] === 'run' ? ours.slice(1) : ours;
+
+  let stdout = '';
+  const program = buildProgram((text) => (stdout += text));
+  try {
+    program.parse(optionWords, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return { kind: 'exit', code: 0, stdout };
+      throw new UsageError(`${error.message.replace(/^error: /, '')} (see vault-exec --help)`);
+    }
+    throw error;
+  }
+  const positional = program.args;
+  if (childCommand !== undefined && positional.length > 0) {
+    throw new UsageError(`unexpected argument "${positional[0]}" before "--": put the whole child command after "--"`);
+  }
+  return { kind: 'run', config: buildConfig(childCommand ?? positional, mergeEnvTwins(program, env), { env }) };
+}
+
+/** Lines for the README options table, so the two cannot drift apart. */
+export function describeOptions(): Array<{ flag: string; env: string; defaultValue: string; description: string }> {
+  return OPTIONS.map((option) => ({
+    flag: option.flags,
+    env: option.env,
+    defaultValue: option.defaultValue === undefined || Array.isArray(option.defaultValue) ? '' : String(option.defaultValue),
+    description: option.description,
+  }));
+}
+
+function buildProgram(writeOut: (text: string) => void): Command {
+  const program = new Command('vault-exec')
+    .usage('[options] -- <command> [args...]')
+    .description('Wait for Vault, log in, put secrets in the environment, then run and supervise <command>.')
+    .version(`vault-exec ${VERSION}`, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .argument('[command...]', 'the command to run (prefer putting it after "--")')
+    .passThroughOptions()
+    .allowExcessArguments(true)
+    .exitOverride()
+    .configureOutput({ writeOut, writeErr: () => {}, outputError: () => {} })
+    .addHelpText('after', HELP_FOOTER);
+  for (const spec of OPTIONS) {
+    const shownDefault = spec.kind === 'boolean' ? ` (default: ${spec.key === 'revokeToken' ? 'revoke' : 'off'})` : '';
+    const option = new Option(spec.flags, `${spec.description} (env: ${spec.env})${shownDefault}`);
+    if (spec.kind === 'list') option.argParser((value: string, previous: string[] = []) => [...previous, value]);
+    if (spec.choices) option.choices(spec.choices);
+    if (spec.defaultValue !== undefined && spec.kind !== 'boolean' && spec.kind !== 'list') option.default(spec.defaultValue);
+    program.addOption(option);
+  }
+  return program;
+}
+
+/** A flag on the command line wins over its VAULT_EXEC_* twin, which wins over the default. */
+function mergeEnvTwins(program: Command, env: Env): RawOptions {
+  const parsed = program.opts<Record<string, unknown>>();
+  const merged: Record<string, unknown> = {};
+  for (const spec of OPTIONS) {
+    const fromCli = program.getOptionValueSource(spec.key) === 'cli';
+    const envValue = env[spec.env];
+    if (fromCli || envValue === undefined || envValue.trim() === '') {
+      merged[spec.key] = parsed[spec.key] ?? spec.defaultValue;
+      continue;
+    }
+    if (spec.kind === 'boolean') merged[spec.key] = parseBoolean(envValue, spec.env, spec.defaultValue as boolean);
+    else if (spec.kind === 'list') merged[spec.key] = envValue.split(/[\s,]+/).filter((item) => item !== '');
+    else if (spec.choices && !spec.choices.includes(envValue.trim())) {
+      throw new UsageError(`invalid value "${envValue}" for ${spec.env}: use one of ${spec.choices.join(', ')}`);
+    } else merged[spec.key] = envValue.trim();
+  }
+  return merged as unknown as RawOptions;
+}

@@ -1,0 +1,49 @@
+import { EXIT } from './exit-codes';
+
+/**
+ * Expected failures: each carries its exit code and a one-line message saying what failed, where,
+ * and what to do next. Messages never contain a secret value, token or secret_id; callers build
+ * them from names, paths and addresses only.
+ */
+export class VaultExecError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class UsageError extends VaultExecError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, EXIT.usage, options);
+  }
+}
+
+export class VaultUnavailableError extends VaultExecError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, EXIT.vaultUnavailable, options);
+  }
+}
+
+export class AuthError extends VaultExecError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, EXIT.permissionDenied, options);
+  }
+}
+
+export class SecretNotFoundError extends VaultExecError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, EXIT.secretNotFound, options);
+  }
+}
+
+export class RenewalError extends VaultExecError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, EXIT.renewalFailed, options);
+  }
+}
+
+export class ChildSpawnError extends VaultExecError {}

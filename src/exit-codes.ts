@@ -1,0 +1,16 @@
+/**
+ * The documented exit codes (README "Exit codes"). A child's own code, or 128+N when it died of
+ * signal N, passes through unchanged; these are the codes vault-exec itself chooses.
+ */
+export const EXIT = {
+  usage: 64,
+  vaultUnavailable: 69,
+  internal: 70,
+  renewalFailed: 75,
+  permissionDenied: 77,
+  secretNotFound: 78,
+  cannotExecute: 126,
+  commandNotFound: 127,
+} as const;
+
+export type ExitCode = number;

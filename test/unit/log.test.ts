@@ -1,0 +1,30 @@
+import { expect, test } from 'vitest';
+import { createLogger } from '../../src/log';
+
+function capture(level: 'error' | 'warn' | 'info' | 'debug', format: 'text' | 'json' = 'text') {
+  const lines: string[] = [];
+  const log = createLogger({ level, format, write: (line) => lines.push(line), now: () => new Date(0) });
+  return { log, lines };
+}
+
+test('writes one prefixed line per event and filters by level', () => {
+  const { log, lines } = capture('info');
+  log.info('hello');
+  log.debug('hidden');
+  log.warn('careful');
+  expect(lines).toEqual(['vault-exec: hello\n', 'vault-exec: warning: careful\n']);
+});
+
+test('writes JSON lines with level, message and fields', () => {
+  const { log, lines } = capture('debug', 'json');
+  log.error('boom', { exitCode: 77 });
+  expect(JSON.parse(lines[0]!)).toEqual({ time: '1970-01-01T00:00:00.000Z', level: 'error', msg: 'boom', exitCode: 77 });
+});
+
+test('masks every registered secret, also in its JSON-escaped spelling', () => {
+  const { log, lines } = capture('debug', 'json');
+  log.redact('s3cr"et-value');
+  log.info('value is s3cr"et-value', { field: 's3cr"et-value' });
+  expect(lines.join('')).not.toContain('s3cr');
+  expect(lines.join('')).toContain('[redacted]');
+});
