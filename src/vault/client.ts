@@ -1,0 +1,171 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import nodeVault from 'node-vault';
+import type { TlsConfig } from '../config';
+import { UsageError } from '../errors';
+
+/**
+ * The only module that talks HTTP to Vault. node-vault is used as the transport (URL building,
+ * axios, TLS agent); Vault's status codes are interpreted here and in the step modules, because
+ * node-vault hides them (health), reads VAULT_TOKEN/VAULT_SKIP_VERIFY/VAULT_PREFIX from the process
+ * environment on its own, and pins tokens through shared headers. See dependencies.md §1.
+ */
+export interface VaultResponse {
+  status: number;
+  // Vault's JSON envelope; its shape depends on the endpoint, so each caller narrows it.
+  body: any;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: Record<string, unknown>;
+  query?: Record<string, string>;
+  /** sys/health and other restricted sys paths answer 400 when the namespace header is present. */
+  withNamespace?: boolean;
+  timeoutMs?: number;
+}
+
+export interface VaultClient {
+  readonly address: string;
+  request(method: 'GET' | 'POST' | 'PUT', path: string, options?: RequestOptions): Promise<VaultResponse>;
+}
+
+/** The request never got an HTTP answer: refused, reset, timed out, TLS failure. */
+export class VaultTransportError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly code: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(reason, options);
+    this.name = 'VaultTransportError';
+  }
+}
+
+export function createVaultClient(options: { address: string; namespace?: string; tls: TlsConfig; timeoutMs: number }): VaultClient {
+  const tlsOptions = loadTlsOptions(options.tls);
+  const raw = nodeVault({
+    endpoint: options.address,
+    apiVersion: 'v1',
+    // node-vault's `debug` prints login bodies and tokens under DEBUG=*; the bundle also aliases it away.
+    debug: () => {},
+    rpDefaults: { strictSSL: !options.tls.skipVerify, timeout: options.timeoutMs },
+    requestOptions: tlsOptions,
+  } as nodeVault.VaultOptions);
+  // node-vault falls back to process.env for these; vault-exec passes them per request instead.
+  raw.token = undefined as unknown as string;
+  (raw as { namespace?: string }).namespace = undefined;
+  (raw as { pathPrefix?: string }).pathPrefix = '';
+  // Keep the status code of every answer; the step modules decide what each status means.
+  (raw as { handleVaultResponse: (response: unknown) => Promise<unknown> }).handleVaultResponse = (response) => Promise.resolve(response);
+
+  return {
+    address: options.address,
+    async request(method, path, { token, body, query, withNamespace = true, timeoutMs } = {}) {
+      const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
+      if (token !== undefined) headers['X-Vault-Token'] = token;
+      if (withNamespace && options.namespace) headers['X-Vault-Namespace'] = options.namespace;
+      const search = query ? `?${new URLSearchParams(query).toString()}` : '';
+      try {
+        const response = (await raw.request({
+          path: `/${encodePath(path)}${search}`,
+          method,
+          headers,
+          ...(body ? { json: body } : {}),
+          ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
+        })) as { statusCode: number; body: unknown };
+        return { status: response.statusCode, body: response.body };
+      } catch (error) {
+        throw toTransportError(error, options.address, timeoutMs ?? options.timeoutMs);
+      }
+    },
+  };
+}
+
+/** Encodes each segment, so "#", "?" or spaces in a secret's name cannot change the request. */
+export function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+/** The first error message Vault gave, for log lines; never contains request data. */
+export function vaultMessage(response: VaultResponse): string {
+  const errors: unknown = response.body?.errors;
+  const first = Array.isArray(errors) ? errors.find((item) => typeof item === 'string' && item.trim() !== '') : undefined;
+  return typeof first === 'string' ? first.replace(/\s+/g, ' ').replace(/^1 error occurred: \* /, '').trim() : `HTTP ${response.status}`;
+}
+
+/** Worth retrying: Vault is there but busy, sealed, restarting, or a proxy in front of it failed. */
+export function isTransientStatus(status: number): boolean {
+  return status === 429 || status === 412 || (status >= 500 && status !== 501);
+}
+
+function toTransportError(error: unknown, address: string, timeoutMs: number): VaultTransportError {
+  const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+  return new VaultTransportError(describeTransportFailure(code, address, timeoutMs), code, { cause: error });
+}
+
+function describeTransportFailure(code: string | undefined, address: string, timeoutMs: number): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ERR_BAD_RESPONSE':
+      return 'connection reset before Vault answered';
+    case 'ECONNABORTED':
+    case 'ETIMEDOUT':
+      return `no answer within ${Math.round(timeoutMs / 100) / 10} s`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve the host of ${address}`;
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return `TLS: the server's certificate is not signed by a trusted CA (${code}); set VAULT_CACERT to Vault's CA`;
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return "TLS: the server's certificate does not match the host name; fix VAULT_ADDR or set VAULT_TLS_SERVER_NAME";
+    case 'CERT_HAS_EXPIRED':
+      return "TLS: the server's certificate has expired";
+    case 'EPROTO':
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+      return 'TLS handshake failed (is the address http:// vs https:// right?)';
+    default:
+      return `request failed (${code ?? 'unknown error'})`;
+  }
+}
+
+function loadTlsOptions(tls: TlsConfig): Record<string, unknown> {
+  const options: Record<string, unknown> = { strictSSL: !tls.skipVerify };
+  const authorities: string[] = [];
+  if (tls.caCert) authorities.push(readTlsFile(tls.caCert, 'VAULT_CACERT'));
+  if (tls.caPath) {
+    for (const entry of listDirectory(tls.caPath)) authorities.push(readTlsFile(join(tls.caPath, entry), 'VAULT_CAPATH'));
+  }
+  if (authorities.length > 0) options.ca = authorities;
+  if ((tls.clientCert === undefined) !== (tls.clientKey === undefined)) {
+    throw new UsageError('VAULT_CLIENT_CERT and VAULT_CLIENT_KEY must be set together for TLS client authentication');
+  }
+  if (tls.clientCert && tls.clientKey) {
+    options.cert = readTlsFile(tls.clientCert, 'VAULT_CLIENT_CERT');
+    options.key = readTlsFile(tls.clientKey, 'VAULT_CLIENT_KEY');
+  }
+  if (tls.serverName) options.agentOptions = { servername: tls.serverName };
+  return options;
+}
+
+function readTlsFile(path: string, variable: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${variable} ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: error });
+  }
+}
+
+function listDirectory(path: string): string[] {
+  try {
+    return readdirSync(path).filter((name) => /\.(pem|crt|cer)$/i.test(name));
+  } catch (error) {
+    throw new UsageError(`cannot read VAULT_CAPATH ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: error });
+  }
+}

@@ -1,0 +1,85 @@
+import { backoffDelays } from '../backoff';
+import { formatDuration } from '../duration';
+import { VaultUnavailableError } from '../errors';
+import type { Logger } from '../log';
+import { sleep } from '../sleep';
+import { VaultTransportError, type VaultClient } from './client';
+
+/** First retry soon (a container often starts a moment before Vault), then back off to a calm pace. */
+export const WAIT_INITIAL_DELAY_MS = 250;
+export const WAIT_MAX_DELAY_MS = 5_000;
+
+/**
+ * Polls sys/health until Vault can serve requests. Active (200), standby (429, only when standbyok is
+ * ignored) and performance standby (473) can all serve reads, so they count as ready; not
+ * initialised (501), sealed (503), anything else and every transport failure mean "wait".
+ */
+const READY_STATUSES = new Set([200, 429, 473]);
+
+export async function waitForVault(options: {
+  client: VaultClient;
+  timeoutMs: number;
+  log: Logger;
+  signal?: AbortSignal;
+  now?: () => number;
+  random?: () => number;
+}): Promise<void> {
+  const { client, timeoutMs, log, signal, now = Date.now } = options;
+  const started = now();
+  const delays = backoffDelays({ initialMs: WAIT_INITIAL_DELAY_MS, maxMs: WAIT_MAX_DELAY_MS, random: options.random });
+  let lastReason = 'no answer yet';
+
+  for (let attempt = 1; ; attempt++) {
+    const remaining = timeoutMs - (now() - started);
+    const status = await probeHealth(client, Math.max(1, remaining));
+    if (typeof status === 'number' && READY_STATUSES.has(status)) {
+      if (attempt > 1) log.info(`Vault at ${client.address} is ready after ${formatDuration(now() - started)}`);
+      else log.debug(`Vault at ${client.address} is ready`);
+      return;
+    }
+    lastReason = typeof status === 'number' ? describeHealthStatus(status) : status;
+    const elapsed = now() - started;
+    log.info(`waiting for Vault at ${client.address}: ${lastReason} (attempt ${attempt}, ${formatDuration(elapsed)} of ${formatDuration(timeoutMs)})`, {
+      event: 'wait',
+      attempt,
+      reason: lastReason,
+    });
+    const delay = Math.min(delays.next().value, timeoutMs - elapsed);
+    if (delay <= 0) break;
+    await sleep(delay, signal);
+    if (now() - started >= timeoutMs) break;
+  }
+  throw new VaultUnavailableError(
+    `Vault at ${client.address} was not ready within ${formatDuration(timeoutMs)} (last: ${lastReason}); check VAULT_ADDR, that Vault runs and is unsealed, or raise --wait-timeout`,
+  );
+}
+
+/** The status code, or the reason there was none. */
+async function probeHealth(client: VaultClient, timeoutMs: number): Promise<number | string> {
+  try {
+    const response = await client.request('GET', 'sys/health', {
+      query: { standbyok: 'true', perfstandbyok: 'true' },
+      withNamespace: false,
+      timeoutMs: Math.min(timeoutMs, 5_000),
+    });
+    return response.status;
+  } catch (error) {
+    if (error instanceof VaultTransportError) return error.reason;
+    throw error;
+  }
+}
+
+function describeHealthStatus(status: number): string {
+  switch (status) {
+    case 501:
+      return 'not initialised (501)';
+    case 503:
+      return 'sealed (503)';
+    case 472:
+      return 'disaster-recovery secondary (472)';
+    case 474:
+      return 'standby cannot reach the active node (474)';
+    default:
+      return `unexpected answer HTTP ${status} from sys/health`;
+  }
+}

@@ -1,0 +1,96 @@
+import type { AuthConfig } from '../config';
+import type { Logger } from '../log';
+import { attemptLogin, type Session } from './auth';
+import { VaultTransportError, isTransientStatus, vaultMessage, type VaultClient, type VaultResponse } from './client';
+import { watchLifetime, type RenewOutcome } from './lifetime';
+import type { Lease } from './secrets';
+
+/** The session in use; replaced when a re-login succeeds, so lease renewals use the newest token. */
+export interface CurrentSession {
+  session: Session;
+}
+
+/**
+ * Keeps the token alive. At its max TTL an AppRole token is replaced by logging in again with the same
+ * secret_id (if the role lets it be reused); KV secrets do not depend on the token, so the child keeps
+ * running. A token given by the user cannot be replaced: when it expires, the child is stopped.
+ */
+export function watchToken(options: {
+  client: VaultClient;
+  auth: AuthConfig;
+  current: CurrentSession;
+  log: Logger;
+  onFailure(message: string): void;
+  onNewToken(token: string): void;
+}): () => void {
+  const { client, auth, current, log } = options;
+  const { session } = current;
+  const watcher = watchLifetime(
+    {
+      name: 'token',
+      ttlSeconds: session.ttlSeconds,
+      renewable: session.renewable,
+      renew: (increment) =>
+        renewRequest(() => client.request('POST', 'auth/token/renew-self', { token: current.session.token, body: { increment: `${increment}s` } })),
+      reacquire:
+        auth.method === 'approle'
+          ? async () => {
+              const result = await attemptLogin(client, auth, log);
+              if (!result.ok) return { kind: result.rejected ? 'rejected' : 'transient', reason: result.message };
+              log.redact(result.session.token);
+              current.session = result.session;
+              options.onNewToken(result.session.token);
+              return { kind: 'acquired', ttlSeconds: result.session.ttlSeconds, renewable: result.session.renewable };
+            }
+          : undefined,
+    },
+    { log, onFailure: options.onFailure },
+  );
+  return () => watcher.stop();
+}
+
+/**
+ * Keeps dynamic-secret leases alive. A lease cannot be replaced without new credentials for the child,
+ * so a lease that can be extended no further ends the run like a failed token renewal.
+ */
+export function watchLeases(options: {
+  client: VaultClient;
+  leases: Lease[];
+  current: CurrentSession;
+  log: Logger;
+  onFailure(message: string): void;
+}): () => void {
+  const { client, current, log } = options;
+  const watchers = options.leases.map((lease) =>
+    watchLifetime(
+      {
+        name: `lease of ${lease.path}`,
+        ttlSeconds: lease.ttlSeconds,
+        renewable: lease.renewable,
+        renew: (increment) =>
+          renewRequest(() =>
+            client.request('PUT', 'sys/leases/renew', { token: current.session.token, body: { lease_id: lease.id, increment } }),
+          ),
+      },
+      { log, onFailure: options.onFailure },
+    ),
+  );
+  return () => watchers.forEach((watcher) => watcher.stop());
+}
+
+/** Classifies a renewal answer: granted, worth retrying, or final. */
+async function renewRequest(send: () => Promise<VaultResponse>): Promise<RenewOutcome> {
+  let response: VaultResponse;
+  try {
+    response = await send();
+  } catch (error) {
+    if (error instanceof VaultTransportError) return { kind: 'transient', reason: error.reason };
+    throw error;
+  }
+  if (response.status === 200) {
+    const ttl = Number(response.body?.auth?.lease_duration ?? response.body?.lease_duration);
+    return { kind: 'renewed', ttlSeconds: Number.isFinite(ttl) ? ttl : 0 };
+  }
+  const reason = `${vaultMessage(response)} (HTTP ${response.status})`;
+  return isTransientStatus(response.status) ? { kind: 'transient', reason } : { kind: 'rejected', reason };
+}
