@@ -1,0 +1,133 @@
+import type { ForwardedSignal } from './child/signals';
+import { createSupervisor, type Supervisor } from './child/supervise';
+import { buildChildEnv } from './child-env';
+import { parseCommandLine } from './cli';
+import type { Config, Env } from './config';
+import { VaultExecError } from './errors';
+import { EXIT } from './exit-codes';
+import { createLogger, type Logger } from './log';
+import { login, type Session } from './vault/auth';
+import { createVaultClient, type VaultClient } from './vault/client';
+import { waitForVault } from './vault/health';
+import { watchLeases, watchToken } from './vault/watch';
+import { readSecrets } from './vault/secrets';
+
+export interface RunDependencies {
+  env: Env;
+  writeStdout(text: string): void;
+  writeStderr(text: string): void;
+  /** Where signals go; main.ts routes process signals here once the supervisor exists. */
+  onSignals(handler: (signal: ForwardedSignal) => void): void;
+  isPidOne: boolean;
+}
+
+/** Runs the whole pipeline and returns the exit code; it never throws and never calls process.exit. */
+export async function run(argv: string[], deps: RunDependencies): Promise<number> {
+  let config: Config;
+  const bootstrapLog = createLogger({ level: 'error', format: 'text', write: deps.writeStderr });
+  try {
+    const commandLine = parseCommandLine(argv, deps.env);
+    if (commandLine.kind === 'exit') {
+      deps.writeStdout(commandLine.stdout);
+      return commandLine.code;
+    }
+    config = commandLine.config;
+  } catch (error) {
+    return reportFailure(error, bootstrapLog);
+  }
+
+  const log = createLogger({ level: config.logLevel, format: config.logFormat, write: deps.writeStderr });
+  if (config.auth.method === 'approle') {
+    log.redact(config.auth.roleId);
+    if (config.auth.secretId !== undefined) log.redact(config.auth.secretId);
+  } else log.redact(config.auth.token);
+
+  const supervisor = createSupervisor({ killTimeoutMs: config.killTimeoutMs, log });
+  deps.onSignals((signal) => supervisor.dispatch({ type: 'signal', signal }));
+  const abort = new AbortController();
+  void supervisor.exited.then(() => abort.abort(new Error('vault-exec is exiting')));
+
+  const client = createVaultClient({ address: config.vaultAddr, namespace: config.namespace, tls: config.tls, timeoutMs: config.requestTimeoutMs });
+  const issuedTokens: string[] = [];
+  const stopWatchers: Array<() => void> = [];
+  let code: number;
+  try {
+    code = await Promise.race([supervisor.exited, startAndSupervise(config, deps, log, client, supervisor, abort.signal, issuedTokens, stopWatchers)]);
+  } catch (error) {
+    code = supervisor.phase === 'starting' || supervisor.phase === 'exited' ? reportFailure(error, log) : await supervisor.exited;
+  }
+  stopWatchers.forEach((stop) => stop());
+  if (config.revokeToken) await revokeTokens(client, issuedTokens, log);
+  return code;
+}
+
+async function startAndSupervise(
+  config: Config,
+  deps: RunDependencies,
+  log: Logger,
+  client: VaultClient,
+  supervisor: Supervisor,
+  signal: AbortSignal,
+  issuedTokens: string[],
+  stopWatchers: Array<() => void>,
+): Promise<number> {
+  await waitForVault({ client, timeoutMs: config.waitTimeoutMs, log, signal });
+  const session: Session = await login(client, config.auth, log);
+  // Tokens we did not create (a developer's VAULT_TOKEN or ~/.vault-token) are never revoked.
+  if (config.auth.method === 'approle') issuedTokens.push(session.token);
+  const current = { session };
+
+  const secrets = await readSecrets({
+    client,
+    token: session.token,
+    mappings: config.secrets,
+    imports: config.pathImports,
+    templates: config.templates,
+    log,
+  });
+  const env = buildChildEnv({
+    inherited: deps.env,
+    secrets: secrets.values,
+    templates: config.templates,
+    passToken: config.passToken ? session.token : undefined,
+    log,
+  });
+  if (signal.aborted) return supervisor.exited;
+  if (deps.isPidOne) {
+    log.warn('running as PID 1: orphaned grandchildren will not be reaped; run the container with an init (docker run --init, compose "init: true", or tini)');
+  }
+
+  supervisor.start(config.command, env);
+  const onFailure = (message: string): void => supervisor.dispatch({ type: 'renewal-failed', message });
+  stopWatchers.push(
+    watchToken({ client, auth: config.auth, current, log, onFailure, onNewToken: (token) => issuedTokens.push(token) }),
+    watchLeases({ client, leases: secrets.leases, current, log, onFailure }),
+  );
+  return supervisor.exited;
+}
+
+/** Bounded, and never changes the exit code: the child's result matters more than our clean-up. */
+export const REVOKE_TIMEOUT_MS = 2_000;
+
+async function revokeTokens(client: VaultClient, tokens: string[], log: Logger): Promise<void> {
+  await Promise.all(
+    tokens.map(async (token) => {
+      try {
+        const response = await client.request('POST', 'auth/token/revoke-self', { token, timeoutMs: REVOKE_TIMEOUT_MS });
+        if (response.status === 204 || response.status === 200) log.debug('revoked the token');
+        else log.debug(`token revocation answered HTTP ${response.status} (it may have expired already)`);
+      } catch (error) {
+        log.warn(`could not revoke the token at exit: ${(error as Error).message}`);
+      }
+    }),
+  );
+}
+
+function reportFailure(error: unknown, log: Logger): number {
+  if (error instanceof VaultExecError) {
+    log.error(error.message, { event: 'failure', exitCode: error.exitCode });
+    return error.exitCode;
+  }
+  log.error(`internal error, please report it: ${(error as Error)?.stack ?? String(error)}`);
+  return EXIT.internal;
+}
