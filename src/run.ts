@@ -100,10 +100,19 @@ async function startAndSupervise(
   supervisor.start(config.command, env);
   const onFailure = (message: string): void => supervisor.dispatch({ type: 'renewal-failed', message });
   stopWatchers.push(
-    watchToken({ client, auth: config.auth, current, log, onFailure, onNewToken: (token) => issuedTokens.push(token) }),
+    watchToken({ client, auth: config.auth, current, log, onFailure, onNewToken: (token) => rememberToken(issuedTokens, token) }),
     watchLeases({ client, leases: secrets.leases, current, log, onFailure }),
   );
   return supervisor.exited;
+}
+
+/**
+ * Only the newest token and the one it replaced can still be alive (the older one expires within a
+ * lifetime), so that is all that needs revoking at exit, however long the child runs.
+ */
+function rememberToken(tokens: string[], token: string): void {
+  tokens.push(token);
+  if (tokens.length > 2) tokens.shift();
 }
 
 /** Bounded, and never changes the exit code: the child's result matters more than our clean-up. */

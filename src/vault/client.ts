@@ -91,7 +91,11 @@ export function encodePath(path: string): string {
 export function vaultMessage(response: VaultResponse): string {
   const errors: unknown = response.body?.errors;
   const first = Array.isArray(errors) ? errors.find((item) => typeof item === 'string' && item.trim() !== '') : undefined;
-  return typeof first === 'string' ? first.replace(/\s+/g, ' ').replace(/^1 error occurred: \* /, '').trim() : `HTTP ${response.status}`;
+  if (typeof first !== 'string') return `HTTP ${response.status}`;
+  // Vault wraps ACL failures as a Go multierror: "2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n".
+  const bullets = first.match(/^\s*\*\s+(.+)$/gm);
+  const text = /^\d+ errors? occurred:/.test(first) && bullets ? bullets.map((item) => item.replace(/^\s*\*\s+/, '')).join('; ') : first;
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** Worth retrying: Vault is there but busy, sealed, restarting, or a proxy in front of it failed. */

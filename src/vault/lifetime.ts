@@ -23,6 +23,8 @@ export const EXPIRY_MARGIN_MS = 250;
 
 export type RenewOutcome =
   | { kind: 'renewed'; ttlSeconds: number }
+  /** Still valid, but cannot be extended any further (Vault: "past the max TTL, cannot renew"). */
+  | { kind: 'exhausted'; reason: string }
   | { kind: 'transient'; reason: string }
   | { kind: 'rejected'; reason: string };
 
@@ -104,6 +106,10 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
     if (stopped) return;
     if (outcome.kind === 'transient') return retryLater(`renewing the ${spec.name}`, outcome.reason, renew);
     if (outcome.kind === 'rejected') return fail(`renewing the ${spec.name} was refused: ${outcome.reason}`);
+    if (outcome.kind === 'exhausted') {
+      log.info(`the ${spec.name} reached its max TTL (${outcome.reason}); it expires in ${left()}`, { event: 'renew-capped' });
+      return plan(true, true);
+    }
     expiresAt = now() + outcome.ttlSeconds * 1000;
     const capped = outcome.ttlSeconds < requestedSeconds;
     if (capped) log.info(`the ${spec.name} was renewed for ${outcome.ttlSeconds} s, less than asked: its max TTL is near`, { event: 'renew-capped' });

@@ -61,7 +61,7 @@ export async function readSecrets(options: {
   const valueOf = (ref: SecretRef): string => {
     const data = dataFor(ref.path);
     if (!Object.hasOwn(data, ref.key)) {
-      const names = Object.keys(data);
+      const names = Object.keys(data).sort();
       throw new SecretNotFoundError(
         `key "${ref.key}" not found in ${ref.path}; ${names.length === 0 ? 'the secret has no keys' : `keys present: ${names.slice(0, 20).join(', ')}`}`,
       );

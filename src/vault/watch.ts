@@ -91,6 +91,9 @@ async function renewRequest(send: () => Promise<VaultResponse>): Promise<RenewOu
     const ttl = Number(response.body?.auth?.lease_duration ?? response.body?.lease_duration);
     return { kind: 'renewed', ttlSeconds: Number.isFinite(ttl) ? ttl : 0 };
   }
-  const reason = `${vaultMessage(response)} (HTTP ${response.status})`;
+  const message = vaultMessage(response);
+  // Vault answers 500 (not 4xx) when a still-valid token or lease is at its max TTL: not a failure of Vault.
+  if (/past the max TTL/i.test(message)) return { kind: 'exhausted', reason: message };
+  const reason = `${message} (HTTP ${response.status})`;
   return isTransientStatus(response.status) ? { kind: 'transient', reason } : { kind: 'rejected', reason };
 }

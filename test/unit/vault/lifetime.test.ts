@@ -18,7 +18,7 @@ describe('renewalDelayMs', () => {
 
 function renewer(outcomes: RenewOutcome[]) {
   const calls: number[] = [];
-  const renew = vi.fn(async (increment: number) => {
+  const renew = vi.fn(async (increment: number): Promise<RenewOutcome> => {
     calls.push(Date.now());
     return outcomes.shift() ?? { kind: 'renewed', ttlSeconds: increment };
   });
@@ -115,4 +115,16 @@ describe('watchLifetime', () => {
     await vi.advanceTimersByTimeAsync(1_000_000);
     expect(renew).not.toHaveBeenCalled();
   });
+});
+
+test('re-acquires when Vault says the lifetime is past its max TTL, instead of retrying', async () => {
+  const { renew, calls } = renewer([{ kind: 'exhausted', reason: 'past the max TTL, cannot renew' }]);
+  const reacquire = vi.fn(async (): Promise<ReacquireOutcome> => ({ kind: 'acquired', ttlSeconds: 30, renewable: true }));
+  const onFailure = vi.fn();
+  watchLifetime({ name: 'token', ttlSeconds: 30, renewable: true, renew, reacquire }, { log, onFailure, random: midpoint });
+  await vi.advanceTimersByTimeAsync(27_000);
+  // renewal at 20 s answers "exhausted" with 10 s left: re-login at 20 + 2/3 of 10 s.
+  expect(calls).toEqual([20_000]);
+  expect(reacquire).toHaveBeenCalledTimes(1);
+  expect(onFailure).not.toHaveBeenCalled();
 });
