@@ -1,0 +1,13 @@
+import { afterEach, expect, test } from 'vitest';
+import { killAllStarted, runNode } from '../support/processes';
+
+afterEach(() => killAllStarted());
+
+test('the README demo starts Vault, runs the example server behind vault-exec with its secrets, and stops cleanly', async () => {
+  const result = await runNode(['scripts/demo.mjs', '--smoke'], { timeoutMs: 60_000 });
+  expect(result.code, result.stdout + result.stderr).toBe(0);
+  const health = JSON.parse(result.stdout.split('\n').find((line) => line.startsWith('{"status"'))!);
+  expect(health.status).toBe('ok');
+  for (const name of ['DATABASE_URL', 'DB_USERNAME', 'DB_PASSWORD', 'JWT_SECRET']) expect(health.secrets[name].present).toBe(true);
+  expect(result.stdout).toContain('vault-exec exited with 0; stopping Vault');
+});
