@@ -26,22 +26,56 @@ export interface Logger {
 const MIN_REDACTED_LENGTH = 4;
 const MASK = '[redacted]';
 
+/** The set of values that must never be printed, shared by the logger and the guarded streams. */
+export interface Redactor {
+  add(value: string): void;
+  mask(text: string): string;
+}
+
+export function createRedactor(): Redactor {
+  const secrets = new Set<string>();
+  return {
+    add(value) {
+      if (value.length >= MIN_REDACTED_LENGTH) secrets.add(value);
+      // A JSON line escapes quotes and backslashes; mask that spelling too.
+      const escaped = JSON.stringify(value).slice(1, -1);
+      if (escaped !== value && escaped.length >= MIN_REDACTED_LENGTH) secrets.add(escaped);
+    },
+    mask(text) {
+      let masked = text;
+      for (const secret of secrets) masked = masked.split(secret).join(MASK);
+      return masked;
+    },
+  };
+}
+
+/**
+ * Masks known secrets in everything this process writes to `stream`, not only our own log lines.
+ * Node reads NODE_DEBUG at start-up, before any of our code runs, and NODE_DEBUG=net then prints
+ * every new connection's options, X-Vault-Token header included; the child shares our environment.
+ * Node's debug output goes through stream.write, so masking there closes that hole and any like it.
+ * (The child's own output is not affected: it writes to the inherited file descriptors directly.)
+ */
+export function guardStream(stream: NodeJS.WriteStream, redactor: Redactor): void {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
+    return write(text === undefined ? chunk : redactor.mask(text), ...rest);
+  }) as typeof stream.write;
+}
+
 export function createLogger(options: {
   level: LogLevel;
   format: LogFormat;
   write?: (line: string) => void;
   now?: () => Date;
+  redactor?: Redactor;
 }): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const now = options.now ?? (() => new Date());
   const threshold = LOG_LEVELS.indexOf(options.level);
-  const secrets = new Set<string>();
-
-  const mask = (text: string): string => {
-    let masked = text;
-    for (const secret of secrets) masked = masked.split(secret).join(MASK);
-    return masked;
-  };
+  const redactor = options.redactor ?? createRedactor();
+  const mask = redactor.mask;
 
   const emit = (level: LogLevel, message: string, fields: LogFields = {}): void => {
     if (LOG_LEVELS.indexOf(level) > threshold) return;
@@ -57,11 +91,6 @@ export function createLogger(options: {
     warn: (message, fields) => emit('warn', message, fields),
     info: (message, fields) => emit('info', message, fields),
     debug: (message, fields) => emit('debug', message, fields),
-    redact: (value) => {
-      if (value.length >= MIN_REDACTED_LENGTH) secrets.add(value);
-      // A JSON line escapes quotes and backslashes; mask that spelling too.
-      const escaped = JSON.stringify(value).slice(1, -1);
-      if (escaped !== value && escaped.length >= MIN_REDACTED_LENGTH) secrets.add(escaped);
-    },
+    redact: (value) => redactor.add(value),
   };
 }

@@ -1,5 +1,6 @@
 import { FORWARDED_SIGNALS, signalExitCode, type ForwardedSignal } from './child/signals';
 import { EXIT } from './exit-codes';
+import { createRedactor, guardStream } from './log';
 import { run } from './run';
 
 /**
@@ -18,10 +19,15 @@ process.on('uncaughtException', (error) => {
   process.exit(EXIT.internal);
 });
 
+const redactor = createRedactor();
+guardStream(process.stderr, redactor);
+guardStream(process.stdout, redactor);
+
 run(process.argv.slice(2), {
   env: process.env,
   writeStdout: (text) => process.stdout.write(text),
   writeStderr: (text) => process.stderr.write(text),
   onSignals: (handler) => (routeSignal = handler),
   isPidOne: process.pid === 1,
+  redactor,
 }).then((code) => process.exit(code));

@@ -5,7 +5,7 @@ import { parseCommandLine } from './cli';
 import type { Config, Env } from './config';
 import { VaultExecError } from './errors';
 import { EXIT } from './exit-codes';
-import { createLogger, type Logger } from './log';
+import { createLogger, type Logger, type Redactor } from './log';
 import { login, type Session } from './vault/auth';
 import { createVaultClient, type VaultClient } from './vault/client';
 import { waitForVault } from './vault/health';
@@ -19,6 +19,8 @@ export interface RunDependencies {
   /** Where signals go; main.ts routes process signals here once the supervisor exists. */
   onSignals(handler: (signal: ForwardedSignal) => void): void;
   isPidOne: boolean;
+  /** Shared with the guarded process streams (main.ts), so library output is masked too. */
+  redactor?: Redactor;
 }
 
 /** Runs the whole pipeline and returns the exit code; it never throws and never calls process.exit. */
@@ -36,7 +38,7 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
     return reportFailure(error, bootstrapLog);
   }
 
-  const log = createLogger({ level: config.logLevel, format: config.logFormat, write: deps.writeStderr });
+  const log = createLogger({ level: config.logLevel, format: config.logFormat, write: deps.writeStderr, redactor: deps.redactor });
   if (config.auth.method === 'approle') {
     log.redact(config.auth.roleId);
     if (config.auth.secretId !== undefined) log.redact(config.auth.secretId);
@@ -50,15 +52,18 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   const client = createVaultClient({ address: config.vaultAddr, namespace: config.namespace, tls: config.tls, timeoutMs: config.requestTimeoutMs });
   const issuedTokens: string[] = [];
   const stopWatchers: Array<() => void> = [];
-  let code: number;
+  let code: number | undefined;
+  let failure: unknown;
   try {
     code = await Promise.race([supervisor.exited, startAndSupervise(config, deps, log, client, supervisor, abort.signal, issuedTokens, stopWatchers)]);
   } catch (error) {
-    code = supervisor.phase === 'starting' || supervisor.phase === 'exited' ? reportFailure(error, log) : await supervisor.exited;
+    if (supervisor.phase === 'starting' || supervisor.phase === 'exited') failure = error;
+    else code = await supervisor.exited;
   }
   stopWatchers.forEach((stop) => stop());
   if (config.revokeToken) await revokeTokens(client, issuedTokens, log);
-  return code;
+  // Reported after clean-up, so the reason vault-exec stopped is always its last line.
+  return code ?? reportFailure(failure, log);
 }
 
 async function startAndSupervise(

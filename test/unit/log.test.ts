@@ -28,3 +28,17 @@ test('masks every registered secret, also in its JSON-escaped spelling', () => {
   expect(lines.join('')).not.toContain('s3cr');
   expect(lines.join('')).toContain('[redacted]');
 });
+
+test('a guarded stream masks registered secrets in everything written to it, whoever writes', async () => {
+  const { PassThrough } = await import('node:stream');
+  const { createRedactor, guardStream } = await import('../../src/log');
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+  const redactor = createRedactor();
+  guardStream(stream as unknown as NodeJS.WriteStream, redactor);
+  redactor.add('hvs.CAESIexampletoken');
+  stream.write("NET 123: createConnection { 'X-Vault-Token': 'hvs.CAESIexampletoken' }\n");
+  stream.write(Buffer.from('again hvs.CAESIexampletoken\n'));
+  expect(chunks.join('')).toBe("NET 123: createConnection { 'X-Vault-Token': '[redacted]' }\nagain [redacted]\n");
+});
