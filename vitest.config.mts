@@ -20,6 +20,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           pool: 'forks',
           globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/leak-scan-setup.ts'],
         },
       },
     ],

@@ -1,6 +1,7 @@
 // Sets up what a real deployment has: an AppRole whose read-only policy covers the app's paths,
 // and a role_id/secret_id pair handed to vault-exec through its environment.
 import { randomBytes } from 'node:crypto';
+import { rememberSecret } from './leak-scan';
 import { appPolicy } from './vault-admin';
 import type { VaultServer } from './vault-server';
 
@@ -26,12 +27,12 @@ export async function provisionApp(
     ...(options.secretIdNumUses !== undefined ? { secretIdNumUses: options.secretIdNumUses } : {}),
   });
   const { secretId } = await vault.admin.createSecretId(role);
-  return { role, roleId, secretId };
+  return { role, roleId: rememberSecret(roleId), secretId: rememberSecret(secretId) };
 }
 
 /** A unique, recognisable value, so a leak check can search for it. */
 export function secretValue(label: string): string {
-  return `${label}-${randomBytes(12).toString('hex')}`;
+  return rememberSecret(`${label}-${randomBytes(12).toString('hex')}`);
 }
 
 /**
@@ -44,6 +45,7 @@ export function cliEnv(vault: VaultServer, credentials: AppCredentials | undefin
     if (!name.startsWith('VAULT_') && !name.startsWith('NODE_') && name !== 'DEBUG') env[name] = value;
   }
   env.HOME = '/nonexistent-vault-exec-home';
+  Object.assign(env, NOISY);
   env.VAULT_ADDR = vault.addr;
   if (credentials) {
     env.VAULT_ROLE_ID = credentials.roleId;
@@ -52,8 +54,11 @@ export function cliEnv(vault: VaultServer, credentials: AppCredentials | undefin
   return { ...env, ...extra };
 }
 
-/** Leak-check settings: the noisiest logging vault-exec and its libraries could produce. */
-export const NOISY = { DEBUG: '*', NODE_DEBUG: 'http,https,net,tls' };
+/**
+ * The noisiest logging vault-exec and its libraries could produce. Every run in the integration suite
+ * uses it, so the leak scan (leak-scan.ts) covers every scenario at debug level.
+ */
+export const NOISY = { VAULT_EXEC_LOG_LEVEL: 'debug', DEBUG: '*', NODE_DEBUG: 'http,https,net,tls' };
 
 /** Asserts that none of `secrets` appears in `text`; returns the offending ones for a clear failure. */
 export function leakedSecrets(text: string, secrets: string[]): string[] {

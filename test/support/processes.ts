@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { rememberCliRun } from './leak-scan';
 
 export interface Exit {
   code: number | null;
@@ -140,7 +141,9 @@ export function startNode(args: string[], options: StartOptions = {}): Running {
 
 /** Runs the built bundle, `node dist/vault-exec.cjs <args>`. */
 export function startCli(args: string[], options?: StartOptions): Running {
-  return startNode([bundlePath, ...args], options);
+  const running = startNode([bundlePath, ...args], options);
+  rememberCliRun(running);
+  return running;
 }
 
 /** Waits for the process to exit; SIGKILLs it and rejects if it outlives the deadline. */

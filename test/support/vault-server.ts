@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createVaultAdmin, type VaultAdmin } from './vault-admin';
 import { vaultBinaryPath } from './vault-binary';
+import { rememberSecret } from './leak-scan';
 
 export interface VaultServer {
   addr: string;
@@ -40,7 +41,7 @@ export async function startVaultServer(options: VaultServerOptions = {}): Promis
   const port = await freeLoopbackPort();
   const addr = `http://127.0.0.1:${port}`;
   // Vault refuses custom token ids containing '.', and a fixed id keeps the token valid across restarts.
-  const rootToken = `root-${randomBytes(12).toString('hex')}`;
+  const rootToken = rememberSecret(`root-${randomBytes(12).toString('hex')}`);
   // Vault writes ~/.vault-token and reads ~/.vault; a private HOME keeps the developer's untouched.
   const home = mkdtempSync(join(tmpdir(), 'vault-exec-test-home-'));
   const args = [

@@ -1,0 +1,42 @@
+// The suite-wide leak scan: every vault-exec the integration tests start is remembered here, and
+// after each test its stderr (vault-exec's own output; the children write to stdout) is searched for
+// every secret value, role_id and secret_id the test provisioned, and for anything shaped like a
+// Vault token. A hit fails the test that produced it.
+import type { Running } from './processes';
+
+const knownSecrets = new Set<string>();
+const cliRuns: Running[] = [];
+
+/** Vault service and batch tokens (hvs./hvb.), legacy s. tokens, and wrapping tokens. */
+const TOKEN_SHAPES = [/\bhv[sbr]\.[A-Za-z0-9_-]{20,}/, /\bs\.[A-Za-z0-9]{24}\b/];
+
+export function rememberSecret(value: string): string {
+  if (value.length >= 6) knownSecrets.add(value);
+  return value;
+}
+
+export function rememberCliRun(running: Running): void {
+  cliRuns.push(running);
+}
+
+/** Context for a failure message, with every known secret and token hidden. */
+function mask(text: string): string {
+  let masked = text;
+  for (const secret of knownSecrets) masked = masked.split(secret).join('<secret>');
+  for (const shape of TOKEN_SHAPES) masked = masked.replace(new RegExp(shape.source, 'g'), '<token>');
+  return masked;
+}
+
+/** What leaked in the runs since the last call; clears the list of runs. */
+export function takeLeaks(): string[] {
+  const leaks: string[] = [];
+  for (const run of cliRuns.splice(0)) {
+    const output = run.stderr();
+    for (const secret of knownSecrets) if (output.includes(secret)) leaks.push(`secret value "${secret.slice(0, 4)}…" in the stderr of pid ${run.pid}`);
+    for (const shape of TOKEN_SHAPES) {
+      const match = shape.exec(output);
+      if (match) leaks.push(`a token (${match[0].slice(0, 6)}…) in the stderr of pid ${run.pid}, after: …${mask(output.slice(Math.max(0, match.index - 200), match.index))}`);
+    }
+  }
+  return leaks;
+}
