@@ -76,7 +76,7 @@ async function startAndSupervise(
   issuedTokens: string[],
   stopWatchers: Array<() => void>,
 ): Promise<number> {
-  await waitForVault({ client, timeoutMs: config.waitTimeoutMs, log, signal });
+  await waitForVault({ client, timeoutMs: config.waitTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, log, signal });
   const session: Session = await login(client, config.auth, log);
   // Tokens we did not create (a developer's VAULT_TOKEN or ~/.vault-token) are never revoked.
   if (config.auth.method === 'approle') issuedTokens.push(session.token);

@@ -19,19 +19,21 @@ const READY_STATUSES = new Set([200, 429, 473]);
 export async function waitForVault(options: {
   client: VaultClient;
   timeoutMs: number;
+  /** Each probe's own limit (--request-timeout); never longer than the time left to wait. */
+  requestTimeoutMs: number;
   log: Logger;
   signal?: AbortSignal;
   now?: () => number;
   random?: () => number;
 }): Promise<void> {
-  const { client, timeoutMs, log, signal, now = Date.now } = options;
+  const { client, timeoutMs, requestTimeoutMs, log, signal, now = Date.now } = options;
   const started = now();
   const delays = backoffDelays({ initialMs: WAIT_INITIAL_DELAY_MS, maxMs: WAIT_MAX_DELAY_MS, random: options.random });
   let lastReason = 'no answer yet';
 
   for (let attempt = 1; ; attempt++) {
     const remaining = timeoutMs - (now() - started);
-    const status = await probeHealth(client, Math.max(1, remaining));
+    const status = await probeHealth(client, Math.max(1, Math.min(remaining, requestTimeoutMs)));
     if (typeof status === 'number' && READY_STATUSES.has(status)) {
       if (attempt > 1) log.info(`Vault at ${client.address} is ready after ${formatDuration(now() - started)}`);
       else log.debug(`Vault at ${client.address} is ready`);
@@ -60,7 +62,7 @@ async function probeHealth(client: VaultClient, timeoutMs: number): Promise<numb
     const response = await client.request('GET', 'sys/health', {
       query: { standbyok: 'true', perfstandbyok: 'true' },
       withNamespace: false,
-      timeoutMs: Math.min(timeoutMs, 5_000),
+      timeoutMs,
     });
     return response.status;
   } catch (error) {
