@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { cliEnv, provisionApp } from '../support/app-role';
+import { cliEnv, provisionApp, revokeTokensOfRole } from '../support/app-role';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { fixture, isPidAlive, killAllStarted, startCli, waitFor } from '../support/processes';
-import { useVaultServer, type VaultServer } from '../support/vault-server';
+import { useVaultServer } from '../support/vault-server';
 
 const vault = useVaultServer();
 let proxy: FaultProxy;
@@ -16,20 +16,6 @@ afterEach(async () => {
 });
 
 const count = (text: string, pattern: RegExp) => text.match(new RegExp(pattern, 'g'))?.length ?? 0;
-
-/** Revokes every token the role has logged in with, as an operator responding to an incident would. */
-async function revokeTokensOfRole(server: VaultServer, role: string): Promise<number> {
-  const list = await server.admin.request('GET', 'auth/token/accessors?list=true');
-  let revoked = 0;
-  for (const accessor of list.body.data.keys as string[]) {
-    const lookup = await server.admin.lookupAccessor(accessor);
-    if (lookup.body?.data?.meta?.role_name === role) {
-      await server.admin.revokeAccessor(accessor);
-      revoked++;
-    }
-  }
-  return revoked;
-}
 
 async function startSupervised(options: { tokenTtl: string; tokenMaxTtl: string; secretIdNumUses?: number; viaProxy?: boolean }) {
   const app = await provisionApp(vault(), { readPaths: [], ...options });

@@ -30,6 +30,20 @@ export async function provisionApp(
   return { role, roleId: rememberSecret(roleId), secretId: rememberSecret(secretId) };
 }
 
+/** Revokes every token the role has logged in with, as an operator responding to an incident would. */
+export async function revokeTokensOfRole(vault: VaultServer, role: string): Promise<number> {
+  const list = await vault.admin.request('GET', 'auth/token/accessors?list=true');
+  let revoked = 0;
+  for (const accessor of list.body.data.keys as string[]) {
+    const lookup = await vault.admin.lookupAccessor(accessor);
+    if (lookup.body?.data?.meta?.role_name === role) {
+      await vault.admin.revokeAccessor(accessor);
+      revoked++;
+    }
+  }
+  return revoked;
+}
+
 /** A unique, recognisable value, so a leak check can search for it. */
 export function secretValue(label: string): string {
   return rememberSecret(`${label}-${randomBytes(12).toString('hex')}`);

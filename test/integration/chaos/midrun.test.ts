@@ -1,6 +1,7 @@
 // Chaos while the child runs: faults during token renewal, re-login and shutdown.
 // A mid-run failure is logged once, when it happens; clean-up lines (debug level here) may follow it.
 import { expect, test } from 'vitest';
+import { revokeTokensOfRole } from '../../support/app-role';
 import { count, useChaosRig } from '../../support/chaos';
 import { isPidAlive, waitFor } from '../../support/processes';
 
@@ -87,11 +88,7 @@ test('Vault restarted mid-run (every token gone): the child is stopped and vault
 
 test('token revoked mid-run: one refused renewal, child stopped, exit 75', async () => {
   const { running, app } = await rig.startSupervised({ tokenTtl: '4s' });
-  const list = await rig.vault().admin.request('GET', 'auth/token/accessors?list=true');
-  for (const accessor of list.body.data.keys as string[]) {
-    const lookup = await rig.vault().admin.lookupAccessor(accessor);
-    if (lookup.body?.data?.meta?.role_name === app.role) await rig.vault().admin.revokeAccessor(accessor);
-  }
+  expect(await revokeTokensOfRole(rig.vault(), app.role)).toBe(1);
   rig.proxy().resetRequests();
   const exit = await running.exited;
   expect(exit.code).toBe(75);

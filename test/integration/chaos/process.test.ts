@@ -1,6 +1,7 @@
 // Chaos on the process side: repeated signals, escalation, children that misbehave, and the
 // interplay of a stop signal with a renewal failure (the first stop reason wins).
 import { expect, test } from 'vitest';
+import { revokeTokensOfRole } from '../../support/app-role';
 import { count, useChaosRig } from '../../support/chaos';
 import { fixture, isPidAlive, waitFor } from '../../support/processes';
 
@@ -33,7 +34,7 @@ test('SIGINT to a child that ignores it: SIGKILL after --kill-timeout, exit 137'
 
 test('a renewal failure while the child ignores SIGTERM: SIGKILL after the kill timeout, exit 75', async () => {
   const { running, app, childPid } = await rig.startSupervised({ tokenTtl: '3s', child: ['node', fixture('ignore-sigterm.mjs')], args: ['--kill-timeout', '1s'] });
-  await revokeRoleTokens(app.role);
+  await revokeTokensOfRole(rig.vault(), app.role);
   const exit = await running.exited;
   expect(exit.code).toBe(75);
   expect(exit.stdout).toContain('IGNORED SIGTERM');
@@ -45,7 +46,7 @@ test('SIGTERM first, then a renewal failure during the shutdown: the child’s o
   const { running, app } = await rig.startSupervised({ tokenTtl: '2s', child: ['node', fixture('ignore-sigterm.mjs')], args: ['--kill-timeout', '4s'] });
   running.kill('SIGTERM');
   await running.waitForOutput('IGNORED SIGTERM');
-  await revokeRoleTokens(app.role);
+  await revokeTokensOfRole(rig.vault(), app.role);
   const exit = await running.exited;
   // The child is killed by the kill timer (137); the later renewal failure does not turn that into 75.
   expect(exit.code).toBe(137);
@@ -71,12 +72,3 @@ test('a child that dies of a signal mid-run: 128+N comes out and the token is re
   expect(exit.code).toBe(137);
   expect(rig.count(/^\/v1\/auth\/token\/revoke-self$/)).toBe(1);
 });
-
-async function revokeRoleTokens(role: string): Promise<void> {
-  const admin = rig.vault().admin;
-  const list = await admin.request('GET', 'auth/token/accessors?list=true');
-  for (const accessor of list.body.data.keys as string[]) {
-    const lookup = await admin.lookupAccessor(accessor);
-    if (lookup.body?.data?.meta?.role_name === role) await admin.revokeAccessor(accessor);
-  }
-}
