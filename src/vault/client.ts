@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import nodeVault from 'node-vault';
 import type { TlsConfig } from '../config';
@@ -131,6 +131,17 @@ function describeTransportFailure(code: string | undefined, address: string, tim
       return "TLS: the server's certificate does not match the host name; fix VAULT_ADDR or set VAULT_TLS_SERVER_NAME";
     case 'CERT_HAS_EXPIRED':
       return "TLS: the server's certificate has expired";
+    // The server's side of mutual TLS: it wants a client certificate, or does not trust the one we sent.
+    case 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED':
+      return 'TLS: Vault requires a client certificate; set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY';
+    case 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA':
+    case 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE':
+    case 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN':
+      return `TLS: Vault rejected the client certificate (${code}); VAULT_CLIENT_CERT must be signed by a CA Vault trusts for client authentication`;
+    case 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE':
+      return 'TLS handshake rejected by Vault (does it require a client certificate? set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY)';
+    case 'ERR_OSSL_X509_KEY_VALUES_MISMATCH':
+      return 'TLS: VAULT_CLIENT_KEY is not the private key of VAULT_CLIENT_CERT';
     case 'EPROTO':
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
       return 'TLS handshake failed (is the address http:// vs https:// right?)';
@@ -144,7 +155,12 @@ function loadTlsOptions(tls: TlsConfig): Record<string, unknown> {
   const authorities: string[] = [];
   if (tls.caCert) authorities.push(readTlsFile(tls.caCert, 'VAULT_CACERT'));
   if (tls.caPath) {
-    for (const entry of listDirectory(tls.caPath)) authorities.push(readTlsFile(join(tls.caPath, entry), 'VAULT_CAPATH'));
+    // As the Vault CLI reads it (go-rootcerts): every file counts, whatever its name (c_rehash's
+    // "<hash>.0" links, a Kubernetes secret's "ca"); keys and other files beside the CAs are skipped.
+    for (const entry of listDirectory(tls.caPath)) {
+      const text = readTlsFile(join(tls.caPath, entry), 'VAULT_CAPATH');
+      if (text.includes('-----BEGIN CERTIFICATE-----')) authorities.push(text);
+    }
   }
   if (authorities.length > 0) options.ca = authorities;
   if ((tls.clientCert === undefined) !== (tls.clientKey === undefined)) {
@@ -168,7 +184,8 @@ function readTlsFile(path: string, variable: string): string {
 
 function listDirectory(path: string): string[] {
   try {
-    return readdirSync(path).filter((name) => /\.(pem|crt|cer)$/i.test(name));
+    // Regular files, following symlinks; subdirectories (such as a mounted secret's "..data") are not read.
+    return readdirSync(path).filter((name) => statSync(join(path, name), { throwIfNoEntry: false })?.isFile() === true);
   } catch (error) {
     throw new UsageError(`cannot read VAULT_CAPATH ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: error });
   }
