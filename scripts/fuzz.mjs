@@ -1,0 +1,56 @@
+// `npm run fuzz`: the long fuzz campaign. Runs the property tests in test/unit/fuzz with FUZZ_RUNS
+// runs per property (default 100,000, so every parser gets at least that many inputs), then prints
+// how many inputs each parser was given, and how often a known, reported bug was tolerated.
+//
+//   npm run fuzz                      100,000 runs per property
+//   FUZZ_RUNS=1000000 npm run fuzz    longer
+//   FUZZ_SEED=123 npm run fuzz        replay the seed a failure printed
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const runs = process.env.FUZZ_RUNS ?? '100000';
+const dir = mkdtempSync(join(tmpdir(), 'vault-exec-fuzz-summary-'));
+const summaryFile = join(dir, 'summary.jsonl');
+
+console.log(`fuzz: ${Number(runs).toLocaleString('en')} runs per property`);
+const started = Date.now();
+const result = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'unit', 'test/unit/fuzz', ...process.argv.slice(2)],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, FUZZ_RUNS: runs, FUZZ_SUMMARY: summaryFile } },
+);
+const seconds = (Date.now() - started) / 1000;
+
+const counts = new Map();
+const tolerated = new Map();
+let lines = [];
+try {
+  lines = readFileSync(summaryFile, 'utf8').split('\n').filter((line) => line.trim() !== '');
+} catch {
+  // No suite finished: vitest's own output above says why.
+}
+rmSync(dir, { recursive: true, force: true });
+for (const line of lines) {
+  const entry = JSON.parse(line);
+  for (const [parser, count] of Object.entries(entry.counts)) counts.set(parser, (counts.get(parser) ?? 0) + count);
+  for (const [bug, count] of Object.entries(entry.tolerated)) tolerated.set(bug, (tolerated.get(bug) ?? 0) + count);
+}
+
+const width = Math.max(0, ...[...counts.keys()].map((name) => name.length));
+console.log(`\nfuzz inputs per parser (${seconds.toFixed(1)} s, ${runs} runs per property):`);
+for (const [parser, count] of [...counts].sort(([a], [b]) => a.localeCompare(b))) {
+  console.log(`  ${parser.padEnd(width)}  ${count.toLocaleString('en').padStart(11)}`);
+}
+const total = [...counts].filter(([parser]) => !parser.includes(',')).reduce((sum, [, count]) => sum + count, 0);
+console.log(`  ${'total'.padEnd(width)}  ${total.toLocaleString('en').padStart(11)}`);
+if (tolerated.size > 0) {
+  console.log('known bugs tolerated (see KNOWN_BUGS in test/unit/fuzz/fuzz-support.ts):');
+  for (const [bug, count] of tolerated) console.log(`  ${bug}: ${count.toLocaleString('en')} inputs`);
+}
+const failed = result.status !== 0 || counts.size === 0;
+console.log(failed ? 'fuzz: FAILED' : 'fuzz: passed');
+process.exit(failed ? (result.status || 1) : 0);

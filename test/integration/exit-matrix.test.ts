@@ -1,0 +1,122 @@
+// The exit-code and signal matrix: whatever the child ends with, vault-exec ends with the same, so an
+// orchestrator sees the app's own result. Every code 0..255 and every signal whose default action
+// kills a process are checked against the real bundle and a real dev server.
+//
+// To keep the table fast, vault-exec runs with the dev server's root token (token auth: one
+// lookup-self, no renewal, nothing to revoke) and the child is a bare `sh -c`; the tests run
+// concurrently, at most vitest's maxConcurrency (5) at a time. Forwarding of signals sent to
+// vault-exec itself is covered in signals.test.ts.
+import { constants } from 'node:os';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { cliEnv } from '../support/app-role';
+import { killAllStarted, runCli, type Exit } from '../support/processes';
+import { useVaultServer } from '../support/vault-server';
+
+const vault = useVaultServer();
+// Not afterEach: the tests run concurrently, and one test's clean-up must not kill another's processes.
+afterAll(() => killAllStarted());
+
+const started = Date.now();
+afterAll(() => {
+  console.log(`exit matrix: ${EXIT_CODES.length} exit codes and ${DEADLY_SIGNALS.length} signals in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+});
+
+const env = (): NodeJS.ProcessEnv => cliEnv(vault(), undefined, { VAULT_TOKEN: vault().rootToken });
+/** `ulimit -c 0` so the core-dumping signals (SIGQUIT, SIGSEGV...) leave no core files behind. */
+const runChild = (script: string): Promise<Exit> => runCli(['--', 'sh', '-c', `ulimit -c 0 2>/dev/null; ${script}`], { env: env() });
+
+const EXIT_CODES = Array.from({ length: 256 }, (_, code) => code);
+
+/**
+ * Every signal whose default action terminates the process (Linux numbering from os.constants).
+ * Not here: SIGCHLD, SIGURG, SIGWINCH (ignored by default), SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN and
+ * SIGTTOU (stop or continue, never kill).
+ */
+const DEADLY_SIGNALS = (
+  [
+    'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1',
+    'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM',
+    'SIGPROF', 'SIGIO', 'SIGPWR', 'SIGSYS',
+  ] as const
+)
+  .filter((name) => name in constants.signals)
+  .map((name) => [name, constants.signals[name as keyof typeof constants.signals]] as const);
+
+beforeAll(() => {
+  // The table must really be the full one on this platform, not silently shortened by the filter.
+  expect(DEADLY_SIGNALS.length).toBeGreaterThanOrEqual(process.platform === 'linux' ? 23 : 19);
+});
+
+describe.concurrent('exit codes', () => {
+  test.each(EXIT_CODES)('passes the child exit code %i through unchanged', async (code) => {
+    const exit = await runChild(`exit ${code}`);
+    expect(exit.code, exit.stderr).toBe(code);
+    expect(exit.signal).toBeNull();
+  });
+});
+
+describe.concurrent('signals the child dies of', () => {
+  test.each(DEADLY_SIGNALS)('exits 128+N when the child dies of %s (%i)', async (name, number) => {
+    const exit = await runChild(`kill -${number} $$`);
+    expect(exit.code, exit.stderr).toBe(128 + number);
+    expect(exit.stderr).not.toContain('internal error');
+  });
+
+  // Known gap (reported): Node's child_process reports a child killed by a real-time signal as
+  // "exit code 0, no signal", so vault-exec cannot tell it from success. Remove `.fails` once handled.
+  test.fails('exits 128+34 when the child dies of the real-time signal 34 (SIGRTMIN)', async () => {
+    const exit = await runChild('kill -34 $$ || exec python3 -c "import os; os.kill(os.getpid(), 34)"');
+    expect(exit.code).toBe(128 + 34);
+  });
+});
+
+/** Exit 64 and exactly one line on stderr: the message, with no stack and nothing else. */
+function expectOneUsageLine(exit: Exit, pattern: RegExp): void {
+  expect(exit.code, exit.stderr).toBe(64);
+  expect(exit.stdout).toBe('');
+  const lines = exit.stderr.split('\n');
+  expect(lines.at(-1), 'stderr ends with a newline').toBe('');
+  expect(lines.slice(0, -1), exit.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^vault-exec: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(lines[0]).not.toContain('internal error');
+}
+
+describe.concurrent('usage errors from the bundle (the parsers are fuzzed in test/unit/fuzz)', () => {
+  test.each([
+    ['DB_PASSWORD=secret/app/db', /invalid secret reference "secret\/app\/db" in --secret DB_PASSWORD/],
+    ['DB_PASSWORD=secret/app/db#', /invalid secret reference/],
+    ['1DB=secret/app/db#password', /invalid --secret "1DB=secret\/app\/db#password"/],
+    ['secret/app/db#password', /invalid --secret/],
+    ['DB-PASSWORD=secret/app/db#password', /invalid --secret/],
+    ['DB=secret//app#password', /invalid secret path "secret\/\/app"/],
+    ['DB=secret/../app#password', /invalid secret path/],
+    ['DB=secret/my app#password', /invalid secret path/],
+    ['DB=secret/app?version=1#password', /invalid secret path/],
+    ['DB=#password', /invalid secret reference/],
+  ])('rejects --secret %j with exit 64 and one line', async (value, pattern) => {
+    expectOneUsageLine(await runCli(['--secret', value, '--', 'sh', '-c', 'echo CHILD-RAN'], { env: env() }), pattern);
+  });
+
+  test.each([
+    ['vault:secret/app/db', /invalid secret reference "secret\/app\/db" in environment variable APP_REF/],
+    ['vault:', /invalid secret reference "" in environment variable APP_REF/],
+    ['vault:#password', /invalid secret reference/],
+    ['vault:secret/../db#password', /invalid secret path/],
+    ['postgresql://${vault:secret/app/db#username', /unterminated reference in environment variable APP_REF/],
+    ['postgresql://${vault:secret/app/db}@db', /invalid secret reference "secret\/app\/db" in environment variable APP_REF/],
+    ['postgresql://${vault:secret/a b#username}@db', /invalid secret path "secret\/a b"/],
+    ['${vault:}', /invalid secret reference ""/],
+  ])('rejects the env reference APP_REF=%j with exit 64 and one line', async (value, pattern) => {
+    expectOneUsageLine(await runCli(['--', 'sh', '-c', 'echo CHILD-RAN'], { env: { ...env(), APP_REF: value } }), pattern);
+  });
+
+  // BUG (reported): messages quote the user's text verbatim, so a line break in it splits the log
+  // line. Remove `.fails` once messages escape control characters.
+  test.fails.each([
+    ['--secret', 'DB=secret/app/db\n'],
+    ['--wait-timeout', '1\n0s'],
+  ])('rejects %s with a line break in its value with exit 64 and one line', async (flag, value) => {
+    expectOneUsageLine(await runCli([flag, value, '--', 'true'], { env: env() }), /invalid/);
+  });
+});

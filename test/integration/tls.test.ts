@@ -1,0 +1,182 @@
+// TLS and mutual TLS to Vault, against the dev server's real TLS listeners (see test/support/tls.ts).
+// The user-facing promise: the Vault CLI's TLS variables work unchanged, VAULT_SKIP_VERIFY=false keeps
+// verification on, and a wrong CA, host name or client certificate fails with a line that says which.
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { NOISY } from '../support/app-role';
+import { killAllStarted, runCli, type Exit } from '../support/processes';
+import { OTHER_HOST_NAME, startTlsVaultServer, type TlsVaultServer } from '../support/tls';
+
+let vault: TlsVaultServer | undefined;
+beforeAll(async () => {
+  vault = await startTlsVaultServer();
+});
+afterAll(async () => {
+  await vault?.stop();
+});
+afterEach(() => killAllStarted());
+
+const server = (): TlsVaultServer => {
+  if (vault === undefined) throw new Error('the TLS server is only available once beforeAll has run');
+  return vault;
+};
+
+// A TLS failure does not fix itself, but vault-exec treats it like "not up yet" and waits; keep it short.
+const WAIT_TIMEOUT = '1s';
+const CHILD_MARK = 'TLS-CHILD-RAN';
+
+/** vault-exec with the root token (token auth: one lookup-self, no renewal) and exactly the given TLS variables. */
+function runWith(tlsEnv: Record<string, string>): Promise<Exit> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('VAULT_') && !name.startsWith('NODE_') && name !== 'DEBUG') env[name] = value;
+  }
+  Object.assign(env, NOISY, { HOME: '/nonexistent-vault-exec-home', VAULT_ADDR: server().addr, VAULT_TOKEN: server().rootToken }, tlsEnv);
+  return runCli(['--wait-timeout', WAIT_TIMEOUT, '--', 'sh', '-c', `echo ${CHILD_MARK}`], { env });
+}
+
+/**
+ * vault-exec's own lines. The runs use the suite's noisy settings (NODE_DEBUG=tls and friends, for
+ * the leak scan), so Node's own debug output, stack traces included, shares stderr with them.
+ */
+const ownLines = (stderr: string): string[] => stderr.split('\n').filter((line) => line.startsWith('vault-exec:'));
+
+function expectSuccess(exit: Exit): void {
+  expect(exit.code, exit.stderr).toBe(0);
+  expect(exit.stdout).toContain(CHILD_MARK);
+}
+
+/**
+ * Not ready within --wait-timeout (69), the child never started, and the lines name the TLS problem.
+ * The wait loop retries a TLS failure like an outage. Its last attempt gets only the time left, so on
+ * a loaded machine that attempt can end as a timeout instead; and a rejected client certificate
+ * (TLS 1.3 reports it after the handshake) can surface as a reset. Those two are tolerated on single
+ * attempts; the TLS message must still be what the other attempts said.
+ */
+function expectTlsFailure(exit: Exit, message: string): void {
+  expect(exit.code, exit.stderr).toBe(69);
+  expect(exit.stdout).not.toContain(CHILD_MARK);
+  const lines = ownLines(exit.stderr);
+  const described = lines.join('\n');
+  const last = lines.find((line) => line.includes('was not ready within')) ?? '';
+  expect(last, described).toMatch(/^vault-exec: Vault at https:\/\/\S+ was not ready within 1 s \(last: /);
+  const reasons = lines.flatMap((line) => /^vault-exec: waiting for Vault at \S+: (.*) \(attempt \d+, /.exec(line)?.[1] ?? []);
+  expect(reasons.length, described).toBeGreaterThan(0);
+  const named = reasons.filter((reason) => reason.includes(message)).length;
+  expect(named, described).toBeGreaterThan(0);
+  for (const reason of reasons) {
+    if (!reason.includes(message)) expect(reason, described).toMatch(/^(no answer within|connection reset before Vault answered)/);
+  }
+  if (!last.includes(message)) expect(last, described).toMatch(/\(last: (no answer within|connection reset before Vault answered)/);
+  expect(exit.stderr).not.toContain('vault-exec: internal error');
+}
+
+function expectUsageError(exit: Exit, message: string): void {
+  expect(exit.code, exit.stderr).toBe(64);
+  expect(exit.stdout).not.toContain(CHILD_MARK);
+  expect(ownLines(exit.stderr)).toEqual([`vault-exec: ${message}`]);
+  expect(exit.stderr).not.toContain('vault-exec: internal error');
+}
+
+const NOT_TRUSTED = "TLS: the server's certificate is not signed by a trusted CA";
+const WRONG_HOST = "TLS: the server's certificate does not match the host name";
+
+describe('server verification', () => {
+  test("connects with VAULT_CACERT set to Vault's CA", async () => {
+    expectSuccess(await runWith({ VAULT_CACERT: server().files.devCa }));
+  });
+
+  test("connects with VAULT_CAPATH set to Vault's certificate directory (CA, certificate and key side by side)", async () => {
+    expectSuccess(await runWith({ VAULT_CAPATH: server().files.devCertDir }));
+  });
+
+  test('connects with VAULT_CAPATH laid out as c_rehash or a mounted Kubernetes secret leaves it (no .pem names)', async () => {
+    // <hash>.0 next to an extensionless "ca" symlink into a "..data" directory, as kubelet mounts secrets.
+    const dir = join(server().files.dir, 'capath-mounted');
+    mkdirSync(join(dir, '..data'), { recursive: true });
+    copyFileSync(server().files.devCa, join(dir, '..data', 'ca'));
+    symlinkSync(join('..data', 'ca'), join(dir, 'ca'));
+    copyFileSync(server().files.devCa, join(dir, '5f3a2b1c.0'));
+    writeFileSync(join(dir, 'README'), 'not a certificate\n');
+    expectSuccess(await runWith({ VAULT_CAPATH: dir }));
+  });
+
+  test('fails with "not signed by a trusted CA" when no CA is given', async () => {
+    expectTlsFailure(await runWith({}), NOT_TRUSTED);
+  });
+
+  test('fails with "not signed by a trusted CA" when VAULT_CACERT is some other CA', async () => {
+    expectTlsFailure(await runWith({ VAULT_CACERT: server().files.serverCa }), NOT_TRUSTED);
+  });
+
+  test.each(['false', '0', 'no'])('keeps verification on with VAULT_SKIP_VERIFY=%s', async (value) => {
+    expectTlsFailure(await runWith({ VAULT_SKIP_VERIFY: value }), NOT_TRUSTED);
+  });
+
+  test('connects without a CA when VAULT_SKIP_VERIFY=true', async () => {
+    expectSuccess(await runWith({ VAULT_SKIP_VERIFY: 'true' }));
+  });
+
+  test('rejects a VAULT_SKIP_VERIFY that is not a boolean with a usage error', async () => {
+    expectUsageError(await runWith({ VAULT_SKIP_VERIFY: 'maybe' }), 'invalid value "maybe" for VAULT_SKIP_VERIFY: use true or false');
+  });
+});
+
+describe('host names', () => {
+  test('fails with "does not match the host name" when the certificate names another host', async () => {
+    expectTlsFailure(await runWith({ VAULT_ADDR: server().otherHostAddr, VAULT_CACERT: server().files.serverCa }), WRONG_HOST);
+  });
+
+  test("connects to that listener when VAULT_TLS_SERVER_NAME is the certificate's name", async () => {
+    expectSuccess(
+      await runWith({ VAULT_ADDR: server().otherHostAddr, VAULT_CACERT: server().files.serverCa, VAULT_TLS_SERVER_NAME: OTHER_HOST_NAME }),
+    );
+  });
+
+  test('verifies against VAULT_TLS_SERVER_NAME, not the address, once it is set', async () => {
+    expectTlsFailure(await runWith({ VAULT_CACERT: server().files.devCa, VAULT_TLS_SERVER_NAME: OTHER_HOST_NAME }), WRONG_HOST);
+  });
+});
+
+describe('client certificates (mTLS)', () => {
+  const mtls = (extra: Record<string, string>) => runWith({ VAULT_ADDR: server().mtlsAddr, VAULT_CACERT: server().files.serverCa, ...extra });
+
+  test('connects to a listener that requires a client certificate with VAULT_CLIENT_CERT and VAULT_CLIENT_KEY', async () => {
+    expectSuccess(await mtls({ VAULT_CLIENT_CERT: server().files.clientCert, VAULT_CLIENT_KEY: server().files.clientKey }));
+  });
+
+  test('fails with "requires a client certificate" without one', async () => {
+    expectTlsFailure(await mtls({}), 'TLS: Vault requires a client certificate; set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY');
+  });
+
+  test('fails with "rejected the client certificate" when its CA is not trusted by the listener', async () => {
+    expectTlsFailure(
+      await mtls({ VAULT_CLIENT_CERT: server().files.untrustedClientCert, VAULT_CLIENT_KEY: server().files.untrustedClientKey }),
+      'TLS: Vault rejected the client certificate',
+    );
+  });
+
+  test('fails with "not the private key" when the key belongs to another certificate', async () => {
+    expectTlsFailure(
+      await mtls({ VAULT_CLIENT_CERT: server().files.clientCert, VAULT_CLIENT_KEY: server().files.untrustedClientKey }),
+      'TLS: VAULT_CLIENT_KEY is not the private key of VAULT_CLIENT_CERT',
+    );
+  });
+
+  // BUG (reported): createVaultClient runs outside run()'s error handling, so these usage errors
+  // escape as "internal error" with a stack and exit 70. Drop `.fails` once they exit 64.
+  test.fails.each([
+    ['VAULT_CLIENT_CERT', 'client.pem'],
+    ['VAULT_CLIENT_KEY', 'client-key.pem'],
+  ])('exits 64 with one line when only %s is set', async (variable, file) => {
+    expectUsageError(
+      await mtls({ [variable]: `${server().files.dir}/${file}` }),
+      'VAULT_CLIENT_CERT and VAULT_CLIENT_KEY must be set together for TLS client authentication',
+    );
+  });
+
+  test.fails('exits 64 with one line when VAULT_CACERT cannot be read', async () => {
+    expectUsageError(await runWith({ VAULT_CACERT: '/nonexistent/ca.pem' }), 'cannot read VAULT_CACERT /nonexistent/ca.pem: ENOENT');
+  });
+});
