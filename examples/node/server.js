@@ -5,6 +5,8 @@ const http = require('node:http');
 
 const REQUIRED = ['DATABASE_URL', 'DB_USERNAME', 'DB_PASSWORD', 'JWT_SECRET'];
 const port = Number(process.env.PORT ?? 3000);
+// Loopback by default; a container sets HOST=0.0.0.0 so the published port reaches it.
+const host = process.env.HOST ?? '127.0.0.1';
 
 function health() {
   const secrets = Object.fromEntries(REQUIRED.map((name) => [name, process.env[name] ? { present: true, length: process.env[name].length } : { present: false }]));
@@ -27,7 +29,7 @@ const server = http.createServer((request, response) => {
   response.writeHead(404).end();
 });
 
-server.listen(port, '127.0.0.1', () => console.log(`example server listening on http://127.0.0.1:${port} (GET /health)`));
+server.listen(port, host, () => console.log(`example server listening on http://${host}:${port} (GET /health)`));
 
 // Shut down cleanly on the signals vault-exec forwards, so the exit code is 0, not 143.
 for (const signal of ['SIGTERM', 'SIGINT']) {
