@@ -23,6 +23,18 @@ export default defineConfig({
           setupFiles: ['test/support/leak-scan-setup.ts'],
         },
       },
+      {
+        // The deployment kit end to end (vault/, examples/, the standalone binary, docker-compose.yml);
+        // `npm run test:seeds` runs it alone. It needs dist/vault-exec-linux-x64 and a Python venv.
+        test: {
+          name: 'seeds',
+          include: ['test/seeds/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          pool: 'forks',
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
     ],
   },
 });

@@ -1,16 +1,16 @@
 // `npm run demo`: the whole flow on one machine, no Docker needed.
 //   1. get the Vault dev server (built once by scripts/ensure-vault-server) and start it on a free port;
-//   2. provision it as a team would: AppRole, a read-only policy on the app's paths, short token TTLs,
-//      and secrets under secret/saas-project/dev/{database,jwt};
+//   2. provision it as a team would, with vault/init.sh: AppRole, a read-only policy on the app's
+//      paths, short token TTLs, and secrets under secret/saas-project/dev/{database,jwt,...};
 //   3. hand role_id/secret_id to vault-exec through files, and run the example server behind it.
 // Ctrl-C stops the example server, vault-exec (which revokes its token) and then Vault.
 // `--smoke` checks /health once and stops everything (used by the test suite).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -42,33 +42,23 @@ process.on('exit', stopVault);
 await waitFor(async () => (await fetch(`${vaultAddr}/v1/sys/health`).catch(() => undefined))?.status === 200, 'Vault did not start');
 say(`Vault dev server running at ${vaultAddr}`);
 
-const api = async (method, path, body) => {
-  const response = await fetch(`${vaultAddr}/v1/${path}`, {
-    method,
-    headers: { 'X-Vault-Token': rootToken, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
-  return response.status === 204 ? null : response.json();
-};
-const policy = `path "secret/data/saas-project/dev/*" { capabilities = ["read"] }
-path "auth/token/renew-self" { capabilities = ["update"] }
-path "auth/token/lookup-self" { capabilities = ["read"] }
-path "auth/token/revoke-self" { capabilities = ["update"] }
-`;
-await api('POST', 'sys/auth/approle', { type: 'approle' });
-await api('PUT', 'sys/policies/acl/saas-project-dev', { policy });
-await api('POST', 'auth/approle/role/saas-project-dev', { token_policies: ['saas-project-dev'], token_ttl: '30s', token_max_ttl: '5m', secret_id_ttl: '10m' });
-await api('POST', 'secret/data/saas-project/dev/database', {
-  data: { host: 'db', port: 5432, username: 'saas_app', password: randomBytes(18).toString('base64url') },
+// Provisioned by vault/init.sh, exactly as docker-compose.yml's vault-init service does: AppRole,
+// the read-only policy from vault/policies/app.hcl, the role, role-id/secret-id files in $DEMO_DIR,
+// and random demo secrets under secret/saas-project/dev/. Short TTLs so renewal shows in the log.
+execFileSync('sh', [join(root, 'vault/init.sh')], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: {
+    ...cleanEnv,
+    PATH: `${dirname(vaultBinary)}:${process.env.PATH}`,
+    VAULT_ADDR: vaultAddr,
+    VAULT_TOKEN: rootToken,
+    OUT_DIR: work,
+    TOKEN_TTL: '30s',
+    TOKEN_MAX_TTL: '5m',
+    SECRET_ID_TTL: '10m',
+    SEED_DEMO_SECRETS: 'true',
+  },
 });
-await api('POST', 'secret/data/saas-project/dev/jwt', { data: { secret: randomBytes(32).toString('base64url') } });
-const roleId = (await api('GET', 'auth/approle/role/saas-project-dev/role-id')).data.role_id;
-const secretId = (await api('POST', 'auth/approle/role/saas-project-dev/secret-id', {})).data.secret_id;
-writeFileSync(join(work, 'role-id'), roleId, { mode: 0o600 });
-writeFileSync(join(work, 'secret-id'), secretId, { mode: 0o600 });
-say('provisioned AppRole "saas-project-dev" (read-only on secret/saas-project/dev/*, token TTL 30 s, max 5 m)');
-say('wrote secret/saas-project/dev/database {host, port, username, password} and .../jwt {secret}');
 
 const args = [
   join(root, 'bin/vault-exec'),
