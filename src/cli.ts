@@ -11,7 +11,7 @@ import {
   type Env,
   type RawOptions,
 } from './config';
-import { UsageError } from './errors';
+import { UsageError, quote } from './errors';
 import { LOG_FORMATS, LOG_LEVELS } from './log';
 import { VERSION } from './version';
 
@@ -69,13 +69,14 @@ export function parseCommandLine(argv: string[], env: Env): CommandLine {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return { kind: 'exit', code: 0, stdout };
-      throw new UsageError(`${error.message.replace(/^error: /, '')} (see vault-exec --help)`);
+      // commander puts its "(Did you mean --secret?)" hint on a line of its own; keep one line.
+      throw new UsageError(`${error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} (see vault-exec --help)`);
     }
     throw error;
   }
   const positional = program.args;
   if (childCommand !== undefined && positional.length > 0) {
-    throw new UsageError(`unexpected argument "${positional[0]}" before "--": put the whole child command after "--"`);
+    throw new UsageError(`unexpected argument ${quote(positional[0]!)} before "--": put the whole child command after "--"`);
   }
   return { kind: 'run', config: buildConfig(childCommand ?? positional, mergeEnvTwins(program, env), { env }) };
 }
@@ -127,7 +128,7 @@ function mergeEnvTwins(program: Command, env: Env): RawOptions {
     if (spec.kind === 'boolean') merged[spec.key] = parseBoolean(envValue, spec.env, spec.defaultValue as boolean);
     else if (spec.kind === 'list') merged[spec.key] = envValue.split(/[\s,]+/).filter((item) => item !== '');
     else if (spec.choices && !spec.choices.includes(envValue.trim())) {
-      throw new UsageError(`invalid value "${envValue}" for ${spec.env}: use one of ${spec.choices.join(', ')}`);
+      throw new UsageError(`invalid value ${quote(envValue)} for ${spec.env}: use one of ${spec.choices.join(', ')}`);
     } else merged[spec.key] = envValue.trim();
   }
   return merged as unknown as RawOptions;

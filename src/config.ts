@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from './duration';
-import { UsageError } from './errors';
+import { UsageError, quote } from './errors';
 import type { LogFormat, LogLevel } from './log';
 import {
   findEnvTemplates,
@@ -120,7 +120,7 @@ export function parseBoolean(value: string | undefined, name: string, fallback: 
   const normalised = value.trim().toLowerCase();
   if (['1', 't', 'true', 'yes', 'on'].includes(normalised)) return true;
   if (['0', 'f', 'false', 'no', 'off'].includes(normalised)) return false;
-  throw new UsageError(`invalid value "${value}" for ${name}: use true or false`);
+  throw new UsageError(`invalid value ${quote(value)} for ${name}: use true or false`);
 }
 
 function resolveAuth(options: RawOptions, env: Env, readFile: (path: string) => string): AuthConfig {
@@ -183,10 +183,10 @@ function parseAddress(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`invalid Vault address "${text}": expected a URL such as https://vault.example.com:8200`);
+    throw new UsageError(`invalid Vault address ${quote(text)}: expected a URL such as https://vault.example.com:8200`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`invalid Vault address "${text}": the scheme must be http or https`);
+    throw new UsageError(`invalid Vault address ${quote(text)}: the scheme must be http or https`);
   }
   return text.replace(/\/+$/, '');
 }

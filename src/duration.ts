@@ -1,4 +1,4 @@
-import { UsageError } from './errors';
+import { UsageError, quote } from './errors';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -6,15 +6,19 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
  * Parses "500ms", "10s", "1m30s", "2h" or a bare number of seconds (as the Vault CLI accepts) into
  * milliseconds. `what` names the flag for the error message.
  */
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer one would fire at once. */
+export const MAX_DURATION_MS = 2_147_483_647;
+
 export function parseDuration(text: string, what: string): number {
   const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  const parts = /^\d+(\.\d+)?$/.test(trimmed) ? [[trimmed, trimmed, 's']] : [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
   const consumed = parts.map((part) => part[0]).join('');
   if (parts.length === 0 || consumed !== trimmed) {
-    throw new UsageError(`invalid duration "${text}" for ${what}: use a number of seconds or a value like 500ms, 10s, 1m30s`);
+    throw new UsageError(`invalid duration ${quote(text)} for ${what}: use a number of seconds or a value like 500ms, 10s, 1m30s`);
   }
-  return Math.round(parts.reduce((total, [, amount, unit]) => total + Number(amount) * UNIT_MS[unit as string]!, 0));
+  const ms = Math.round(parts.reduce((total, [, amount, unit]) => total + Number(amount) * UNIT_MS[unit as string]!, 0));
+  if (!(ms <= MAX_DURATION_MS)) throw new UsageError(`duration ${quote(text)} for ${what} is too long: the limit is 596h`);
+  return ms;
 }
 
 /** Formats milliseconds for log lines: "850 ms", "4 s", "2 m 5 s". */

@@ -5,6 +5,14 @@ import { EXIT } from './exit-codes';
  * and what to do next. Messages never contain a secret value, token or secret_id; callers build
  * them from names, paths and addresses only.
  */
+/**
+ * User input or server data inside a message, quoted with control characters escaped, so that a
+ * message is always one line whatever was typed (a newline in a flag value, say).
+ */
+export function quote(value: string): string {
+  return JSON.stringify(value);
+}
+
 export class VaultExecError extends Error {
   constructor(
     message: string,

@@ -1,4 +1,4 @@
-import { UsageError } from './errors';
+import { UsageError, quote } from './errors';
 
 /**
  * The three ways a user names secrets:
@@ -45,11 +45,9 @@ export function parseRef(text: string, where: string): SecretRef {
   const path = normalisePath(hash === -1 ? text : text.slice(0, hash));
   const key = hash === -1 ? '' : text.slice(hash + 1);
   if (path === '' || key === '') {
-    throw new UsageError(`invalid secret reference "${text}" in ${where}: expected PATH#KEY, e.g. secret/app/db#password`);
+    throw new UsageError(`invalid secret reference ${quote(text)} in ${where}: expected PATH#KEY, e.g. secret/app/db#password`);
   }
-  if (/[\s?]/.test(path) || path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
-    throw new UsageError(`invalid secret path "${path}" in ${where}: use slash-separated names without spaces, "?", "." or ".." segments`);
-  }
+  checkPath(path, where);
   return { path, key };
 }
 
@@ -58,20 +56,21 @@ export function parseSecretMapping(text: string): SecretMapping {
   const equals = text.indexOf('=');
   const name = equals === -1 ? '' : text.slice(0, equals);
   if (!isValidEnvName(name)) {
-    throw new UsageError(`invalid --secret "${text}": expected NAME=PATH#KEY where NAME is a letter or _ followed by letters, digits or _`);
+    throw new UsageError(`invalid --secret ${quote(text)}: expected NAME=PATH#KEY where NAME is a letter or _ followed by letters, digits or _`);
   }
   return { name, ref: parseRef(text.slice(equals + 1), `--secret ${name}`) };
 }
 
 /** Parses a --secrets value: PATH, or PREFIX=PATH (the prefix is prepended to every key's name). */
 export function parsePathImport(text: string): PathImport {
-  const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(text);
+  const trimmed = text.trim();
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(trimmed);
   const prefix = match ? match[1]! : '';
-  const path = normalisePath(match ? match[2]! : text);
+  const path = normalisePath(match ? match[2]! : trimmed);
   if (path === '' || path.includes('#')) {
-    throw new UsageError(`invalid --secrets "${text}": expected PATH or PREFIX=PATH, e.g. --secrets DB_=secret/app/db`);
+    throw new UsageError(`invalid --secrets ${quote(text)}: expected PATH or PREFIX=PATH, e.g. --secrets DB_=secret/app/db`);
   }
-  parseRef(`${path}#x`, `--secrets ${text}`);
+  checkPath(path, `--secrets ${quote(text)}`);
   return { path, prefix };
 }
 
@@ -95,10 +94,11 @@ export function findEnvTemplates(env: Record<string, string | undefined>): EnvTe
       parts.push({ ref: parseRef(match[1]!, `environment variable ${name}`) });
       last = match.index + match[0].length;
     }
-    if (parts.length === 0) {
+    if (last < value.length) parts.push({ literal: value.slice(last) });
+    // A "${vault:" left in the literal text is a reference missing its "}", wherever it stands.
+    if (parts.length === 0 || parts.some((part) => 'literal' in part && part.literal.includes('${vault:'))) {
       throw new UsageError(`unterminated reference in environment variable ${name}: expected \${vault:PATH#KEY}`);
     }
-    if (last < value.length) parts.push({ literal: value.slice(last) });
     templates.push({ name, parts });
   }
   return templates;
@@ -108,6 +108,13 @@ export function findEnvTemplates(env: Record<string, string | undefined>): EnvTe
 export function keyToEnvName(prefix: string, key: string): string {
   const name = `${prefix}${key.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
   return /^[0-9]/.test(name) || name === '' ? `_${name}` : name;
+}
+
+/** Slash-separated names: no whitespace, query, empty, "." or ".." segments that would change the request. */
+function checkPath(path: string, where: string): void {
+  if (/[\s?]/.test(path) || path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw new UsageError(`invalid secret path ${quote(path)} in ${where}: use slash-separated names without spaces, "?", "." or ".." segments`);
+  }
 }
 
 function normalisePath(path: string): string {

@@ -62,8 +62,9 @@ describe.concurrent('signals the child dies of', () => {
     expect(exit.stderr).not.toContain('internal error');
   });
 
-  // Known gap (reported): Node's child_process reports a child killed by a real-time signal as
-  // "exit code 0, no signal", so vault-exec cannot tell it from success. Remove `.fails` once handled.
+  // Known limitation (README, Exit codes): Node's child_process reports a child killed by a real-time
+  // signal as "exit code 0, no signal", so vault-exec cannot tell it from success. This test documents
+  // it; remove `.fails` if Node ever reports those signals.
   test.fails('exits 128+34 when the child dies of the real-time signal 34 (SIGRTMIN)', async () => {
     const exit = await runChild('kill -34 $$ || exec python3 -c "import os; os.kill(os.getpid(), 34)"');
     expect(exit.code).toBe(128 + 34);
@@ -111,9 +112,8 @@ describe.concurrent('usage errors from the bundle (the parsers are fuzzed in tes
     expectOneUsageLine(await runCli(['--', 'sh', '-c', 'echo CHILD-RAN'], { env: { ...env(), APP_REF: value } }), pattern);
   });
 
-  // BUG (reported): messages quote the user's text verbatim, so a line break in it splits the log
-  // line. Remove `.fails` once messages escape control characters.
-  test.fails.each([
+  // Messages quote user input with control characters escaped, so a line break cannot split the line.
+  test.each([
     ['--secret', 'DB=secret/app/db\n'],
     ['--wait-timeout', '1\n0s'],
   ])('rejects %s with a line break in its value with exit 64 and one line', async (flag, value) => {
