@@ -2,7 +2,7 @@
 // which runs with nothing but `node` (no node_modules). CommonJS because execa has no top-level
 // await, and it is what Node's single-executable builder needs.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,6 +26,9 @@ const result = await build({
     'supports-color': stub('no-supports-color.cjs'),
   },
   logLevel: 'warning',
+  // Executable on its own (`./vault-exec.cjs`), so an image with node can use it as the entrypoint.
+  banner: { js: '#!/usr/bin/env node' },
 });
+chmodSync(`${root}dist/vault-exec.cjs`, 0o755);
 const bytes = Object.values(result.metafile.outputs).reduce((total, output) => total + output.bytes, 0);
 console.log(`built dist/vault-exec.cjs (${Math.round(bytes / 1024)} KiB)`);

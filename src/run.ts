@@ -49,7 +49,13 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   const abort = new AbortController();
   void supervisor.exited.then(() => abort.abort(new Error('vault-exec is exiting')));
 
-  const client = createVaultClient({ address: config.vaultAddr, namespace: config.namespace, tls: config.tls, timeoutMs: config.requestTimeoutMs });
+  let client: VaultClient;
+  try {
+    // Reads the TLS files; an unreadable or half-given one is a usage error like any other.
+    client = createVaultClient({ address: config.vaultAddr, namespace: config.namespace, tls: config.tls, timeoutMs: config.requestTimeoutMs });
+  } catch (error) {
+    return reportFailure(error, log);
+  }
   const issuedTokens: string[] = [];
   const stopWatchers: Array<() => void> = [];
   let code: number | undefined;

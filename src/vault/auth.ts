@@ -37,7 +37,7 @@ export async function attemptLogin(client: VaultClient, auth: AuthConfig, log: L
   if (result.status === 200 && typeof result.body?.auth?.client_token === 'string') {
     return { ok: true, session: sessionFrom(result, now) };
   }
-  return { ok: false, rejected: true, message: describeRejectedLogin(result, client.address, mount) };
+  return { ok: false, rejected: true, message: describeRejectedLogin(result, client.address, mount, auth.secretId) };
 }
 
 /** The first login of a run: failures end vault-exec with 77 (rejected) or 69 (Vault unreachable). */
@@ -89,8 +89,14 @@ function sessionFrom(response: VaultResponse, now: () => number): Session {
   };
 }
 
-function describeRejectedLogin(response: VaultResponse, address: string, mount: string): string {
+/** Response-wrapping and service tokens; a secret_id never looks like one. */
+const TOKEN_PREFIX = /^(hv[sbr]|s)\./;
+
+function describeRejectedLogin(response: VaultResponse, address: string, mount: string, secretId: string | undefined): string {
   const reason = vaultMessage(response);
+  if (response.status === 400 && secretId !== undefined && TOKEN_PREFIX.test(secretId)) {
+    return `AppRole login rejected by ${address} (auth/${mount}): ${reason}; the secret_id looks like a response-wrapping token: unwrap it first (vault unwrap) and pass the secret_id it holds`;
+  }
   if (response.status === 400) {
     return `AppRole login rejected by ${address} (auth/${mount}): ${reason}; the secret_id may be wrong, expired or already used up, or the role_id unknown: issue a new secret_id for the role`;
   }

@@ -30,6 +30,21 @@ export interface VaultClient {
   request(method: 'GET' | 'POST' | 'PUT', path: string, options?: RequestOptions): Promise<VaultResponse>;
 }
 
+/** Certificate checks that failed on either side: waiting will not change a certificate. */
+const CERTIFICATE_ERRORS = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
+  'ERR_OSSL_X509_KEY_VALUES_MISMATCH',
+]);
+
 /** The request never got an HTTP answer: refused, reset, timed out, TLS failure. */
 export class VaultTransportError extends Error {
   constructor(
@@ -39,6 +54,10 @@ export class VaultTransportError extends Error {
   ) {
     super(reason, options);
     this.name = 'VaultTransportError';
+  }
+
+  get isCertificateProblem(): boolean {
+    return this.code !== undefined && CERTIFICATE_ERRORS.has(this.code);
   }
 }
 

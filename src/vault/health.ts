@@ -33,13 +33,16 @@ export async function waitForVault(options: {
 
   for (let attempt = 1; ; attempt++) {
     const remaining = timeoutMs - (now() - started);
-    const status = await probeHealth(client, Math.max(1, Math.min(remaining, requestTimeoutMs)));
-    if (typeof status === 'number' && READY_STATUSES.has(status)) {
+    const probe = await probeHealth(client, Math.max(1, Math.min(remaining, requestTimeoutMs)));
+    if (probe.kind === 'ready') {
       if (attempt > 1) log.info(`Vault at ${client.address} is ready after ${formatDuration(now() - started)}`);
       else log.debug(`Vault at ${client.address} is ready`);
       return;
     }
-    lastReason = typeof status === 'number' ? describeHealthStatus(status) : status;
+    if (probe.kind === 'fatal') {
+      throw new VaultUnavailableError(`cannot use Vault at ${client.address}: ${probe.reason} (not retried: waiting will not fix it)`);
+    }
+    lastReason = probe.reason;
     const elapsed = now() - started;
     log.info(`waiting for Vault at ${client.address}: ${lastReason} (attempt ${attempt}, ${formatDuration(elapsed)} of ${formatDuration(timeoutMs)})`, {
       event: 'wait',
@@ -56,18 +59,27 @@ export async function waitForVault(options: {
   );
 }
 
-/** The status code, or the reason there was none. */
-async function probeHealth(client: VaultClient, timeoutMs: number): Promise<number | string> {
+type Probe = { kind: 'ready' } | { kind: 'wait'; reason: string } | { kind: 'fatal'; reason: string };
+
+/**
+ * One look at sys/health. A certificate problem, or plain HTTP sent to an HTTPS listener, is a
+ * configuration mistake that no amount of waiting fixes, so it ends the wait at once.
+ */
+async function probeHealth(client: VaultClient, timeoutMs: number): Promise<Probe> {
   try {
     const response = await client.request('GET', 'sys/health', {
       query: { standbyok: 'true', perfstandbyok: 'true' },
       withNamespace: false,
       timeoutMs,
     });
-    return response.status;
+    if (READY_STATUSES.has(response.status)) return { kind: 'ready' };
+    if (response.status === 400 && typeof response.body === 'string' && /HTTP request to an HTTPS server/i.test(response.body)) {
+      return { kind: 'fatal', reason: 'it serves HTTPS but VAULT_ADDR says http://; use https:// (and VAULT_CACERT for its CA)' };
+    }
+    return { kind: 'wait', reason: describeHealthStatus(response.status) };
   } catch (error) {
-    if (error instanceof VaultTransportError) return error.reason;
-    throw error;
+    if (!(error instanceof VaultTransportError)) throw error;
+    return error.isCertificateProblem ? { kind: 'fatal', reason: error.reason } : { kind: 'wait', reason: error.reason };
   }
 }
 

@@ -54,21 +54,23 @@ function expectSuccess(exit: Exit): void {
  * (TLS 1.3 reports it after the handshake) can surface as a reset. Those two are tolerated on single
  * attempts; the TLS message must still be what the other attempts said.
  */
+/**
+ * A certificate problem is not retried: vault-exec exits 69 at once with one line naming it. Under
+ * load the server may close the connection before its TLS alert is read; that attempt looks like a
+ * reset and is retried, so at most a reset or two may come before the line that names the problem.
+ */
 function expectTlsFailure(exit: Exit, message: string): void {
   expect(exit.code, exit.stderr).toBe(69);
   expect(exit.stdout).not.toContain(CHILD_MARK);
   const lines = ownLines(exit.stderr);
   const described = lines.join('\n');
-  const last = lines.find((line) => line.includes('was not ready within')) ?? '';
-  expect(last, described).toMatch(/^vault-exec: Vault at https:\/\/\S+ was not ready within 1 s \(last: /);
-  const reasons = lines.flatMap((line) => /^vault-exec: waiting for Vault at \S+: (.*) \(attempt \d+, /.exec(line)?.[1] ?? []);
-  expect(reasons.length, described).toBeGreaterThan(0);
-  const named = reasons.filter((reason) => reason.includes(message)).length;
-  expect(named, described).toBeGreaterThan(0);
-  for (const reason of reasons) {
-    if (!reason.includes(message)) expect(reason, described).toMatch(/^(no answer within|connection reset before Vault answered)/);
-  }
-  if (!last.includes(message)) expect(last, described).toMatch(/\(last: (no answer within|connection reset before Vault answered)/);
+  const last = lines.at(-1) ?? '';
+  expect(last, described).toMatch(/^vault-exec: cannot use Vault at https:\/\/\S+: /);
+  expect(last, described).toContain(message);
+  expect(last, described).toMatch(/\(not retried: waiting will not fix it\)$/);
+  const waits = lines.filter((line) => line.includes('waiting for Vault'));
+  expect(waits.length, described).toBeLessThanOrEqual(2);
+  for (const line of waits) expect(line, described).toMatch(/connection reset before Vault answered|no answer within/);
   expect(exit.stderr).not.toContain('vault-exec: internal error');
 }
 
@@ -164,9 +166,8 @@ describe('client certificates (mTLS)', () => {
     );
   });
 
-  // BUG (reported): createVaultClient runs outside run()'s error handling, so these usage errors
-  // escape as "internal error" with a stack and exit 70. Drop `.fails` once they exit 64.
-  test.fails.each([
+  // An unreadable or half-given TLS setting is a usage error like any other: exit 64, one line.
+  test.each([
     ['VAULT_CLIENT_CERT', 'client.pem'],
     ['VAULT_CLIENT_KEY', 'client-key.pem'],
   ])('exits 64 with one line when only %s is set', async (variable, file) => {
@@ -176,7 +177,7 @@ describe('client certificates (mTLS)', () => {
     );
   });
 
-  test.fails('exits 64 with one line when VAULT_CACERT cannot be read', async () => {
+  test('exits 64 with one line when VAULT_CACERT cannot be read', async () => {
     expectUsageError(await runWith({ VAULT_CACERT: '/nonexistent/ca.pem' }), 'cannot read VAULT_CACERT /nonexistent/ca.pem: ENOENT');
   });
 });
