@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects so a developer can run the fast pure-logic tests alone (`npm run test:unit`).
+// Projects, so a developer can run the fast pure-logic tests alone (`npm run test:unit`).
 // Integration tests run the built bundle against a real Vault dev server and real child processes;
 // each file starts its own server, so files run in parallel but are capped to the machine's cores.
 export default defineConfig({
