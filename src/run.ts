@@ -61,7 +61,8 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   let code: number | undefined;
   let failure: unknown;
   try {
-    code = await Promise.race([supervisor.exited, startAndSupervise(config, deps, log, client, supervisor, abort.signal, issuedTokens, stopWatchers)]);
+    const context = { config, deps, log, client, supervisor, signal: abort.signal, issuedTokens, stopWatchers };
+    code = await Promise.race([supervisor.exited, startAndSupervise(context)]);
   } catch (error) {
     if (supervisor.phase === 'starting' || supervisor.phase === 'exited') failure = error;
     else code = await supervisor.exited;
@@ -72,16 +73,19 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   return code ?? reportFailure(failure, log);
 }
 
-async function startAndSupervise(
-  config: Config,
-  deps: RunDependencies,
-  log: Logger,
-  client: VaultClient,
-  supervisor: Supervisor,
-  signal: AbortSignal,
-  issuedTokens: string[],
-  stopWatchers: Array<() => void>,
-): Promise<number> {
+/** What the pipeline steps share; `issuedTokens` and `stopWatchers` are filled in for the clean-up. */
+interface RunContext {
+  config: Config;
+  deps: RunDependencies;
+  log: Logger;
+  client: VaultClient;
+  supervisor: Supervisor;
+  signal: AbortSignal;
+  issuedTokens: string[];
+  stopWatchers: Array<() => void>;
+}
+
+async function startAndSupervise({ config, deps, log, client, supervisor, signal, issuedTokens, stopWatchers }: RunContext): Promise<number> {
   await waitForVault({ client, timeoutMs: config.waitTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, log, signal });
   const session: Session = await login(client, config.auth, log);
   // Tokens we did not create (a developer's VAULT_TOKEN or ~/.vault-token) are never revoked.
