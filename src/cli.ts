@@ -27,6 +27,7 @@ const OPTIONS: ReadonlyArray<{ key: keyof RawOptions; flags: string; env: string
   { key: 'roleIdFile', flags: '--role-id-file <path>', env: 'VAULT_EXEC_ROLE_ID_FILE', kind: 'string', description: 'read the AppRole role_id from this file (else VAULT_ROLE_ID)' },
   { key: 'secretIdFile', flags: '--secret-id-file <path>', env: 'VAULT_EXEC_SECRET_ID_FILE', kind: 'string', description: 'read the AppRole secret_id from this file (else VAULT_SECRET_ID)' },
   { key: 'removeSecretIdFile', flags: '--remove-secret-id-file', env: 'VAULT_EXEC_REMOVE_SECRET_ID_FILE', kind: 'boolean', defaultValue: false, description: 'delete the secret_id file after the first successful login' },
+  { key: 'secretIdWrapped', flags: '--secret-id-wrapped', env: 'VAULT_EXEC_SECRET_ID_WRAPPED', kind: 'boolean', defaultValue: false, description: 'the secret_id is a response-wrapping token: check where it was created, then unwrap it' },
   { key: 'approleMount', flags: '--approle-mount <path>', env: 'VAULT_EXEC_APPROLE_MOUNT', kind: 'string', defaultValue: DEFAULT_APPROLE_MOUNT, description: 'mount path of the AppRole auth method' },
   { key: 'secret', flags: '--secret <NAME=PATH#KEY>', env: 'VAULT_EXEC_SECRET', kind: 'list', defaultValue: [], description: 'set env NAME to KEY of the secret at PATH (repeatable)' },
   { key: 'secrets', flags: '--secrets <[PREFIX=]PATH>', env: 'VAULT_EXEC_SECRETS', kind: 'list', defaultValue: [], description: 'set one env var per key of PATH, upper-cased, with an optional prefix (repeatable)' },

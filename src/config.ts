@@ -34,7 +34,16 @@ export interface TlsConfig {
 }
 
 export type AuthConfig =
-  | { method: 'approle'; roleId: string; secretId?: string; mount: string; secretIdFile?: string; removeSecretIdFile: boolean }
+  | {
+      method: 'approle';
+      roleId: string;
+      secretId?: string;
+      /** The secret_id is a response-wrapping token, unwrapped before the first login. */
+      secretIdWrapped: boolean;
+      mount: string;
+      secretIdFile?: string;
+      removeSecretIdFile: boolean;
+    }
   | { method: 'token'; token: string; source: string };
 
 export interface Config {
@@ -64,6 +73,7 @@ export interface RawOptions {
   roleIdFile?: string;
   secretIdFile?: string;
   removeSecretIdFile: boolean;
+  secretIdWrapped: boolean;
   approleMount: string;
   secret: string[];
   secrets: string[];
@@ -133,6 +143,7 @@ function resolveAuth(options: RawOptions, env: Env, readFile: (path: string) => 
       method: 'approle',
       roleId,
       secretId,
+      secretIdWrapped: options.secretIdWrapped,
       mount: trimSlashes(options.approleMount),
       secretIdFile: options.secretIdFile,
       removeSecretIdFile: options.removeSecretIdFile,

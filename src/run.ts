@@ -11,6 +11,7 @@ import { createVaultClient, type VaultClient } from './vault/client';
 import { waitForVault } from './vault/health';
 import { watchLeases, watchToken } from './vault/watch';
 import { readSecrets } from './vault/secrets';
+import { unwrapSecretId } from './vault/unwrap';
 
 export interface RunDependencies {
   env: Env;
@@ -87,9 +88,11 @@ interface RunContext {
 
 async function startAndSupervise({ config, deps, log, client, supervisor, signal, issuedTokens, stopWatchers }: RunContext): Promise<number> {
   await waitForVault({ client, timeoutMs: config.waitTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, log, signal });
-  const session: Session = await login(client, config.auth, log);
+  // Unwrapped once: the plain secret_id is what re-logins at max TTL use.
+  const auth = config.auth.method === 'approle' && config.auth.secretIdWrapped ? await unwrapSecretId(client, config.auth, log) : config.auth;
+  const session: Session = await login(client, auth, log);
   // Tokens we did not create (a developer's VAULT_TOKEN or ~/.vault-token) are never revoked.
-  if (config.auth.method === 'approle') issuedTokens.push(session.token);
+  if (auth.method === 'approle') issuedTokens.push(session.token);
   const current = { session };
 
   const secrets = await readSecrets({
@@ -115,7 +118,7 @@ async function startAndSupervise({ config, deps, log, client, supervisor, signal
   supervisor.start(config.command, env);
   const onFailure = (message: string): void => supervisor.dispatch({ type: 'renewal-failed', message });
   stopWatchers.push(
-    watchToken({ client, auth: config.auth, current, log, onFailure, onNewToken: (token) => rememberToken(issuedTokens, token) }),
+    watchToken({ client, auth, current, log, onFailure, onNewToken: (token) => rememberToken(issuedTokens, token) }),
     watchLeases({ client, leases: secrets.leases, current, log, onFailure }),
   );
   return supervisor.exited;

@@ -95,7 +95,7 @@ const TOKEN_PREFIX = /^(hv[sbr]|s)\./;
 function describeRejectedLogin(response: VaultResponse, address: string, mount: string, secretId: string | undefined): string {
   const reason = vaultMessage(response);
   if (response.status === 400 && secretId !== undefined && TOKEN_PREFIX.test(secretId)) {
-    return `AppRole login rejected by ${address} (auth/${mount}): ${reason}; the secret_id looks like a response-wrapping token: unwrap it first (vault unwrap) and pass the secret_id it holds`;
+    return `AppRole login rejected by ${address} (auth/${mount}): ${reason}; the secret_id looks like a response-wrapping token: add --secret-id-wrapped to unwrap it`;
   }
   if (response.status === 400) {
     return `AppRole login rejected by ${address} (auth/${mount}): ${reason}; the secret_id may be wrong, expired or already used up, or the role_id unknown: issue a new secret_id for the role`;

@@ -38,7 +38,7 @@ describe('options', () => {
   test('defaults', () => {
     const config = configOf(['--', 'true']);
     expect(config).toMatchObject({ vaultAddr: 'https://127.0.0.1:8200', waitTimeoutMs: 60_000, killTimeoutMs: 10_000, requestTimeoutMs: 10_000, revokeToken: true, passToken: false, logLevel: 'info', logFormat: 'text' });
-    expect(config.auth).toEqual({ method: 'approle', roleId: 'role', secretId: 'secret', mount: 'approle', secretIdFile: undefined, removeSecretIdFile: false });
+    expect(config.auth).toEqual({ method: 'approle', roleId: 'role', secretId: 'secret', secretIdWrapped: false, mount: 'approle', secretIdFile: undefined, removeSecretIdFile: false });
   });
 
   test('env twins apply when the flag is absent, and the flag wins over its twin', () => {
