@@ -45,7 +45,9 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
     if (config.auth.secretId !== undefined) log.redact(config.auth.secretId);
   } else log.redact(config.auth.token);
 
-  const supervisor = createSupervisor({ killTimeoutMs: config.killTimeoutMs, log });
+  // The pipeline fills this in once it knows how to read secrets; the supervisor calls it on a restart.
+  const respawn: RespawnHook = {};
+  const supervisor = createSupervisor({ killTimeoutMs: config.killTimeoutMs, log, onRespawn: () => respawn.run?.() });
   deps.onSignals((signal) => supervisor.dispatch({ type: 'signal', signal }));
   const abort = new AbortController();
   void supervisor.exited.then(() => abort.abort(new Error('vault-exec is exiting')));
@@ -62,7 +64,7 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   let code: number | undefined;
   let failure: unknown;
   try {
-    const context = { config, deps, log, client, supervisor, signal: abort.signal, issuedTokens, stopWatchers };
+    const context = { config, deps, log, client, supervisor, respawn, signal: abort.signal, issuedTokens, stopWatchers };
     code = await Promise.race([supervisor.exited, startAndSupervise(context)]);
   } catch (error) {
     if (supervisor.phase === 'starting' || supervisor.phase === 'exited') failure = error;
@@ -74,6 +76,10 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   return code ?? reportFailure(failure, log);
 }
 
+interface RespawnHook {
+  run?: () => void;
+}
+
 /** What the pipeline steps share; `issuedTokens` and `stopWatchers` are filled in for the clean-up. */
 interface RunContext {
   config: Config;
@@ -81,12 +87,14 @@ interface RunContext {
   log: Logger;
   client: VaultClient;
   supervisor: Supervisor;
+  respawn: RespawnHook;
   signal: AbortSignal;
   issuedTokens: string[];
   stopWatchers: Array<() => void>;
 }
 
-async function startAndSupervise({ config, deps, log, client, supervisor, signal, issuedTokens, stopWatchers }: RunContext): Promise<number> {
+async function startAndSupervise(context: RunContext): Promise<number> {
+  const { config, deps, log, client, supervisor, respawn, signal, issuedTokens, stopWatchers } = context;
   await waitForVault({ client, timeoutMs: config.waitTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, log, signal });
   // Unwrapped once: the plain secret_id is what re-logins at max TTL use.
   const auth = config.auth.method === 'approle' && config.auth.secretIdWrapped ? await unwrapSecretId(client, config.auth, log) : config.auth;
@@ -94,32 +102,54 @@ async function startAndSupervise({ config, deps, log, client, supervisor, signal
   // Tokens we did not create (a developer's VAULT_TOKEN or ~/.vault-token) are never revoked.
   if (auth.method === 'approle') issuedTokens.push(session.token);
   const current = { session };
+  const requestRestart = (reason: string): void => supervisor.dispatch({ type: 'restart-requested', reason });
+  let leaseCount = 0;
+  let stopLeaseWatch = (): void => {};
 
-  const secrets = await readSecrets({
-    client,
-    token: session.token,
-    mappings: config.secrets,
-    imports: config.pathImports,
-    templates: config.templates,
-    log,
-  });
-  const env = buildChildEnv({
-    inherited: deps.env,
-    secrets: secrets.values,
-    templates: config.templates,
-    passToken: config.passToken ? session.token : undefined,
-    log,
-  });
-  if (signal.aborted) return supervisor.exited;
+  /** Reads the secrets with the current token and starts a child with them: at start and on every restart. */
+  const launch = async (): Promise<void> => {
+    const secrets = await readSecrets({
+      client,
+      token: current.session.token,
+      mappings: config.secrets,
+      imports: config.pathImports,
+      templates: config.templates,
+      log,
+    });
+    const env = buildChildEnv({
+      inherited: deps.env,
+      secrets: secrets.values,
+      templates: config.templates,
+      passToken: config.passToken ? current.session.token : undefined,
+      log,
+    });
+    if (signal.aborted) return;
+    stopLeaseWatch();
+    leaseCount = secrets.leases.length;
+    stopLeaseWatch = watchLeases({ client, leases: secrets.leases, current, log, onReplaceNeeded: requestRestart });
+    supervisor.start(config.command, env);
+  };
+  respawn.run = () => {
+    launch().catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      supervisor.dispatch({ type: 'renewal-failed', message: `restarting the child with fresh secrets failed: ${reason}` });
+    });
+  };
+
   if (deps.isPidOne) {
     log.warn('running as PID 1: orphaned grandchildren will not be reaped; run the container with an init (docker run --init, compose "init: true", or tini)');
   }
+  await launch();
+  if (signal.aborted) return supervisor.exited;
 
-  supervisor.start(config.command, env);
-  const onFailure = (message: string): void => supervisor.dispatch({ type: 'renewal-failed', message });
+  const onNewToken = (token: string): void => {
+    rememberToken(issuedTokens, token);
+    // Leases die with the token that created them, so the child needs credentials read with the new one.
+    if (leaseCount > 0) requestRestart('the token was replaced at its max TTL, and the leases read with the old token end with it');
+  };
   stopWatchers.push(
-    watchToken({ client, auth, current, log, onFailure, onNewToken: (token) => rememberToken(issuedTokens, token) }),
-    watchLeases({ client, leases: secrets.leases, current, log, onFailure }),
+    watchToken({ client, auth, current, log, onFailure: (message) => supervisor.dispatch({ type: 'renewal-failed', message }), onNewToken }),
+    () => stopLeaseWatch(),
   );
   return supervisor.exited;
 }

@@ -15,6 +15,8 @@ export interface Supervisor {
 export function createSupervisor(options: {
   killTimeoutMs: number;
   log: Logger;
+  /** Called when a restart needs a new child: read fresh secrets, then start(), or dispatch a failure. */
+  onRespawn?: () => void;
   spawn?: (command: string[], env: Record<string, string>) => ChildProcess;
 }): Supervisor {
   const { killTimeoutMs, log, spawn = spawnChild } = options;
@@ -38,6 +40,8 @@ export function createSupervisor(options: {
         return;
       case 'exit':
         return resolveExit(effect.code);
+      case 'respawn':
+        return options.onRespawn?.();
       case 'log':
         return log[effect.level](effect.message);
     }
@@ -57,10 +61,11 @@ export function createSupervisor(options: {
     exited,
     start(command, env) {
       if (state.phase !== 'starting') return;
-      child = spawn(command, env);
+      const started = spawn(command, env);
+      child = started;
       dispatch({ type: 'child-started' });
-      log.debug(`started ${command[0]} (pid ${child.pid ?? 'unknown'})`);
-      void child.done.then(({ code, spawnError }) => {
+      log.debug(`started ${command[0]} (pid ${started.pid ?? 'unknown'})`);
+      void started.done.then(({ code, spawnError }) => {
         if (spawnError) log.error(spawnError);
         else log.debug(`the child exited; exit code ${code}`);
         dispatch({ type: 'child-exited', code });

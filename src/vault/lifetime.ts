@@ -30,6 +30,8 @@ export type RenewOutcome =
 
 export type ReacquireOutcome =
   | { kind: 'acquired'; ttlSeconds: number; renewable: boolean }
+  /** Someone else replaces it (a lease: the child restarts with fresh secrets); stop watching. */
+  | { kind: 'handed-off' }
   | { kind: 'transient'; reason: string }
   | { kind: 'rejected'; reason: string };
 
@@ -122,6 +124,10 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
     if (stopped) return;
     if (outcome.kind === 'transient') return retryLater(`replacing the ${spec.name}`, outcome.reason, reacquire);
     if (outcome.kind === 'rejected') return fail(`replacing the ${spec.name} was refused: ${outcome.reason}`);
+    if (outcome.kind === 'handed-off') {
+      stopped = true;
+      return;
+    }
     requestedSeconds = outcome.ttlSeconds;
     expiresAt = now() + outcome.ttlSeconds * 1000;
     log.info(`replaced the ${spec.name} before it expired (new TTL ${outcome.ttlSeconds} s); the child keeps running`, { event: 'reacquired' });

@@ -50,15 +50,16 @@ export function watchToken(options: {
 }
 
 /**
- * Keeps dynamic-secret leases alive. A lease cannot be replaced without new credentials for the child,
- * so a lease that can be extended no further ends the run like a failed token renewal.
+ * Keeps dynamic-secret leases alive. A lease is only replaced by reading the secret again, which gives
+ * the child new credentials, so whatever ends a lease (its max TTL near, revoked, Vault unreachable
+ * until it expires) asks for a restart of the child with fresh secrets instead.
  */
 export function watchLeases(options: {
   client: VaultClient;
   leases: Lease[];
   current: CurrentSession;
   log: Logger;
-  onFailure(message: string): void;
+  onReplaceNeeded(reason: string): void;
 }): () => void {
   const { client, current, log } = options;
   const watchers = options.leases.map((lease) =>
@@ -71,8 +72,12 @@ export function watchLeases(options: {
           renewRequest(() =>
             client.request('PUT', 'sys/leases/renew', { token: current.session.token, body: { lease_id: lease.id, increment } }),
           ),
+        reacquire: async () => {
+          options.onReplaceNeeded(`the lease of ${lease.path} is reaching its max TTL`);
+          return { kind: 'handed-off' };
+        },
       },
-      { log, onFailure: options.onFailure },
+      { log, onFailure: options.onReplaceNeeded },
     ),
   );
   return () => watchers.forEach((watcher) => watcher.stop());

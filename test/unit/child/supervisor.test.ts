@@ -75,3 +75,41 @@ test('after exit every event is ignored', () => {
     expect(result.effects.every((effect) => effect.type === 'log')).toBe(true);
   }
 });
+
+describe('restarting with fresh secrets', () => {
+  const restarting: State = { phase: 'restarting' };
+
+  test('a restart request stops the child with SIGTERM and arms the kill timer', () => {
+    const result = transition(running, { type: 'restart-requested', reason: 'the lease of database/creds/app reached its max TTL' });
+    expect(result.state).toEqual(restarting);
+    expect(effectTypes(running, { type: 'restart-requested', reason: 'x' })).toEqual(['log', 'forward SIGTERM', 'arm-kill-timer']);
+  });
+
+  test('when the old child exits, its code is ignored and a new child is spawned', () => {
+    const result = transition(restarting, { type: 'child-exited', code: 143 });
+    expect(result.state).toEqual({ phase: 'starting' });
+    expect(effectTypes(restarting, { type: 'child-exited', code: 143 })).toEqual(['clear-kill-timer', 'respawn']);
+    expect(transition(result.state, { type: 'child-started' }).state).toEqual(running);
+  });
+
+  test('a stop signal during a restart becomes a stop, keeping the armed kill timer', () => {
+    const result = transition(restarting, { type: 'signal', signal: 'SIGTERM' });
+    expect(result.state).toEqual({ phase: 'stopping' });
+    expect(effectTypes(restarting, { type: 'signal', signal: 'SIGTERM' })).toEqual(['forward SIGTERM']);
+  });
+
+  test('a renewal failure during a restart ends the run with 75', () => {
+    const stopping = transition(restarting, { type: 'renewal-failed', message: 'x' }).state;
+    expect(transition(stopping, { type: 'child-exited', code: 143 }).state).toEqual({ phase: 'exited', code: 75 });
+  });
+
+  test('a failed respawn (fresh secrets could not be read) exits 75 without a child', () => {
+    expect(transition({ phase: 'starting' }, { type: 'renewal-failed', message: 'x' }).state).toEqual({ phase: 'exited', code: 75 });
+  });
+
+  test('a second restart request while restarting or stopping is ignored', () => {
+    expect(transition(restarting, { type: 'restart-requested', reason: 'again' }).state).toBe(restarting);
+    const stopping: State = { phase: 'stopping' };
+    expect(transition(stopping, { type: 'restart-requested', reason: 'late' }).state).toBe(stopping);
+  });
+});
