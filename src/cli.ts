@@ -32,6 +32,7 @@ const OPTIONS: ReadonlyArray<{ key: keyof RawOptions; flags: string; env: string
   { key: 'secret', flags: '--secret <NAME=PATH#KEY>', env: 'VAULT_EXEC_SECRET', kind: 'list', defaultValue: [], description: 'set env NAME to KEY of the secret at PATH (repeatable)' },
   { key: 'secrets', flags: '--secrets <[PREFIX=]PATH>', env: 'VAULT_EXEC_SECRETS', kind: 'list', defaultValue: [], description: 'set one env var per key of PATH, upper-cased, with an optional prefix (repeatable)' },
   { key: 'killTimeout', flags: '--kill-timeout <duration>', env: 'VAULT_EXEC_KILL_TIMEOUT', kind: 'string', defaultValue: DEFAULT_KILL_TIMEOUT, description: 'after SIGTERM/SIGINT, wait this long for the child before SIGKILL' },
+  { key: 'watch', flags: '--watch <interval>', env: 'VAULT_EXEC_WATCH', kind: 'string', description: 'every <interval>, check the static secrets in use and restart the child gracefully when one changed' },
   { key: 'passToken', flags: '--pass-token', env: 'VAULT_EXEC_PASS_TOKEN', kind: 'boolean', defaultValue: false, description: "give the child vault-exec's token as VAULT_TOKEN" },
   { key: 'revokeToken', flags: '--no-revoke-token', env: 'VAULT_EXEC_REVOKE_TOKEN', kind: 'boolean', defaultValue: true, description: 'do not revoke the token when vault-exec exits' },
   { key: 'logLevel', flags: '--log-level <level>', env: 'VAULT_EXEC_LOG_LEVEL', kind: 'string', defaultValue: 'info', choices: LOG_LEVELS, description: 'error, warn, info or debug' },

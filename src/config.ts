@@ -54,6 +54,8 @@ export interface Config {
   requestTimeoutMs: number;
   waitTimeoutMs: number;
   killTimeoutMs: number;
+  /** --watch: how often to look for changed static secrets; undefined means never. */
+  watchIntervalMs?: number;
   auth: AuthConfig;
   secrets: SecretMapping[];
   pathImports: PathImport[];
@@ -70,6 +72,7 @@ export interface RawOptions {
   waitTimeout: string;
   killTimeout: string;
   requestTimeout: string;
+  watch?: string;
   roleIdFile?: string;
   secretIdFile?: string;
   removeSecretIdFile: boolean;
@@ -113,6 +116,7 @@ export function buildConfig(command: string[], options: RawOptions, { env, readF
     requestTimeoutMs: positive(parseDuration(options.requestTimeout, '--request-timeout'), '--request-timeout'),
     waitTimeoutMs: parseDuration(options.waitTimeout, '--wait-timeout'),
     killTimeoutMs: parseDuration(options.killTimeout, '--kill-timeout'),
+    watchIntervalMs: options.watch === undefined ? undefined : positive(parseDuration(options.watch, '--watch'), '--watch'),
     auth: resolveAuth(options, env, readFile),
     secrets: mappings,
     pathImports: options.secrets.map(parsePathImport),

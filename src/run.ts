@@ -11,6 +11,7 @@ import { createVaultClient, type VaultClient } from './vault/client';
 import { waitForVault } from './vault/health';
 import { watchLeases, watchToken } from './vault/watch';
 import { readSecrets } from './vault/secrets';
+import { watchSecretVersions } from './vault/rotation';
 import { unwrapSecretId } from './vault/unwrap';
 
 export interface RunDependencies {
@@ -105,6 +106,7 @@ async function startAndSupervise(context: RunContext): Promise<number> {
   const requestRestart = (reason: string): void => supervisor.dispatch({ type: 'restart-requested', reason });
   let leaseCount = 0;
   let stopLeaseWatch = (): void => {};
+  let stopVersionWatch = (): void => {};
 
   /** Reads the secrets with the current token and starts a child with them: at start and on every restart. */
   const launch = async (): Promise<void> => {
@@ -127,6 +129,10 @@ async function startAndSupervise(context: RunContext): Promise<number> {
     stopLeaseWatch();
     leaseCount = secrets.leases.length;
     stopLeaseWatch = watchLeases({ client, leases: secrets.leases, current, log, onReplaceNeeded: requestRestart });
+    stopVersionWatch();
+    if (config.watchIntervalMs !== undefined) {
+      stopVersionWatch = watchSecretVersions({ client, current, versions: secrets.versions, intervalMs: config.watchIntervalMs, log, onChange: requestRestart });
+    }
     supervisor.start(config.command, env);
   };
   respawn.run = () => {
@@ -150,6 +156,7 @@ async function startAndSupervise(context: RunContext): Promise<number> {
   stopWatchers.push(
     watchToken({ client, auth, current, log, onFailure: (message) => supervisor.dispatch({ type: 'renewal-failed', message }), onNewToken }),
     () => stopLeaseWatch(),
+    () => stopVersionWatch(),
   );
   return supervisor.exited;
 }

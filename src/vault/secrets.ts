@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AuthError, SecretNotFoundError, VaultUnavailableError } from '../errors';
 import type { Logger } from '../log';
 import { keyToEnvName, type EnvTemplate, type PathImport, type SecretMapping, type SecretRef } from '../refs';
@@ -14,10 +15,19 @@ export interface Lease {
   renewable: boolean;
 }
 
+/** Which version of a static (unleased) secret the child got, for --watch to compare against. */
+export interface SecretVersion {
+  apiPath: string;
+  kvVersion: 1 | 2 | undefined;
+  /** KV v2: "v<version>"; otherwise a hash of the data (never logged: it would help guess values). */
+  fingerprint: string;
+}
+
 export interface ResolvedSecrets {
   /** Env name → value, in the order they should be applied. */
   values: Map<string, string>;
   leases: Lease[];
+  versions: SecretVersion[];
 }
 
 interface Mount {
@@ -81,11 +91,30 @@ export async function readSecrets(options: {
   for (const value of values.values()) log.redact(value);
 
   const leases = reads.flatMap((read) => (read.lease ? [read.lease] : []));
+  const versions = reads.flatMap((read) => (read.version ? [read.version] : []));
   log.info(`read ${values.size} secret${values.size === 1 ? '' : 's'} from ${apiPaths.length} path${apiPaths.length === 1 ? '' : 's'}`, {
     event: 'secrets',
     names: [...values.keys()].join(','),
   });
-  return { values, leases };
+  return { values, leases, versions };
+}
+
+/**
+ * The current fingerprint of a static secret, or undefined when it cannot be read right now (a
+ * watch must not stop a running service over a passing fault or a permission change).
+ */
+export async function readFingerprint(client: VaultClient, token: string, version: SecretVersion): Promise<string | undefined> {
+  try {
+    const response = await client.request('GET', version.apiPath, { token });
+    return response.status === 200 ? fingerprintOf(version.kvVersion, response.body) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fingerprintOf(kvVersion: 1 | 2 | undefined, body: { data?: { metadata?: { version?: unknown }; data?: unknown } }): string {
+  if (kvVersion === 2) return `v${String(body.data?.metadata?.version)}`;
+  return createHash('sha256').update(JSON.stringify(body.data ?? null)).digest('hex');
 }
 
 /** Non-string values (numbers, booleans, objects) are passed on as JSON text. */
@@ -115,7 +144,11 @@ async function locate(client: VaultClient, token: string, typed: string, mounts:
   return { typed, apiPath, kvVersion: 2 };
 }
 
-async function readPath(client: VaultClient, token: string, location: Location): Promise<{ data: Record<string, unknown>; lease?: Lease }> {
+async function readPath(
+  client: VaultClient,
+  token: string,
+  location: Location,
+): Promise<{ data: Record<string, unknown>; lease?: Lease; version?: SecretVersion }> {
   const { typed, apiPath } = location;
   const shown = typed === apiPath ? typed : `${typed} (${apiPath})`;
   const response = await send(client, () => client.request('GET', apiPath, { token }), `reading ${shown}`);
@@ -142,7 +175,8 @@ async function readPath(client: VaultClient, token: string, location: Location):
   const record = data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : {};
   const leaseId = typeof body.lease_id === 'string' ? body.lease_id : '';
   const lease = leaseId === '' ? undefined : { id: leaseId, path: apiPath, ttlSeconds: Number(body.lease_duration) || 0, renewable: body.renewable === true };
-  return lease ? { data: record, lease } : { data: record };
+  // Dynamic secrets are never re-read to look for changes: each read would mint new credentials.
+  return lease ? { data: record, lease } : { data: record, version: { apiPath, kvVersion: location.kvVersion, fingerprint: fingerprintOf(location.kvVersion, body) } };
 }
 
 async function send(client: VaultClient, request: () => Promise<VaultResponse>, what: string): Promise<VaultResponse> {
