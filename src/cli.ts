@@ -15,7 +15,7 @@ import { UsageError, quote } from './errors';
 import { LOG_FORMATS, LOG_LEVELS } from './log';
 import { VERSION } from './version';
 
-export type CommandLine = { kind: 'run'; config: Config } | { kind: 'exit'; code: number; stdout: string };
+export type CommandLine = { kind: 'run' | 'check'; config: Config } | { kind: 'exit'; code: number; stdout: string };
 
 type OptionKind = 'string' | 'list' | 'boolean';
 
@@ -62,7 +62,9 @@ export function parseCommandLine(argv: string[], env: Env): CommandLine {
   const separator = argv.indexOf('--');
   const ours = separator === -1 ? argv : argv.slice(0, separator);
   const childCommand = separator === -1 ? undefined : argv.slice(separator + 1);
-  const optionWords = ours[0] === 'run' ? ours.slice(1) : ours;
+  // Only a first word *before* "--" names a subcommand, so `vault-exec -- check` runs a program called check.
+  const kind = ours[0] === 'check' ? 'check' : 'run';
+  const optionWords = ours[0] === 'run' || ours[0] === 'check' ? ours.slice(1) : ours;
 
   let stdout = '';
   const program = buildProgram((text) => (stdout += text));
@@ -80,7 +82,11 @@ export function parseCommandLine(argv: string[], env: Env): CommandLine {
   if (childCommand !== undefined && positional.length > 0) {
     throw new UsageError(`unexpected argument ${quote(positional[0]!)} before "--": put the whole child command after "--"`);
   }
-  return { kind: 'run', config: buildConfig(childCommand ?? positional, mergeEnvTwins(program, env), { env }) };
+  const config = buildConfig(childCommand ?? positional, mergeEnvTwins(program, env), { env, commandRequired: kind === 'run' });
+  if (kind === 'check' && config.auth.method === 'approle' && config.auth.secretIdWrapped) {
+    throw new UsageError('check cannot use a wrapped secret_id: unwrapping it would use it up before the real start');
+  }
+  return { kind, config };
 }
 
 /** Lines for the README options table, so the two cannot drift apart. */
@@ -95,7 +101,7 @@ export function describeOptions(): Array<{ flag: string; env: string; defaultVal
 
 function buildProgram(writeOut: (text: string) => void): Command {
   const program = new Command('vault-exec')
-    .usage('[options] -- <command> [args...]')
+    .usage('[options] -- <command> [args...]\n       vault-exec check [options]   (preflight: wait, log in, read every path; prints variable names, runs nothing)')
     .description('Wait for Vault, log in, put secrets in the environment, then run and supervise <command>.')
     .version(`vault-exec ${VERSION}`, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')

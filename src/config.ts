@@ -91,10 +91,12 @@ export type Env = Record<string, string | undefined>;
 export interface ConfigSources {
   env: Env;
   readFile?: (path: string) => string;
+  /** `check` runs no child, so it needs no command. */
+  commandRequired?: boolean;
 }
 
-export function buildConfig(command: string[], options: RawOptions, { env, readFile = readText }: ConfigSources): Config {
-  if (command.length === 0 || command[0] === '') {
+export function buildConfig(command: string[], options: RawOptions, { env, readFile = readText, commandRequired = true }: ConfigSources): Config {
+  if (commandRequired && (command.length === 0 || command[0] === '')) {
     throw new UsageError('no command given: use vault-exec [options] -- <command> [args...]');
   }
   const mappings = options.secret.map(parseSecretMapping);

@@ -1,5 +1,6 @@
 import type { ForwardedSignal } from './child/signals';
 import { createSupervisor, type Supervisor } from './child/supervise';
+import { runCheck } from './check';
 import { buildChildEnv } from './child-env';
 import { parseCommandLine } from './cli';
 import type { Config, Env } from './config';
@@ -28,6 +29,7 @@ export interface RunDependencies {
 /** Runs the whole pipeline and returns the exit code; it never throws and never calls process.exit. */
 export async function run(argv: string[], deps: RunDependencies): Promise<number> {
   let config: Config;
+  let kind: 'run' | 'check';
   const bootstrapLog = createLogger({ level: 'error', format: 'text', write: deps.writeStderr });
   try {
     const commandLine = parseCommandLine(argv, deps.env);
@@ -36,6 +38,7 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
       return commandLine.code;
     }
     config = commandLine.config;
+    kind = commandLine.kind;
   } catch (error) {
     return reportFailure(error, bootstrapLog);
   }
@@ -46,13 +49,6 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
     if (config.auth.secretId !== undefined) log.redact(config.auth.secretId);
   } else log.redact(config.auth.token);
 
-  // The pipeline fills this in once it knows how to read secrets; the supervisor calls it on a restart.
-  const respawn: RespawnHook = {};
-  const supervisor = createSupervisor({ killTimeoutMs: config.killTimeoutMs, log, onRespawn: () => respawn.run?.() });
-  deps.onSignals((signal) => supervisor.dispatch({ type: 'signal', signal }));
-  const abort = new AbortController();
-  void supervisor.exited.then(() => abort.abort(new Error('vault-exec is exiting')));
-
   let client: VaultClient;
   try {
     // Reads the TLS files; an unreadable or half-given one is a usage error like any other.
@@ -60,6 +56,16 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   } catch (error) {
     return reportFailure(error, log);
   }
+  // No child: signals keep main.ts's default (exit at once with 128+N).
+  if (kind === 'check') return check(config, client, log, deps);
+
+  // The pipeline fills this in once it knows how to read secrets; the supervisor calls it on a restart.
+  const respawn: RespawnHook = {};
+  const supervisor = createSupervisor({ killTimeoutMs: config.killTimeoutMs, log, onRespawn: () => respawn.run?.() });
+  deps.onSignals((signal) => supervisor.dispatch({ type: 'signal', signal }));
+  const abort = new AbortController();
+  void supervisor.exited.then(() => abort.abort(new Error('vault-exec is exiting')));
+
   const issuedTokens: string[] = [];
   const stopWatchers: Array<() => void> = [];
   let code: number | undefined;
@@ -168,6 +174,18 @@ async function startAndSupervise(context: RunContext): Promise<number> {
 function rememberToken(tokens: string[], token: string): void {
   tokens.push(token);
   if (tokens.length > 2) tokens.shift();
+}
+
+async function check(config: Config, client: VaultClient, log: Logger, deps: RunDependencies): Promise<number> {
+  const issuedTokens: string[] = [];
+  let failure: unknown;
+  try {
+    await runCheck(config, client, log, deps.writeStdout, issuedTokens);
+  } catch (error) {
+    failure = error;
+  }
+  if (config.revokeToken) await revokeTokens(client, issuedTokens, log);
+  return failure === undefined ? 0 : reportFailure(failure, log);
 }
 
 /** Bounded, and never changes the exit code: the child's result matters more than our clean-up. */

@@ -20,6 +20,16 @@ describe('the child command', () => {
     expect(configOf(['--', program, '-x']).command).toEqual([program, '-x']);
   });
 
+  test('"check" before "--" is the preflight subcommand and needs no command', () => {
+    const result = parseCommandLine(['check', '--secret', 'A=secret/a#x'], env);
+    expect(result.kind).toBe('check');
+    expect(result.kind !== 'exit' && result.config.secrets.map((s) => s.name)).toEqual(['A']);
+  });
+
+  test('check refuses a wrapped secret_id, since unwrapping would use it up', () => {
+    expect(() => parseCommandLine(['check', '--secret-id-wrapped'], env)).toThrow(/check cannot use a wrapped secret_id/);
+  });
+
   test('"run" is the same as no subcommand', () => {
     expect(configOf(['run', '--', 'npm', 'test']).command).toEqual(['npm', 'test']);
   });
