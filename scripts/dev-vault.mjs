@@ -1,0 +1,73 @@
+// A Vault dev server on a free loopback port, provisioned by vault/init.sh exactly as
+// docker-compose.yml's vault-init service does (AppRole, the read-only policy, the role, role-id and
+// secret-id files, random demo secrets under secret/<project>/dev/). Shared by the demo and the bench.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The environment without the caller's VAULT_* settings, so a developer's own Vault is never touched. */
+export const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VAULT_')));
+
+/**
+ * Starts and provisions the server. `init` overrides init.sh's settings (PROJECT, TOKEN_TTL, ...).
+ * Returns its address, the directory holding role-id and secret-id, and stop().
+ */
+export async function startProvisionedVault(init = {}) {
+  const vaultBinary = execFileSync(join(root, 'scripts/ensure-vault-server'), { stdio: ['ignore', 'pipe', 'inherit'] })
+    .toString().trim().split('\n').at(-1);
+  const work = mkdtempSync(join(tmpdir(), 'vault-exec-dev-'));
+  const rootToken = `dev-root-${randomBytes(8).toString('hex')}`;
+  const port = await freePort();
+  const vaultAddr = `http://127.0.0.1:${port}`;
+  const server = spawn(vaultBinary, ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token'], {
+    detached: true, // its own process group: a Ctrl-C must not stop Vault before vault-exec has revoked its token
+    stdio: 'ignore',
+    env: { ...cleanEnv, HOME: work },
+  });
+  const stop = () => {
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {}
+    rmSync(work, { recursive: true, force: true });
+  };
+  process.on('exit', stop);
+  await waitFor(async () => (await fetch(`${vaultAddr}/v1/sys/health`).catch(() => undefined))?.status === 200, 'Vault did not start');
+
+  execFileSync('sh', [join(root, 'vault/init.sh')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...cleanEnv,
+      PATH: `${dirname(vaultBinary)}:${process.env.PATH}`,
+      VAULT_ADDR: vaultAddr,
+      VAULT_TOKEN: rootToken,
+      OUT_DIR: work,
+      SEED_DEMO_SECRETS: 'true',
+      ...init,
+    },
+  });
+  return { vaultAddr, vaultBinary, rootToken, work, stop };
+}
+
+export async function waitFor(check, message, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(message);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
