@@ -73,8 +73,13 @@ export function parseCommandLine(argv: string[], env: Env): CommandLine {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return { kind: 'exit', code: 0, stdout };
-      // commander puts its "(Did you mean --secret?)" hint on a line of its own; keep one line.
-      throw new UsageError(`${error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} (see vault-exec --help)`);
+      // commander puts its "(Did you mean --secret?)" hint on a line of its own, and quotes the user's
+      // value verbatim: join the lines, and escape any control character left, so it stays one line.
+      const message = error.message
+        .replace(/^error: /, '')
+        .replace(/\s*\n\s*/g, ' ')
+        .replace(/[\u0000-\u001f\u007f]/g, (character) => JSON.stringify(character).slice(1, -1));
+      throw new UsageError(`${message} (see vault-exec --help)`);
     }
     throw error;
   }
