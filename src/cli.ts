@@ -11,7 +11,7 @@ import {
   type Env,
   type RawOptions,
 } from './config';
-import { UsageError, quote } from './errors';
+import { UsageError, escapeControlCharacters, quote } from './errors';
 import { LOG_FORMATS, LOG_LEVELS } from './log';
 import { VERSION } from './version';
 
@@ -77,9 +77,8 @@ export function parseCommandLine(argv: string[], env: Env): CommandLine {
       // value verbatim: join the lines, and escape any control character left, so it stays one line.
       const message = error.message
         .replace(/^error: /, '')
-        .replace(/\s*\n\s*/g, ' ')
-        .replace(/[\u0000-\u001f\u007f]/g, (character) => JSON.stringify(character).slice(1, -1));
-      throw new UsageError(`${message} (see vault-exec --help)`);
+        .replace(/\s*\n\s*/g, ' ');
+      throw new UsageError(`${escapeControlCharacters(message)} (see vault-exec --help)`);
     }
     throw error;
   }

@@ -6,9 +6,14 @@ import { EXIT } from './exit-codes';
  * them from names, paths and addresses only.
  */
 /**
- * User input or server data inside a message, quoted with control characters escaped, so that a
- * message is always one line whatever was typed (a newline in a flag value, say).
+ * User input or server data inside a message, with control characters escaped (\n, \r, \u0007...), so
+ * that a message is always one line whatever was typed or stored (a newline in a flag value, say).
  */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (character) => JSON.stringify(character).slice(1, -1));
+}
+
+/** The same, in double quotes, for a value shown as typed. */
 export function quote(value: string): string {
   return JSON.stringify(value);
 }

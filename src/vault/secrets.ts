@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AuthError, SecretNotFoundError, VaultUnavailableError } from '../errors';
+import { AuthError, SecretNotFoundError, VaultUnavailableError, escapeControlCharacters, quote } from '../errors';
 import type { Logger } from '../log';
 import { keyToEnvName, type EnvTemplate, type PathImport, type SecretMapping, type SecretRef } from '../refs';
 import { vaultMessage, type VaultClient, type VaultResponse } from './client';
@@ -71,9 +71,9 @@ export async function readSecrets(options: {
   const valueOf = (ref: SecretRef): string => {
     const data = dataFor(ref.path);
     if (!Object.hasOwn(data, ref.key)) {
-      const names = Object.keys(data).sort();
+      const names = Object.keys(data).sort().map(escapeControlCharacters);
       throw new SecretNotFoundError(
-        `key "${ref.key}" not found in ${ref.path}; ${names.length === 0 ? 'the secret has no keys' : `keys present: ${names.slice(0, 20).join(', ')}`}`,
+        `key ${quote(ref.key)} not found in ${ref.path}; ${names.length === 0 ? 'the secret has no keys' : `keys present: ${names.slice(0, 20).join(', ')}`}`,
       );
     }
     return toEnvValue(data[ref.key]);
