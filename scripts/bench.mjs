@@ -24,11 +24,25 @@ const secretIdFile = join(work, 'secret-id');
 const db = 'secret/saas-project/dev/database';
 const jwt = 'secret/saas-project/dev/jwt';
 
-const vaultExecArgs = ['--role-id-file', roleIdFile, '--secret-id-file', secretIdFile, '--log-level', 'warn',
-  '--secret', `DB_PASSWORD=${db}#password`, '--secret', `JWT_SECRET=${jwt}#secret`, '--', ...child];
+const vaultExecArgs = [
+  '--role-id-file',
+  roleIdFile,
+  '--secret-id-file',
+  secretIdFile,
+  '--log-level',
+  'warn',
+  '--secret',
+  `DB_PASSWORD=${db}#password`,
+  '--secret',
+  `JWT_SECRET=${jwt}#secret`,
+  '--',
+  ...child,
+];
 const standalone = join(root, 'dist/vault-exec-linux-x64');
 
-writeFileSync(join(work, 'agent.hcl'), `
+writeFileSync(
+  join(work, 'agent.hcl'),
+  `
 vault { address = "${vaultAddr}" }
 auto_auth {
   method "approle" {
@@ -52,10 +66,13 @@ exec {
   command = ${JSON.stringify(child)}
   restart_on_secret_changes = "never"
 }
-`);
+`,
+);
 
 // What a team's hand-written entrypoint does: log in, read, export, exec. No renewal, no supervision.
-writeFileSync(join(work, 'entrypoint.sh'), `#!/bin/sh
+writeFileSync(
+  join(work, 'entrypoint.sh'),
+  `#!/bin/sh
 set -eu
 token=$(curl -sf -X POST "$VAULT_ADDR/v1/auth/approle/login" \\
   -d "{\\"role_id\\":\\"$(cat "${roleIdFile}")\\",\\"secret_id\\":\\"$(cat "${secretIdFile}")\\"}" | jq -r .auth.client_token)
@@ -63,19 +80,36 @@ DB_PASSWORD=$(curl -sf -H "X-Vault-Token: $token" "$VAULT_ADDR/v1/secret/data/sa
 JWT_SECRET=$(curl -sf -H "X-Vault-Token: $token" "$VAULT_ADDR/v1/secret/data/saas-project/dev/jwt" | jq -r .data.data.secret)
 export DB_PASSWORD JWT_SECRET
 exec "$@"
-`, { mode: 0o755 });
+`,
+  { mode: 0o755 },
+);
 
 const candidates = [
-  { name: 'vault-exec (bundle, node 20)', command: [process.execPath, join(root, 'dist/vault-exec.cjs'), ...vaultExecArgs] },
-  ...(existsSync(standalone) ? [{ name: 'vault-exec (standalone binary)', command: [standalone, ...vaultExecArgs] }] : []),
-  { name: 'Vault Agent exec mode', command: [vaultBinary, 'agent', `-config=${join(work, 'agent.hcl')}`, '-log-level=error'] },
-  { name: 'entrypoint.sh (curl + jq)', command: ['sh', join(work, 'entrypoint.sh'), ...child], needs: ['curl', 'jq'], execs: true },
+  {
+    name: 'vault-exec (bundle, node 20)',
+    command: [process.execPath, join(root, 'dist/vault-exec.cjs'), ...vaultExecArgs],
+  },
+  ...(existsSync(standalone)
+    ? [{ name: 'vault-exec (standalone binary)', command: [standalone, ...vaultExecArgs] }]
+    : []),
+  {
+    name: 'Vault Agent exec mode',
+    command: [vaultBinary, 'agent', `-config=${join(work, 'agent.hcl')}`, '-log-level=error'],
+  },
+  {
+    name: 'entrypoint.sh (curl + jq)',
+    command: ['sh', join(work, 'entrypoint.sh'), ...child],
+    needs: ['curl', 'jq'],
+    execs: true,
+  },
   { name: 'baseline: node -e 0', command: [process.execPath, '-e', '0'], baseline: true },
 ];
 
 const results = [];
 for (const candidate of candidates) {
-  const missing = (candidate.needs ?? []).filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+  const missing = (candidate.needs ?? []).filter(
+    (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
+  );
   if (missing.length > 0) {
     results.push({ ...candidate, skipped: `needs ${missing.join(', ')}` });
     continue;
@@ -83,9 +117,15 @@ for (const candidate of candidates) {
   const times = [];
   for (let run = 0; run < WARMUP + RUNS; run++) {
     const started = performance.now();
-    const result = spawnSync(candidate.command[0], candidate.command.slice(1), { env: { ...env, VAULT_ADDR: vaultAddr }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const result = spawnSync(candidate.command[0], candidate.command.slice(1), {
+      env: { ...env, VAULT_ADDR: vaultAddr },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const elapsed = performance.now() - started;
-    if (result.status !== 0) throw new Error(`${candidate.name} failed (exit ${result.status}): ${result.stderr.toString().slice(-400)}`);
+    if (result.status !== 0)
+      throw new Error(
+        `${candidate.name} failed (exit ${result.status}): ${result.stderr.toString().slice(-400)}`,
+      );
     if (run >= WARMUP) times.push(elapsed);
   }
   times.sort((a, b) => a - b);
@@ -96,16 +136,37 @@ for (const candidate of candidates) {
 stop();
 
 const reference = results[0].median;
-console.log(`\nStart to child exit, ${RUNS} runs after ${WARMUP} warm-ups; Vault dev server on loopback; Node ${process.versions.node}.`);
-console.log(`NODE_EXTRA_CA_CERTS was ${hadExtraCerts ? 'set in this shell and removed for the runs' : 'not set'}.\n`);
-console.log(pad('candidate', 34) + pad('median', 10) + pad('p90', 10) + pad('vs vault-exec', 15) + 'memory while the child runs');
+console.log(
+  `\nStart to child exit, ${RUNS} runs after ${WARMUP} warm-ups; Vault dev server on loopback; Node ${process.versions.node}.`,
+);
+console.log(
+  `NODE_EXTRA_CA_CERTS was ${hadExtraCerts ? 'set in this shell and removed for the runs' : 'not set'}.\n`,
+);
+console.log(
+  pad('candidate', 34) +
+    pad('median', 10) +
+    pad('p90', 10) +
+    pad('vs vault-exec', 15) +
+    'memory while the child runs',
+);
 for (const result of results) {
   if (result.skipped) {
     console.log(pad(result.name, 34) + `skipped (${result.skipped})`);
     continue;
   }
-  const memory = result.rss === undefined ? '' : result.rss === 0 ? 'none (exec replaces it)' : `${(result.rss / 1024).toFixed(0)} MiB RSS`;
-  console.log(pad(result.name, 34) + pad(`${result.median.toFixed(0)} ms`, 10) + pad(`${result.p90.toFixed(0)} ms`, 10) + pad(`${(result.median / reference).toFixed(2)}×`, 15) + memory);
+  const memory =
+    result.rss === undefined
+      ? ''
+      : result.rss === 0
+        ? 'none (exec replaces it)'
+        : `${(result.rss / 1024).toFixed(0)} MiB RSS`;
+  console.log(
+    pad(result.name, 34) +
+      pad(`${result.median.toFixed(0)} ms`, 10) +
+      pad(`${result.p90.toFixed(0)} ms`, 10) +
+      pad(`${(result.median / reference).toFixed(2)}×`, 15) +
+      memory,
+  );
 }
 
 function percentile(sorted, fraction) {
@@ -123,7 +184,10 @@ async function residentMemory(command) {
   const agentConfig = join(work, 'agent.hcl');
   const agentText = readFileSync(agentConfig, 'utf8');
   writeFileSync(agentConfig, agentText.replace(JSON.stringify(child), JSON.stringify(longChild)));
-  const process_ = spawn(swapped[0], swapped.slice(1), { env: { ...env, VAULT_ADDR: vaultAddr }, stdio: 'ignore' });
+  const process_ = spawn(swapped[0], swapped.slice(1), {
+    env: { ...env, VAULT_ADDR: vaultAddr },
+    stdio: 'ignore',
+  });
   try {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
@@ -141,7 +205,9 @@ async function residentMemory(command) {
 
 /** Any thread may be the parent (Go spawns from whichever thread runs), so look at every task. */
 function hasChild(pid) {
-  return readdirSync(`/proc/${pid}/task`).some((task) => (readProc(`/proc/${pid}/task/${task}/children`) ?? '').trim() !== '');
+  return readdirSync(`/proc/${pid}/task`).some(
+    (task) => (readProc(`/proc/${pid}/task/${task}/children`) ?? '').trim() !== '',
+  );
 }
 
 function readProc(path) {

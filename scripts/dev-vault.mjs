@@ -12,24 +12,41 @@ import { fileURLToPath } from 'node:url';
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** The environment without the caller's VAULT_* settings, so a developer's own Vault is never touched. */
-export const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VAULT_')));
+export const cleanEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !name.startsWith('VAULT_')),
+);
 
 /**
  * Starts and provisions the server. `init` overrides init.sh's settings (PROJECT, TOKEN_TTL, ...).
  * Returns its address, the directory holding role-id and secret-id, and stop().
  */
 export async function startProvisionedVault(init = {}) {
-  const vaultBinary = execFileSync(join(root, 'scripts/ensure-vault-server'), { stdio: ['ignore', 'pipe', 'inherit'] })
-    .toString().trim().split('\n').at(-1);
+  const vaultBinary = execFileSync(join(root, 'scripts/ensure-vault-server'), {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .toString()
+    .trim()
+    .split('\n')
+    .at(-1);
   const work = mkdtempSync(join(tmpdir(), 'vault-exec-dev-'));
   const rootToken = `dev-root-${randomBytes(8).toString('hex')}`;
   const port = await freePort();
   const vaultAddr = `http://127.0.0.1:${port}`;
-  const server = spawn(vaultBinary, ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token'], {
-    detached: true, // its own process group: a Ctrl-C must not stop Vault before vault-exec has revoked its token
-    stdio: 'ignore',
-    env: { ...cleanEnv, HOME: work },
-  });
+  const server = spawn(
+    vaultBinary,
+    [
+      'server',
+      '-dev',
+      `-dev-root-token-id=${rootToken}`,
+      `-dev-listen-address=127.0.0.1:${port}`,
+      '-dev-no-store-token',
+    ],
+    {
+      detached: true, // its own process group: a Ctrl-C must not stop Vault before vault-exec has revoked its token
+      stdio: 'ignore',
+      env: { ...cleanEnv, HOME: work },
+    },
+  );
   const stop = () => {
     try {
       process.kill(-server.pid, 'SIGTERM');
@@ -37,7 +54,10 @@ export async function startProvisionedVault(init = {}) {
     rmSync(work, { recursive: true, force: true });
   };
   process.on('exit', stop);
-  await waitFor(async () => (await fetch(`${vaultAddr}/v1/sys/health`).catch(() => undefined))?.status === 200, 'Vault did not start');
+  await waitFor(
+    async () => (await fetch(`${vaultAddr}/v1/sys/health`).catch(() => undefined))?.status === 200,
+    'Vault did not start',
+  );
 
   execFileSync('sh', [join(root, 'vault/init.sh')], {
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -20,7 +20,14 @@ console.log(`fuzz: ${Number(runs).toLocaleString('en')} runs per property`);
 const started = Date.now();
 const result = spawnSync(
   process.execPath,
-  [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'unit', 'test/unit/fuzz', ...process.argv.slice(2)],
+  [
+    join(root, 'node_modules/vitest/vitest.mjs'),
+    'run',
+    '--project',
+    'unit',
+    'test/unit/fuzz',
+    ...process.argv.slice(2),
+  ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, FUZZ_RUNS: runs, FUZZ_SUMMARY: summaryFile } },
 );
 const seconds = (Date.now() - started) / 1000;
@@ -29,15 +36,19 @@ const counts = new Map();
 const tolerated = new Map();
 let lines = [];
 try {
-  lines = readFileSync(summaryFile, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  lines = readFileSync(summaryFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
 } catch {
   // No suite finished: vitest's own output above says why.
 }
 rmSync(dir, { recursive: true, force: true });
 for (const line of lines) {
   const entry = JSON.parse(line);
-  for (const [parser, count] of Object.entries(entry.counts)) counts.set(parser, (counts.get(parser) ?? 0) + count);
-  for (const [bug, count] of Object.entries(entry.tolerated)) tolerated.set(bug, (tolerated.get(bug) ?? 0) + count);
+  for (const [parser, count] of Object.entries(entry.counts))
+    counts.set(parser, (counts.get(parser) ?? 0) + count);
+  for (const [bug, count] of Object.entries(entry.tolerated))
+    tolerated.set(bug, (tolerated.get(bug) ?? 0) + count);
 }
 
 const width = Math.max(0, ...[...counts.keys()].map((name) => name.length));
@@ -45,7 +56,9 @@ console.log(`\nfuzz inputs per parser (${seconds.toFixed(1)} s, ${runs} runs per
 for (const [parser, count] of [...counts].sort(([a], [b]) => a.localeCompare(b))) {
   console.log(`  ${parser.padEnd(width)}  ${count.toLocaleString('en').padStart(11)}`);
 }
-const total = [...counts].filter(([parser]) => !parser.includes(',')).reduce((sum, [, count]) => sum + count, 0);
+const total = [...counts]
+  .filter(([parser]) => !parser.includes(','))
+  .reduce((sum, [, count]) => sum + count, 0);
 console.log(`  ${'total'.padEnd(width)}  ${total.toLocaleString('en').padStart(11)}`);
 if (tolerated.size > 0) {
   console.log('known bugs tolerated (see KNOWN_BUGS in test/unit/fuzz/fuzz-support.ts):');
@@ -53,4 +66,4 @@ if (tolerated.size > 0) {
 }
 const failed = result.status !== 0 || counts.size === 0;
 console.log(failed ? 'fuzz: FAILED' : 'fuzz: passed');
-process.exit(failed ? (result.status || 1) : 0);
+process.exit(failed ? result.status || 1 : 0);

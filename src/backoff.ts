@@ -10,7 +10,11 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
-export function* backoffDelays({ initialMs, maxMs, random = Math.random }: BackoffOptions): Generator<number, never> {
+export function* backoffDelays({
+  initialMs,
+  maxMs,
+  random = Math.random,
+}: BackoffOptions): Generator<number, never> {
   for (let attempt = 0; ; attempt++) {
     const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
     yield Math.round(ceiling / 2 + (random() * ceiling) / 2);

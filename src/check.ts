@@ -17,12 +17,27 @@ export async function runCheck(
   writeStdout: (text: string) => void,
   issuedTokens: string[],
 ): Promise<void> {
-  await waitForVault({ client, timeoutMs: config.waitTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, log });
+  await waitForVault({
+    client,
+    timeoutMs: config.waitTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    log,
+  });
   const session = await login(client, config.auth, log);
   // Revoked by the caller even when a read below fails.
   if (config.auth.method === 'approle') issuedTokens.push(session.token);
-  const secrets = await readSecrets({ client, token: session.token, mappings: config.secrets, imports: config.pathImports, templates: config.templates, log });
+  const secrets = await readSecrets({
+    client,
+    token: session.token,
+    mappings: config.secrets,
+    imports: config.pathImports,
+    templates: config.templates,
+    log,
+  });
   const names = [...secrets.values.keys()].sort();
   writeStdout(names.map((name) => `${name}\n`).join(''));
-  log.info(`check passed: logged in and read ${names.length} variable${names.length === 1 ? '' : 's'} from Vault at ${client.address}`, { event: 'check' });
+  log.info(
+    `check passed: logged in and read ${names.length} variable${names.length === 1 ? '' : 's'} from Vault at ${client.address}`,
+    { event: 'check' },
+  );
 }

@@ -20,7 +20,11 @@ export function buildChildEnv(options: {
   }
   const referenceNames = new Set(templates.map((template) => template.name));
   for (const [name, value] of secrets) {
-    if (name in env && !referenceNames.has(name)) log.info(`secret ${name} overrides the inherited variable of the same name`, { event: 'override', name });
+    if (name in env && !referenceNames.has(name))
+      log.info(`secret ${name} overrides the inherited variable of the same name`, {
+        event: 'override',
+        name,
+      });
     env[name] = value;
   }
   if (passToken !== undefined) env.VAULT_TOKEN = passToken;

@@ -15,28 +15,149 @@ import { UsageError, escapeControlCharacters, quote } from './errors';
 import { LOG_FORMATS, LOG_LEVELS } from './log';
 import { VERSION } from './version';
 
-export type CommandLine = { kind: 'run' | 'check'; config: Config } | { kind: 'exit'; code: number; stdout: string };
+export type CommandLine =
+  { kind: 'run' | 'check'; config: Config } | { kind: 'exit'; code: number; stdout: string };
 
 type OptionKind = 'string' | 'list' | 'boolean';
 
 /** Every flag with its env twin; --help and the README options table come from this list. */
-const OPTIONS: ReadonlyArray<{ key: keyof RawOptions; flags: string; env: string; kind: OptionKind; description: string; defaultValue?: unknown; choices?: readonly string[] }> = [
-  { key: 'vaultAddr', flags: '--vault-addr <url>', env: 'VAULT_ADDR', kind: 'string', defaultValue: DEFAULT_VAULT_ADDR, description: 'Vault server address' },
-  { key: 'waitTimeout', flags: '--wait-timeout <duration>', env: 'VAULT_EXEC_WAIT_TIMEOUT', kind: 'string', defaultValue: DEFAULT_WAIT_TIMEOUT, description: 'how long to wait for Vault to become ready before exiting 69' },
-  { key: 'requestTimeout', flags: '--request-timeout <duration>', env: 'VAULT_EXEC_REQUEST_TIMEOUT', kind: 'string', defaultValue: DEFAULT_REQUEST_TIMEOUT, description: 'timeout of each HTTP request to Vault' },
-  { key: 'roleIdFile', flags: '--role-id-file <path>', env: 'VAULT_EXEC_ROLE_ID_FILE', kind: 'string', description: 'read the AppRole role_id from this file (else VAULT_ROLE_ID)' },
-  { key: 'secretIdFile', flags: '--secret-id-file <path>', env: 'VAULT_EXEC_SECRET_ID_FILE', kind: 'string', description: 'read the AppRole secret_id from this file (else VAULT_SECRET_ID)' },
-  { key: 'removeSecretIdFile', flags: '--remove-secret-id-file', env: 'VAULT_EXEC_REMOVE_SECRET_ID_FILE', kind: 'boolean', defaultValue: false, description: 'delete the secret_id file after the first successful login' },
-  { key: 'secretIdWrapped', flags: '--secret-id-wrapped', env: 'VAULT_EXEC_SECRET_ID_WRAPPED', kind: 'boolean', defaultValue: false, description: 'the secret_id is a response-wrapping token: check where it was created, then unwrap it' },
-  { key: 'approleMount', flags: '--approle-mount <path>', env: 'VAULT_EXEC_APPROLE_MOUNT', kind: 'string', defaultValue: DEFAULT_APPROLE_MOUNT, description: 'mount path of the AppRole auth method' },
-  { key: 'secret', flags: '--secret <NAME=PATH#KEY>', env: 'VAULT_EXEC_SECRET', kind: 'list', defaultValue: [], description: 'set env NAME to KEY of the secret at PATH (repeatable)' },
-  { key: 'secrets', flags: '--secrets <[PREFIX=]PATH>', env: 'VAULT_EXEC_SECRETS', kind: 'list', defaultValue: [], description: 'set one env var per key of PATH, upper-cased, with an optional prefix (repeatable)' },
-  { key: 'killTimeout', flags: '--kill-timeout <duration>', env: 'VAULT_EXEC_KILL_TIMEOUT', kind: 'string', defaultValue: DEFAULT_KILL_TIMEOUT, description: 'after SIGTERM/SIGINT, wait this long for the child before SIGKILL' },
-  { key: 'watch', flags: '--watch <interval>', env: 'VAULT_EXEC_WATCH', kind: 'string', description: 'every <interval>, check the static secrets in use and restart the child gracefully when one changed' },
-  { key: 'passToken', flags: '--pass-token', env: 'VAULT_EXEC_PASS_TOKEN', kind: 'boolean', defaultValue: false, description: "give the child vault-exec's token as VAULT_TOKEN" },
-  { key: 'revokeToken', flags: '--no-revoke-token', env: 'VAULT_EXEC_REVOKE_TOKEN', kind: 'boolean', defaultValue: true, description: 'do not revoke the token when vault-exec exits' },
-  { key: 'logLevel', flags: '--log-level <level>', env: 'VAULT_EXEC_LOG_LEVEL', kind: 'string', defaultValue: 'info', choices: LOG_LEVELS, description: 'error, warn, info or debug' },
-  { key: 'logFormat', flags: '--log-format <format>', env: 'VAULT_EXEC_LOG_FORMAT', kind: 'string', defaultValue: 'text', choices: LOG_FORMATS, description: 'text or json' },
+const OPTIONS: ReadonlyArray<{
+  key: keyof RawOptions;
+  flags: string;
+  env: string;
+  kind: OptionKind;
+  description: string;
+  defaultValue?: unknown;
+  choices?: readonly string[];
+}> = [
+  {
+    key: 'vaultAddr',
+    flags: '--vault-addr <url>',
+    env: 'VAULT_ADDR',
+    kind: 'string',
+    defaultValue: DEFAULT_VAULT_ADDR,
+    description: 'Vault server address',
+  },
+  {
+    key: 'waitTimeout',
+    flags: '--wait-timeout <duration>',
+    env: 'VAULT_EXEC_WAIT_TIMEOUT',
+    kind: 'string',
+    defaultValue: DEFAULT_WAIT_TIMEOUT,
+    description: 'how long to wait for Vault to become ready before exiting 69',
+  },
+  {
+    key: 'requestTimeout',
+    flags: '--request-timeout <duration>',
+    env: 'VAULT_EXEC_REQUEST_TIMEOUT',
+    kind: 'string',
+    defaultValue: DEFAULT_REQUEST_TIMEOUT,
+    description: 'timeout of each HTTP request to Vault',
+  },
+  {
+    key: 'roleIdFile',
+    flags: '--role-id-file <path>',
+    env: 'VAULT_EXEC_ROLE_ID_FILE',
+    kind: 'string',
+    description: 'read the AppRole role_id from this file (else VAULT_ROLE_ID)',
+  },
+  {
+    key: 'secretIdFile',
+    flags: '--secret-id-file <path>',
+    env: 'VAULT_EXEC_SECRET_ID_FILE',
+    kind: 'string',
+    description: 'read the AppRole secret_id from this file (else VAULT_SECRET_ID)',
+  },
+  {
+    key: 'removeSecretIdFile',
+    flags: '--remove-secret-id-file',
+    env: 'VAULT_EXEC_REMOVE_SECRET_ID_FILE',
+    kind: 'boolean',
+    defaultValue: false,
+    description: 'delete the secret_id file after the first successful login',
+  },
+  {
+    key: 'secretIdWrapped',
+    flags: '--secret-id-wrapped',
+    env: 'VAULT_EXEC_SECRET_ID_WRAPPED',
+    kind: 'boolean',
+    defaultValue: false,
+    description: 'the secret_id is a response-wrapping token: check where it was created, then unwrap it',
+  },
+  {
+    key: 'approleMount',
+    flags: '--approle-mount <path>',
+    env: 'VAULT_EXEC_APPROLE_MOUNT',
+    kind: 'string',
+    defaultValue: DEFAULT_APPROLE_MOUNT,
+    description: 'mount path of the AppRole auth method',
+  },
+  {
+    key: 'secret',
+    flags: '--secret <NAME=PATH#KEY>',
+    env: 'VAULT_EXEC_SECRET',
+    kind: 'list',
+    defaultValue: [],
+    description: 'set env NAME to KEY of the secret at PATH (repeatable)',
+  },
+  {
+    key: 'secrets',
+    flags: '--secrets <[PREFIX=]PATH>',
+    env: 'VAULT_EXEC_SECRETS',
+    kind: 'list',
+    defaultValue: [],
+    description: 'set one env var per key of PATH, upper-cased, with an optional prefix (repeatable)',
+  },
+  {
+    key: 'killTimeout',
+    flags: '--kill-timeout <duration>',
+    env: 'VAULT_EXEC_KILL_TIMEOUT',
+    kind: 'string',
+    defaultValue: DEFAULT_KILL_TIMEOUT,
+    description: 'after SIGTERM/SIGINT, wait this long for the child before SIGKILL',
+  },
+  {
+    key: 'watch',
+    flags: '--watch <interval>',
+    env: 'VAULT_EXEC_WATCH',
+    kind: 'string',
+    description:
+      'every <interval>, check the static secrets in use and restart the child gracefully when one changed',
+  },
+  {
+    key: 'passToken',
+    flags: '--pass-token',
+    env: 'VAULT_EXEC_PASS_TOKEN',
+    kind: 'boolean',
+    defaultValue: false,
+    description: "give the child vault-exec's token as VAULT_TOKEN",
+  },
+  {
+    key: 'revokeToken',
+    flags: '--no-revoke-token',
+    env: 'VAULT_EXEC_REVOKE_TOKEN',
+    kind: 'boolean',
+    defaultValue: true,
+    description: 'do not revoke the token when vault-exec exits',
+  },
+  {
+    key: 'logLevel',
+    flags: '--log-level <level>',
+    env: 'VAULT_EXEC_LOG_LEVEL',
+    kind: 'string',
+    defaultValue: 'info',
+    choices: LOG_LEVELS,
+    description: 'error, warn, info or debug',
+  },
+  {
+    key: 'logFormat',
+    flags: '--log-format <format>',
+    env: 'VAULT_EXEC_LOG_FORMAT',
+    kind: 'string',
+    defaultValue: 'text',
+    choices: LOG_FORMATS,
+    description: 'text or json',
+  },
 ];
 
 const HELP_FOOTER = `
@@ -72,40 +193,56 @@ export function parseCommandLine(argv: string[], env: Env): CommandLine {
     program.parse(optionWords, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return { kind: 'exit', code: 0, stdout };
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+        return { kind: 'exit', code: 0, stdout };
       // commander puts its "(Did you mean --secret?)" hint on a line of its own, and quotes the user's
       // value verbatim: join the lines, and escape any control character left, so it stays one line.
-      const message = error.message
-        .replace(/^error: /, '')
-        .replace(/\s*\n\s*/g, ' ');
+      const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
       throw new UsageError(`${escapeControlCharacters(message)} (see vault-exec --help)`);
     }
     throw error;
   }
   const positional = program.args;
   if (childCommand !== undefined && positional.length > 0) {
-    throw new UsageError(`unexpected argument ${quote(positional[0]!)} before "--": put the whole child command after "--"`);
+    throw new UsageError(
+      `unexpected argument ${quote(positional[0]!)} before "--": put the whole child command after "--"`,
+    );
   }
-  const config = buildConfig(childCommand ?? positional, mergeEnvTwins(program, env), { env, commandRequired: kind === 'run' });
+  const config = buildConfig(childCommand ?? positional, mergeEnvTwins(program, env), {
+    env,
+    commandRequired: kind === 'run',
+  });
   if (kind === 'check' && config.auth.method === 'approle' && config.auth.secretIdWrapped) {
-    throw new UsageError('check cannot use a wrapped secret_id: unwrapping it would use it up before the real start');
+    throw new UsageError(
+      'check cannot use a wrapped secret_id: unwrapping it would use it up before the real start',
+    );
   }
   return { kind, config };
 }
 
 /** Lines for the README options table, so the two cannot drift apart. */
-export function describeOptions(): Array<{ flag: string; env: string; defaultValue: string; description: string }> {
+export function describeOptions(): Array<{
+  flag: string;
+  env: string;
+  defaultValue: string;
+  description: string;
+}> {
   return OPTIONS.map((option) => ({
     flag: option.flags,
     env: option.env,
-    defaultValue: option.defaultValue === undefined || Array.isArray(option.defaultValue) ? '' : String(option.defaultValue),
+    defaultValue:
+      option.defaultValue === undefined || Array.isArray(option.defaultValue)
+        ? ''
+        : String(option.defaultValue),
     description: option.description,
   }));
 }
 
 function buildProgram(writeOut: (text: string) => void): Command {
   const program = new Command('vault-exec')
-    .usage('[options] -- <command> [args...]\n       vault-exec check [options]   (preflight: wait, log in, read every path; prints variable names, runs nothing)')
+    .usage(
+      '[options] -- <command> [args...]\n       vault-exec check [options]   (preflight: wait, log in, read every path; prints variable names, runs nothing)',
+    )
     .description('Wait for Vault, log in, put secrets in the environment, then run and supervise <command>.')
     .version(`vault-exec ${VERSION}`, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
@@ -116,11 +253,14 @@ function buildProgram(writeOut: (text: string) => void): Command {
     .configureOutput({ writeOut, writeErr: () => {}, outputError: () => {} })
     .addHelpText('after', HELP_FOOTER);
   for (const spec of OPTIONS) {
-    const shownDefault = spec.kind === 'boolean' ? ` (default: ${spec.key === 'revokeToken' ? 'revoke' : 'off'})` : '';
+    const shownDefault =
+      spec.kind === 'boolean' ? ` (default: ${spec.key === 'revokeToken' ? 'revoke' : 'off'})` : '';
     const option = new Option(spec.flags, `${spec.description} (env: ${spec.env})${shownDefault}`);
-    if (spec.kind === 'list') option.argParser((value: string, previous: string[] = []) => [...previous, value]);
+    if (spec.kind === 'list')
+      option.argParser((value: string, previous: string[] = []) => [...previous, value]);
     if (spec.choices) option.choices(spec.choices);
-    if (spec.defaultValue !== undefined && spec.kind !== 'boolean' && spec.kind !== 'list') option.default(spec.defaultValue);
+    if (spec.defaultValue !== undefined && spec.kind !== 'boolean' && spec.kind !== 'list')
+      option.default(spec.defaultValue);
     program.addOption(option);
   }
   return program;
@@ -137,10 +277,13 @@ function mergeEnvTwins(program: Command, env: Env): RawOptions {
       merged[spec.key] = parsed[spec.key] ?? spec.defaultValue;
       continue;
     }
-    if (spec.kind === 'boolean') merged[spec.key] = parseBoolean(envValue, spec.env, spec.defaultValue as boolean);
+    if (spec.kind === 'boolean')
+      merged[spec.key] = parseBoolean(envValue, spec.env, spec.defaultValue as boolean);
     else if (spec.kind === 'list') merged[spec.key] = envValue.split(/[\s,]+/).filter((item) => item !== '');
     else if (spec.choices && !spec.choices.includes(envValue.trim())) {
-      throw new UsageError(`invalid value ${quote(envValue)} for ${spec.env}: use one of ${spec.choices.join(', ')}`);
+      throw new UsageError(
+        `invalid value ${quote(envValue)} for ${spec.env}: use one of ${spec.choices.join(', ')}`,
+      );
     } else merged[spec.key] = envValue.trim();
   }
   return merged as unknown as RawOptions;

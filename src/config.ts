@@ -95,13 +95,22 @@ export interface ConfigSources {
   commandRequired?: boolean;
 }
 
-export function buildConfig(command: string[], options: RawOptions, { env, readFile = readText, commandRequired = true }: ConfigSources): Config {
+export function buildConfig(
+  command: string[],
+  options: RawOptions,
+  { env, readFile = readText, commandRequired = true }: ConfigSources,
+): Config {
   if (commandRequired && (command.length === 0 || command[0] === '')) {
     throw new UsageError('no command given: use vault-exec [options] -- <command> [args...]');
   }
   const mappings = options.secret.map(parseSecretMapping);
-  const duplicate = mappings.find((mapping, index) => mappings.findIndex((other) => other.name === mapping.name) !== index);
-  if (duplicate) throw new UsageError(`--secret ${duplicate.name} is given more than once: each variable name may appear once`);
+  const duplicate = mappings.find(
+    (mapping, index) => mappings.findIndex((other) => other.name === mapping.name) !== index,
+  );
+  if (duplicate)
+    throw new UsageError(
+      `--secret ${duplicate.name} is given more than once: each variable name may appear once`,
+    );
 
   return {
     command,
@@ -115,10 +124,14 @@ export function buildConfig(command: string[], options: RawOptions, { env, readF
       serverName: nonEmpty(env.VAULT_TLS_SERVER_NAME),
       skipVerify: parseBoolean(env.VAULT_SKIP_VERIFY, 'VAULT_SKIP_VERIFY', false),
     },
-    requestTimeoutMs: positive(parseDuration(options.requestTimeout, '--request-timeout'), '--request-timeout'),
+    requestTimeoutMs: positive(
+      parseDuration(options.requestTimeout, '--request-timeout'),
+      '--request-timeout',
+    ),
     waitTimeoutMs: parseDuration(options.waitTimeout, '--wait-timeout'),
     killTimeoutMs: parseDuration(options.killTimeout, '--kill-timeout'),
-    watchIntervalMs: options.watch === undefined ? undefined : positive(parseDuration(options.watch, '--watch'), '--watch'),
+    watchIntervalMs:
+      options.watch === undefined ? undefined : positive(parseDuration(options.watch, '--watch'), '--watch'),
     auth: resolveAuth(options, env, readFile),
     secrets: mappings,
     pathImports: options.secrets.map(parsePathImport),
@@ -140,7 +153,9 @@ export function parseBoolean(value: string | undefined, name: string, fallback: 
 }
 
 function resolveAuth(options: RawOptions, env: Env, readFile: (path: string) => string): AuthConfig {
-  const roleId = options.roleIdFile ? readCredentialFile(options.roleIdFile, '--role-id-file', readFile) : nonEmpty(env.VAULT_ROLE_ID);
+  const roleId = options.roleIdFile
+    ? readCredentialFile(options.roleIdFile, '--role-id-file', readFile)
+    : nonEmpty(env.VAULT_ROLE_ID);
   if (roleId !== undefined) {
     const secretId = options.secretIdFile
       ? readCredentialFile(options.secretIdFile, '--secret-id-file', readFile)
@@ -174,7 +189,8 @@ function readCredentialFile(path: string, flag: string, readFile: (path: string)
     content = readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
     throw new UsageError(`cannot read ${flag} ${path}: ${reason}`, { cause: error });
   }
   const value = content.trim();
@@ -200,7 +216,9 @@ function parseAddress(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`invalid Vault address ${quote(text)}: expected a URL such as https://vault.example.com:8200`);
+    throw new UsageError(
+      `invalid Vault address ${quote(text)}: expected a URL such as https://vault.example.com:8200`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`invalid Vault address ${quote(text)}: the scheme must be http or https`);

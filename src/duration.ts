@@ -11,13 +11,20 @@ export const MAX_DURATION_MS = 2_147_483_647;
 
 export function parseDuration(text: string, what: string): number {
   const trimmed = text.trim();
-  const parts = /^\d+(\.\d+)?$/.test(trimmed) ? [[trimmed, trimmed, 's']] : [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  const parts = /^\d+(\.\d+)?$/.test(trimmed)
+    ? [[trimmed, trimmed, 's']]
+    : [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
   const consumed = parts.map((part) => part[0]).join('');
   if (parts.length === 0 || consumed !== trimmed) {
-    throw new UsageError(`invalid duration ${quote(text)} for ${what}: use a number of seconds or a value like 500ms, 10s, 1m30s`);
+    throw new UsageError(
+      `invalid duration ${quote(text)} for ${what}: use a number of seconds or a value like 500ms, 10s, 1m30s`,
+    );
   }
-  const ms = Math.round(parts.reduce((total, [, amount, unit]) => total + Number(amount) * UNIT_MS[unit as string]!, 0));
-  if (!(ms <= MAX_DURATION_MS)) throw new UsageError(`duration ${quote(text)} for ${what} is too long: the limit is 596h`);
+  const ms = Math.round(
+    parts.reduce((total, [, amount, unit]) => total + Number(amount) * UNIT_MS[unit as string]!, 0),
+  );
+  if (!(ms <= MAX_DURATION_MS))
+    throw new UsageError(`duration ${quote(text)} for ${what} is too long: the limit is 596h`);
   return ms;
 }
 

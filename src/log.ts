@@ -59,7 +59,8 @@ export function createRedactor(): Redactor {
 export function guardStream(stream: NodeJS.WriteStream, redactor: Redactor): void {
   const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
   stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
+    const text =
+      typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
     return write(text === undefined ? chunk : redactor.mask(text), ...rest);
   }) as typeof stream.write;
 }

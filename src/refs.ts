@@ -45,7 +45,9 @@ export function parseRef(text: string, where: string): SecretRef {
   const path = normalisePath(hash === -1 ? text : text.slice(0, hash));
   const key = hash === -1 ? '' : text.slice(hash + 1);
   if (path === '' || key === '') {
-    throw new UsageError(`invalid secret reference ${quote(text)} in ${where}: expected PATH#KEY, e.g. secret/app/db#password`);
+    throw new UsageError(
+      `invalid secret reference ${quote(text)} in ${where}: expected PATH#KEY, e.g. secret/app/db#password`,
+    );
   }
   checkPath(path, where);
   return { path, key };
@@ -56,7 +58,9 @@ export function parseSecretMapping(text: string): SecretMapping {
   const equals = text.indexOf('=');
   const name = equals === -1 ? '' : text.slice(0, equals);
   if (!isValidEnvName(name)) {
-    throw new UsageError(`invalid --secret ${quote(text)}: expected NAME=PATH#KEY where NAME is a letter or _ followed by letters, digits or _`);
+    throw new UsageError(
+      `invalid --secret ${quote(text)}: expected NAME=PATH#KEY where NAME is a letter or _ followed by letters, digits or _`,
+    );
   }
   return { name, ref: parseRef(text.slice(equals + 1), `--secret ${name}`) };
 }
@@ -68,7 +72,9 @@ export function parsePathImport(text: string): PathImport {
   const prefix = match ? match[1]! : '';
   const path = normalisePath(match ? match[2]! : trimmed);
   if (path === '' || path.includes('#')) {
-    throw new UsageError(`invalid --secrets ${quote(text)}: expected PATH or PREFIX=PATH, e.g. --secrets DB_=secret/app/db`);
+    throw new UsageError(
+      `invalid --secrets ${quote(text)}: expected PATH or PREFIX=PATH, e.g. --secrets DB_=secret/app/db`,
+    );
   }
   checkPath(path, `--secrets ${quote(text)}`);
   return { path, prefix };
@@ -83,7 +89,12 @@ export function findEnvTemplates(env: Record<string, string | undefined>): EnvTe
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
     if (value.startsWith(WHOLE_REFERENCE_PREFIX)) {
-      templates.push({ name, parts: [{ ref: parseRef(value.slice(WHOLE_REFERENCE_PREFIX.length), `environment variable ${name}`) }] });
+      templates.push({
+        name,
+        parts: [
+          { ref: parseRef(value.slice(WHOLE_REFERENCE_PREFIX.length), `environment variable ${name}`) },
+        ],
+      });
       continue;
     }
     if (!value.includes('${vault:')) continue;
@@ -97,7 +108,9 @@ export function findEnvTemplates(env: Record<string, string | undefined>): EnvTe
     if (last < value.length) parts.push({ literal: value.slice(last) });
     // A "${vault:" left in the literal text is a reference missing its "}", wherever it stands.
     if (parts.length === 0 || parts.some((part) => 'literal' in part && part.literal.includes('${vault:'))) {
-      throw new UsageError(`unterminated reference in environment variable ${name}: expected \${vault:PATH#KEY}`);
+      throw new UsageError(
+        `unterminated reference in environment variable ${name}: expected \${vault:PATH#KEY}`,
+      );
     }
     templates.push({ name, parts });
   }
@@ -112,8 +125,13 @@ export function keyToEnvName(prefix: string, key: string): string {
 
 /** Slash-separated names: no whitespace, query, empty, "." or ".." segments that would change the request. */
 function checkPath(path: string, where: string): void {
-  if (/[\s?]/.test(path) || path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
-    throw new UsageError(`invalid secret path ${quote(path)} in ${where}: use slash-separated names without spaces, "?", "." or ".." segments`);
+  if (
+    /[\s?]/.test(path) ||
+    path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')
+  ) {
+    throw new UsageError(
+      `invalid secret path ${quote(path)} in ${where}: use slash-separated names without spaces, "?", "." or ".." segments`,
+    );
   }
 }
 

@@ -43,7 +43,12 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
     return reportFailure(error, bootstrapLog);
   }
 
-  const log = createLogger({ level: config.logLevel, format: config.logFormat, write: deps.writeStderr, redactor: deps.redactor });
+  const log = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    write: deps.writeStderr,
+    redactor: deps.redactor,
+  });
   if (config.auth.method === 'approle') {
     log.redact(config.auth.roleId);
     if (config.auth.secretId !== undefined) log.redact(config.auth.secretId);
@@ -52,7 +57,12 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   let client: VaultClient;
   try {
     // Reads the TLS files; an unreadable or half-given one is a usage error like any other.
-    client = createVaultClient({ address: config.vaultAddr, namespace: config.namespace, tls: config.tls, timeoutMs: config.requestTimeoutMs });
+    client = createVaultClient({
+      address: config.vaultAddr,
+      namespace: config.namespace,
+      tls: config.tls,
+      timeoutMs: config.requestTimeoutMs,
+    });
   } catch (error) {
     return reportFailure(error, log);
   }
@@ -61,7 +71,11 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
 
   // The pipeline fills this in once it knows how to read secrets; the supervisor calls it on a restart.
   const respawn: RespawnHook = {};
-  const supervisor = createSupervisor({ killTimeoutMs: config.killTimeoutMs, log, onRespawn: () => respawn.run?.() });
+  const supervisor = createSupervisor({
+    killTimeoutMs: config.killTimeoutMs,
+    log,
+    onRespawn: () => respawn.run?.(),
+  });
   deps.onSignals((signal) => supervisor.dispatch({ type: 'signal', signal }));
   const abort = new AbortController();
   void supervisor.exited.then(() => abort.abort(new Error('vault-exec is exiting')));
@@ -71,7 +85,17 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   let code: number | undefined;
   let failure: unknown;
   try {
-    const context = { config, deps, log, client, supervisor, respawn, signal: abort.signal, issuedTokens, stopWatchers };
+    const context = {
+      config,
+      deps,
+      log,
+      client,
+      supervisor,
+      respawn,
+      signal: abort.signal,
+      issuedTokens,
+      stopWatchers,
+    };
     code = await Promise.race([supervisor.exited, startAndSupervise(context)]);
   } catch (error) {
     if (supervisor.phase === 'starting' || supervisor.phase === 'exited') failure = error;
@@ -102,9 +126,18 @@ interface RunContext {
 
 async function startAndSupervise(context: RunContext): Promise<number> {
   const { config, deps, log, client, supervisor, respawn, signal, issuedTokens, stopWatchers } = context;
-  await waitForVault({ client, timeoutMs: config.waitTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, log, signal });
+  await waitForVault({
+    client,
+    timeoutMs: config.waitTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    log,
+    signal,
+  });
   // Unwrapped once: the plain secret_id is what re-logins at max TTL use.
-  const auth = config.auth.method === 'approle' && config.auth.secretIdWrapped ? await unwrapSecretId(client, config.auth, log) : config.auth;
+  const auth =
+    config.auth.method === 'approle' && config.auth.secretIdWrapped
+      ? await unwrapSecretId(client, config.auth, log)
+      : config.auth;
   const session: Session = await login(client, auth, log);
   // Tokens we did not create (a developer's VAULT_TOKEN or ~/.vault-token) are never revoked.
   if (auth.method === 'approle') issuedTokens.push(session.token);
@@ -134,22 +167,40 @@ async function startAndSupervise(context: RunContext): Promise<number> {
     if (signal.aborted) return;
     stopLeaseWatch();
     leaseCount = secrets.leases.length;
-    stopLeaseWatch = watchLeases({ client, leases: secrets.leases, current, log, onReplaceNeeded: requestRestart });
+    stopLeaseWatch = watchLeases({
+      client,
+      leases: secrets.leases,
+      current,
+      log,
+      onReplaceNeeded: requestRestart,
+    });
     stopVersionWatch();
     if (config.watchIntervalMs !== undefined) {
-      stopVersionWatch = watchSecretVersions({ client, current, versions: secrets.versions, intervalMs: config.watchIntervalMs, log, onChange: requestRestart });
+      stopVersionWatch = watchSecretVersions({
+        client,
+        current,
+        versions: secrets.versions,
+        intervalMs: config.watchIntervalMs,
+        log,
+        onChange: requestRestart,
+      });
     }
     supervisor.start(config.command, env);
   };
   respawn.run = () => {
     launch().catch((error: unknown) => {
       const reason = error instanceof Error ? error.message : String(error);
-      supervisor.dispatch({ type: 'renewal-failed', message: `restarting the child with fresh secrets failed: ${reason}` });
+      supervisor.dispatch({
+        type: 'renewal-failed',
+        message: `restarting the child with fresh secrets failed: ${reason}`,
+      });
     });
   };
 
   if (deps.isPidOne) {
-    log.warn('running as PID 1: orphaned grandchildren will not be reaped; run the container with an init (docker run --init, compose "init: true", or tini)');
+    log.warn(
+      'running as PID 1: orphaned grandchildren will not be reaped; run the container with an init (docker run --init, compose "init: true", or tini)',
+    );
   }
   await launch();
   if (signal.aborted) return supervisor.exited;
@@ -157,10 +208,20 @@ async function startAndSupervise(context: RunContext): Promise<number> {
   const onNewToken = (token: string): void => {
     rememberToken(issuedTokens, token);
     // Leases die with the token that created them, so the child needs credentials read with the new one.
-    if (leaseCount > 0) requestRestart('the token was replaced at its max TTL, and the leases read with the old token end with it');
+    if (leaseCount > 0)
+      requestRestart(
+        'the token was replaced at its max TTL, and the leases read with the old token end with it',
+      );
   };
   stopWatchers.push(
-    watchToken({ client, auth, current, log, onFailure: (message) => supervisor.dispatch({ type: 'renewal-failed', message }), onNewToken }),
+    watchToken({
+      client,
+      auth,
+      current,
+      log,
+      onFailure: (message) => supervisor.dispatch({ type: 'renewal-failed', message }),
+      onNewToken,
+    }),
     () => stopLeaseWatch(),
     () => stopVersionWatch(),
   );
@@ -176,7 +237,12 @@ function rememberToken(tokens: string[], token: string): void {
   if (tokens.length > 2) tokens.shift();
 }
 
-async function check(config: Config, client: VaultClient, log: Logger, deps: RunDependencies): Promise<number> {
+async function check(
+  config: Config,
+  client: VaultClient,
+  log: Logger,
+  deps: RunDependencies,
+): Promise<number> {
   const issuedTokens: string[] = [];
   let failure: unknown;
   try {
@@ -195,7 +261,10 @@ async function revokeTokens(client: VaultClient, tokens: string[], log: Logger):
   await Promise.all(
     tokens.map(async (token) => {
       try {
-        const response = await client.request('POST', 'auth/token/revoke-self', { token, timeoutMs: REVOKE_TIMEOUT_MS });
+        const response = await client.request('POST', 'auth/token/revoke-self', {
+          token,
+          timeoutMs: REVOKE_TIMEOUT_MS,
+        });
         if (response.status === 204 || response.status === 200) log.debug('revoked the token');
         else log.debug(`token revocation answered HTTP ${response.status} (it may have expired already)`);
       } catch (error) {

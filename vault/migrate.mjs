@@ -52,17 +52,23 @@ async function main() {
 
   const existing = plan.targets.filter((target) => target.exists);
   if (existing.length > 0 && !flags.force) {
-    console.error(`migrate: refusing to overwrite ${existing.map((target) => target.path).join(', ')}; nothing was written. ` +
-      'Check them with `vault kv get`, then re-run with --force to write a new version (the old one stays for rollback).');
+    console.error(
+      `migrate: refusing to overwrite ${existing.map((target) => target.path).join(', ')}; nothing was written. ` +
+        'Check them with `vault kv get`, then re-run with --force to write a new version (the old one stays for rollback).',
+    );
     return 1;
   }
   for (const target of plan.targets) {
     const data = Object.fromEntries(target.entries.map(({ name, key }) => [key, env[name]]));
     const body = { data, options: target.exists ? {} : { cas: 0 } };
     const response = await vault.request('POST', `${target.mount}data/${target.relative}`, body);
-    console.log(`migrate: wrote ${target.path} (version ${response.data?.version ?? '?'}): ${keysOf(target)}`);
+    console.log(
+      `migrate: wrote ${target.path} (version ${response.data?.version ?? '?'}): ${keysOf(target)}`,
+    );
   }
-  console.log('migrate: done. Run the app with these vault-exec flags (or the same as vault: references), then delete the .env:');
+  console.log(
+    'migrate: done. Run the app with these vault-exec flags (or the same as vault: references), then delete the .env:',
+  );
   for (const target of plan.targets) {
     for (const { name, key } of target.entries) console.log(`  --secret ${name}=${target.path}#${key}`);
   }
@@ -71,23 +77,35 @@ async function main() {
 /** Groups the mapping by path (one write per path) and checks it against the .env file's names. */
 function buildPlan(env, mapping) {
   const missing = Object.keys(mapping).filter((name) => !(name in env));
-  if (missing.length > 0) throw new UsageError(`the mapping names variables the .env file does not have: ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new UsageError(`the mapping names variables the .env file does not have: ${missing.join(', ')}`);
 
   const byPath = new Map();
   const seen = new Map();
   for (const [name, reference] of Object.entries(mapping)) {
     const match = /^([^#\s]+[^/#\s])#([^#\s]+)$/.exec(String(reference));
-    if (!match) throw new UsageError(`${name}: "${reference}" is not PATH#KEY (for example secret/app/dev/database#password)`);
+    if (!match)
+      throw new UsageError(
+        `${name}: "${reference}" is not PATH#KEY (for example secret/app/dev/database#password)`,
+      );
     const path = match[1].replace(/^\/+/, '');
     const key = match[2];
-    if (seen.has(`${path}#${key}`)) throw new UsageError(`${seen.get(`${path}#${key}`)} and ${name} both map to ${path}#${key}`);
+    if (seen.has(`${path}#${key}`))
+      throw new UsageError(`${seen.get(`${path}#${key}`)} and ${name} both map to ${path}#${key}`);
     seen.set(`${path}#${key}`, name);
     byPath.set(path, [...(byPath.get(path) ?? []), { name, key }]);
   }
-  const unmapped = Object.keys(env).filter((name) => !(name in mapping)).sort();
+  const unmapped = Object.keys(env)
+    .filter((name) => !(name in mapping))
+    .sort();
   // A DATABASE_URL left behind often embeds a migrated password: name it (never the value).
   const embedding = unmapped
-    .map((name) => ({ name, contains: Object.keys(mapping).filter((secret) => env[secret].length >= 8 && env[name].includes(env[secret])) }))
+    .map((name) => ({
+      name,
+      contains: Object.keys(mapping).filter(
+        (secret) => env[secret].length >= 8 && env[name].includes(env[secret]),
+      ),
+    }))
     .filter(({ contains }) => contains.length > 0);
   return { targets: [...byPath].map(([path, entries]) => ({ path, entries })), unmapped, embedding };
 }
@@ -95,15 +113,22 @@ function buildPlan(env, mapping) {
 function printPlan(plan, flags) {
   const verb = flags['dry-run'] ? 'would write' : 'will write';
   for (const target of plan.targets) {
-    const state = target.exists === undefined ? 'not checked: no VAULT_TOKEN'
-      : !target.exists ? 'new'
-      : flags.force ? 'exists: new version (--force)'
-      : 'exists: refused without --force';
+    const state =
+      target.exists === undefined
+        ? 'not checked: no VAULT_TOKEN'
+        : !target.exists
+          ? 'new'
+          : flags.force
+            ? 'exists: new version (--force)'
+            : 'exists: refused without --force';
     console.log(`migrate: ${verb} ${target.path} [${state}]: ${keysOf(target)}`);
   }
-  if (plan.unmapped.length > 0) console.log(`migrate: left in the .env file (no mapping): ${plan.unmapped.join(', ')}`);
+  if (plan.unmapped.length > 0)
+    console.log(`migrate: left in the .env file (no mapping): ${plan.unmapped.join(', ')}`);
   for (const { name, contains } of plan.embedding) {
-    console.log(`migrate: warning: ${name} contains the value of ${contains.join(', ')}; build it with \${vault:PATH#KEY} references instead of keeping it`);
+    console.log(
+      `migrate: warning: ${name} contains the value of ${contains.join(', ')}; build it with \${vault:PATH#KEY} references instead of keeping it`,
+    );
   }
 }
 
@@ -116,7 +141,9 @@ async function inspect(vault, path) {
   const version = mount.data?.options?.version;
   if (mount.data?.type !== 'kv' || version !== '2') {
     // KV v1 has neither check-and-set nor versions, so neither the overwrite guard nor rollback would hold.
-    throw new Error(`${path} is not on a KV v2 mount (found ${mount.data?.type ?? 'nothing'} ${version ? `v${version}` : ''} at "${mountPath}")`);
+    throw new Error(
+      `${path} is not on a KV v2 mount (found ${mount.data?.type ?? 'nothing'} ${version ? `v${version}` : ''} at "${mountPath}")`,
+    );
   }
   const relative = path.slice(mountPath.length);
   // Metadata tells existence without reading the value. A soft-deleted secret counts as existing.
@@ -151,7 +178,7 @@ function connect(dryRun) {
         const errors = safeJson(text)?.errors?.join('; ') || text.slice(0, 200);
         throw new Error(`${method} ${path} at ${addr}: HTTP ${response.status}: ${errors}`);
       }
-      return text === '' ? {} : safeJson(text) ?? {};
+      return text === '' ? {} : (safeJson(text) ?? {});
     },
   };
 }

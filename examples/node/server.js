@@ -9,7 +9,12 @@ const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
 
 function health() {
-  const secrets = Object.fromEntries(REQUIRED.map((name) => [name, process.env[name] ? { present: true, length: process.env[name].length } : { present: false }]));
+  const secrets = Object.fromEntries(
+    REQUIRED.map((name) => [
+      name,
+      process.env[name] ? { present: true, length: process.env[name].length } : { present: false },
+    ]),
+  );
   const missing = REQUIRED.filter((name) => !process.env[name]);
   return {
     status: missing.length === 0 ? 'ok' : 'missing-configuration',
@@ -29,7 +34,9 @@ const server = http.createServer((request, response) => {
   response.writeHead(404).end();
 });
 
-server.listen(port, host, () => console.log(`example server listening on http://${host}:${port} (GET /health)`));
+server.listen(port, host, () =>
+  console.log(`example server listening on http://${host}:${port} (GET /health)`),
+);
 
 // Shut down cleanly on the signals vault-exec forwards, so the exit code is 0, not 143.
 for (const signal of ['SIGTERM', 'SIGINT']) {

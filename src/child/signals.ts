@@ -1,7 +1,15 @@
 import { constants } from 'node:os';
 
 /** Signals vault-exec passes on to the child. SIGCHLD is never forwarded; SIGKILL/SIGSTOP cannot be caught. */
-export const FORWARDED_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+export const FORWARDED_SIGNALS = [
+  'SIGHUP',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGTERM',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGWINCH',
+] as const;
 export type ForwardedSignal = (typeof FORWARDED_SIGNALS)[number];
 
 /** These start the shutdown timeline: forward, wait --kill-timeout, then SIGKILL. */

@@ -30,9 +30,20 @@ export function spawnChild(command: string[], env: Record<string, string>): Chil
     if (result.signal) return { code: signalExitCode(result.signal) };
     if (typeof result.exitCode === 'number') return { code: result.exitCode };
     const errorCode = (result as { code?: string }).code;
-    if (errorCode === 'ENOENT') return { code: EXIT.commandNotFound, spawnError: `command not found: ${file} (check the name and PATH)` };
-    if (errorCode === 'EACCES') return { code: EXIT.cannotExecute, spawnError: `cannot execute ${file}: permission denied (is it executable?)` };
-    return { code: EXIT.cannotExecute, spawnError: `cannot execute ${file}: ${errorCode ?? result.shortMessage}` };
+    if (errorCode === 'ENOENT')
+      return {
+        code: EXIT.commandNotFound,
+        spawnError: `command not found: ${file} (check the name and PATH)`,
+      };
+    if (errorCode === 'EACCES')
+      return {
+        code: EXIT.cannotExecute,
+        spawnError: `cannot execute ${file}: permission denied (is it executable?)`,
+      };
+    return {
+      code: EXIT.cannotExecute,
+      spawnError: `cannot execute ${file}: ${errorCode ?? result.shortMessage}`,
+    };
   });
   return {
     pid: subprocess.pid,

@@ -29,7 +29,8 @@ export function createSupervisor(options: {
   const perform = (effect: Effect): void => {
     switch (effect.type) {
       case 'forward':
-        if (!child?.kill(effect.signal)) log.debug(`could not send ${effect.signal}: the child is already gone`);
+        if (!child?.kill(effect.signal))
+          log.debug(`could not send ${effect.signal}: the child is already gone`);
         else if (effect.signal !== 'SIGKILL') log.debug(`forwarded ${effect.signal} to the child`);
         return;
       case 'arm-kill-timer':

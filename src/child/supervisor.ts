@@ -57,7 +57,10 @@ export function transition(state: State, event: Event): { state: State; effects:
     case 'stopping':
       return fromStopping(state, event);
     case 'exited':
-      return { state, effects: [{ type: 'log', level: 'debug', message: `ignored ${describe(event)} after exit` }] };
+      return {
+        state,
+        effects: [{ type: 'log', level: 'debug', message: `ignored ${describe(event)} after exit` }],
+      };
   }
 }
 
@@ -73,22 +76,38 @@ function fromStarting(state: State, event: Event): { state: State; effects: Effe
       return {
         state: { phase: 'exited', code },
         effects: [
-          { type: 'log', level: 'info', message: `received ${event.signal} before the child was started; exiting without starting it` },
+          {
+            type: 'log',
+            level: 'info',
+            message: `received ${event.signal} before the child was started; exiting without starting it`,
+          },
           { type: 'exit', code },
         ],
       };
     }
     case 'renewal-failed':
-      return { state: { phase: 'exited', code: EXIT.renewalFailed }, effects: [{ type: 'log', level: 'error', message: event.message }, { type: 'exit', code: EXIT.renewalFailed }] };
+      return {
+        state: { phase: 'exited', code: EXIT.renewalFailed },
+        effects: [
+          { type: 'log', level: 'error', message: event.message },
+          { type: 'exit', code: EXIT.renewalFailed },
+        ],
+      };
     default:
-      return { state, effects: [{ type: 'log', level: 'debug', message: `ignored ${describe(event)} before the child started` }] };
+      return {
+        state,
+        effects: [
+          { type: 'log', level: 'debug', message: `ignored ${describe(event)} before the child started` },
+        ],
+      };
   }
 }
 
 function fromRunning(state: State, event: Event): { state: State; effects: Effect[] } {
   switch (event.type) {
     case 'signal':
-      if (!STOP_SIGNALS.has(event.signal)) return { state, effects: [{ type: 'forward', signal: event.signal }] };
+      if (!STOP_SIGNALS.has(event.signal))
+        return { state, effects: [{ type: 'forward', signal: event.signal }] };
       return {
         state: { phase: 'stopping' },
         effects: [
@@ -133,15 +152,24 @@ function fromRestarting(state: State, event: Event): { state: State; effects: Ef
         ? { state: { phase: 'stopping' }, effects: [{ type: 'forward', signal: event.signal }] }
         : { state, effects: [{ type: 'forward', signal: event.signal }] };
     case 'renewal-failed':
-      return { state: { phase: 'stopping', exitCode: EXIT.renewalFailed }, effects: [{ type: 'log', level: 'error', message: `${event.message}; stopping the child` }] };
+      return {
+        state: { phase: 'stopping', exitCode: EXIT.renewalFailed },
+        effects: [{ type: 'log', level: 'error', message: `${event.message}; stopping the child` }],
+      };
     case 'kill-timer-fired':
       return { state, effects: KILL_AFTER_TIMEOUT };
     default:
-      return { state, effects: [{ type: 'log', level: 'debug', message: `ignored ${describe(event)} while restarting` }] };
+      return {
+        state,
+        effects: [{ type: 'log', level: 'debug', message: `ignored ${describe(event)} while restarting` }],
+      };
   }
 }
 
-function fromStopping(state: Extract<State, { phase: 'stopping' }>, event: Event): { state: State; effects: Effect[] } {
+function fromStopping(
+  state: Extract<State, { phase: 'stopping' }>,
+  event: Event,
+): { state: State; effects: Effect[] } {
   switch (event.type) {
     case 'signal':
       return { state, effects: [{ type: 'forward', signal: event.signal }] };
@@ -149,10 +177,16 @@ function fromStopping(state: Extract<State, { phase: 'stopping' }>, event: Event
       return { state, effects: KILL_AFTER_TIMEOUT };
     case 'child-exited': {
       const code = state.exitCode ?? event.code;
-      return { state: { phase: 'exited', code }, effects: [{ type: 'clear-kill-timer' }, { type: 'exit', code }] };
+      return {
+        state: { phase: 'exited', code },
+        effects: [{ type: 'clear-kill-timer' }, { type: 'exit', code }],
+      };
     }
     case 'renewal-failed':
-      return { state, effects: [{ type: 'log', level: 'debug', message: `already stopping; ignored: ${event.message}` }] };
+      return {
+        state,
+        effects: [{ type: 'log', level: 'debug', message: `already stopping; ignored: ${event.message}` }],
+      };
     default:
       return { state, effects: [] };
   }

@@ -21,42 +21,79 @@ export type LoginResult = { ok: true; session: Session } | { ok: false; rejected
  * Logs in once. A rejection (wrong or used-up secret_id, unknown role, lockout) is final and is never
  * retried in a loop; only transport failures and 5xx are retried, briefly.
  */
-export async function attemptLogin(client: VaultClient, auth: AuthConfig, log: Logger, now: () => number = Date.now): Promise<LoginResult> {
+export async function attemptLogin(
+  client: VaultClient,
+  auth: AuthConfig,
+  log: Logger,
+  now: () => number = Date.now,
+): Promise<LoginResult> {
   if (auth.method === 'token') return lookUpToken(client, auth, now);
   const mount = auth.mount;
   const result = await requestWithRetry(
     () =>
       client.request('POST', `auth/${mount}/login`, {
-        body: auth.secretId === undefined ? { role_id: auth.roleId } : { role_id: auth.roleId, secret_id: auth.secretId },
+        body:
+          auth.secretId === undefined
+            ? { role_id: auth.roleId }
+            : { role_id: auth.roleId, secret_id: auth.secretId },
       }),
-    { onRetry: (reason, attempt) => log.warn(`AppRole login at auth/${mount} failed: ${reason}; retrying (attempt ${attempt})`) },
+    {
+      onRetry: (reason, attempt) =>
+        log.warn(`AppRole login at auth/${mount} failed: ${reason}; retrying (attempt ${attempt})`),
+    },
   );
   if (isTransientFailure(result)) {
-    return { ok: false, rejected: false, message: `AppRole login at ${client.address} (auth/${mount}) failed: ${result.reason}` };
+    return {
+      ok: false,
+      rejected: false,
+      message: `AppRole login at ${client.address} (auth/${mount}) failed: ${result.reason}`,
+    };
   }
   if (result.status === 200 && typeof result.body?.auth?.client_token === 'string') {
     return { ok: true, session: sessionFrom(result, now) };
   }
-  return { ok: false, rejected: true, message: describeRejectedLogin(result, client.address, mount, auth.secretId) };
+  return {
+    ok: false,
+    rejected: true,
+    message: describeRejectedLogin(result, client.address, mount, auth.secretId),
+  };
 }
 
 /** The first login of a run: failures end vault-exec with 77 (rejected) or 69 (Vault unreachable). */
 export async function login(client: VaultClient, auth: AuthConfig, log: Logger): Promise<Session> {
   const result = await attemptLogin(client, auth, log);
-  if (!result.ok) throw result.rejected ? new AuthError(result.message) : new VaultUnavailableError(result.message);
+  if (!result.ok)
+    throw result.rejected ? new AuthError(result.message) : new VaultUnavailableError(result.message);
   log.redact(result.session.token);
-  const lifetime = result.session.ttlSeconds === 0 ? 'no expiry' : `TTL ${result.session.ttlSeconds} s${result.session.renewable ? ', renewable' : ', not renewable'}`;
-  log.info(`logged in to ${client.address} with ${auth.method === 'approle' ? `AppRole (auth/${auth.mount})` : `a token from ${auth.source}`} (${lifetime})`, {
-    event: 'login',
-  });
-  if (auth.method === 'approle' && auth.removeSecretIdFile && auth.secretIdFile) removeSecretIdFile(auth.secretIdFile, log);
+  const lifetime =
+    result.session.ttlSeconds === 0
+      ? 'no expiry'
+      : `TTL ${result.session.ttlSeconds} s${result.session.renewable ? ', renewable' : ', not renewable'}`;
+  log.info(
+    `logged in to ${client.address} with ${auth.method === 'approle' ? `AppRole (auth/${auth.mount})` : `a token from ${auth.source}`} (${lifetime})`,
+    {
+      event: 'login',
+    },
+  );
+  if (auth.method === 'approle' && auth.removeSecretIdFile && auth.secretIdFile)
+    removeSecretIdFile(auth.secretIdFile, log);
   return result.session;
 }
 
-async function lookUpToken(client: VaultClient, auth: Extract<AuthConfig, { method: 'token' }>, now: () => number): Promise<LoginResult> {
-  const result = await requestWithRetry(() => client.request('GET', 'auth/token/lookup-self', { token: auth.token }));
+async function lookUpToken(
+  client: VaultClient,
+  auth: Extract<AuthConfig, { method: 'token' }>,
+  now: () => number,
+): Promise<LoginResult> {
+  const result = await requestWithRetry(() =>
+    client.request('GET', 'auth/token/lookup-self', { token: auth.token }),
+  );
   if (isTransientFailure(result)) {
-    return { ok: false, rejected: false, message: `looking up the token from ${auth.source} at ${client.address} failed: ${result.reason}` };
+    return {
+      ok: false,
+      rejected: false,
+      message: `looking up the token from ${auth.source} at ${client.address} failed: ${result.reason}`,
+    };
   }
   if (result.status !== 200) {
     return {
@@ -92,7 +129,12 @@ function sessionFrom(response: VaultResponse, now: () => number): Session {
 /** Response-wrapping and service tokens; a secret_id never looks like one. */
 const TOKEN_PREFIX = /^(hv[sbr]|s)\./;
 
-function describeRejectedLogin(response: VaultResponse, address: string, mount: string, secretId: string | undefined): string {
+function describeRejectedLogin(
+  response: VaultResponse,
+  address: string,
+  mount: string,
+  secretId: string | undefined,
+): string {
   const reason = vaultMessage(response);
   if (response.status === 400 && secretId !== undefined && TOKEN_PREFIX.test(secretId)) {
     return `AppRole login rejected by ${address} (auth/${mount}): ${reason}; the secret_id looks like a response-wrapping token: add --secret-id-wrapped to unwrap it`;
@@ -111,6 +153,8 @@ function removeSecretIdFile(path: string, log: Logger): void {
     rmSync(path, { force: true });
     log.debug(`removed the secret_id file ${path}`);
   } catch (error) {
-    log.warn(`could not remove the secret_id file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`);
+    log.warn(
+      `could not remove the secret_id file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`,
+    );
   }
 }

@@ -61,7 +61,12 @@ export class VaultTransportError extends Error {
   }
 }
 
-export function createVaultClient(options: { address: string; namespace?: string; tls: TlsConfig; timeoutMs: number }): VaultClient {
+export function createVaultClient(options: {
+  address: string;
+  namespace?: string;
+  tls: TlsConfig;
+  timeoutMs: number;
+}): VaultClient {
   const tlsOptions = loadTlsOptions(options.tls);
   const raw = nodeVault({
     endpoint: options.address,
@@ -76,7 +81,9 @@ export function createVaultClient(options: { address: string; namespace?: string
   (raw as { namespace?: string }).namespace = undefined;
   (raw as { pathPrefix?: string }).pathPrefix = '';
   // Keep the status code of every answer; the step modules decide what each status means.
-  (raw as { handleVaultResponse: (response: unknown) => Promise<unknown> }).handleVaultResponse = (response) => Promise.resolve(response);
+  (raw as { handleVaultResponse: (response: unknown) => Promise<unknown> }).handleVaultResponse = (
+    response,
+  ) => Promise.resolve(response);
 
   return {
     address: options.address,
@@ -109,11 +116,16 @@ export function encodePath(path: string): string {
 /** The first error message Vault gave, for log lines; never contains request data. */
 export function vaultMessage(response: VaultResponse): string {
   const errors: unknown = response.body?.errors;
-  const first = Array.isArray(errors) ? errors.find((item) => typeof item === 'string' && item.trim() !== '') : undefined;
+  const first = Array.isArray(errors)
+    ? errors.find((item) => typeof item === 'string' && item.trim() !== '')
+    : undefined;
   if (typeof first !== 'string') return `HTTP ${response.status}`;
   // Vault wraps ACL failures as a Go multierror: "2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n".
   const bullets = first.match(/^\s*\*\s+(.+)$/gm);
-  const text = /^\d+ errors? occurred:/.test(first) && bullets ? bullets.map((item) => item.replace(/^\s*\*\s+/, '')).join('; ') : first;
+  const text =
+    /^\d+ errors? occurred:/.test(first) && bullets
+      ? bullets.map((item) => item.replace(/^\s*\*\s+/, '')).join('; ')
+      : first;
   return text.replace(/\s+/g, ' ').trim();
 }
 
@@ -183,7 +195,9 @@ function loadTlsOptions(tls: TlsConfig): Record<string, unknown> {
   }
   if (authorities.length > 0) options.ca = authorities;
   if ((tls.clientCert === undefined) !== (tls.clientKey === undefined)) {
-    throw new UsageError('VAULT_CLIENT_CERT and VAULT_CLIENT_KEY must be set together for TLS client authentication');
+    throw new UsageError(
+      'VAULT_CLIENT_CERT and VAULT_CLIENT_KEY must be set together for TLS client authentication',
+    );
   }
   if (tls.clientCert && tls.clientKey) {
     options.cert = readTlsFile(tls.clientCert, 'VAULT_CLIENT_CERT');
@@ -197,15 +211,23 @@ function readTlsFile(path: string, variable: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${variable} ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: error });
+    throw new UsageError(
+      `cannot read ${variable} ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      { cause: error },
+    );
   }
 }
 
 function listDirectory(path: string): string[] {
   try {
     // Regular files, following symlinks; subdirectories (such as a mounted secret's "..data") are not read.
-    return readdirSync(path).filter((name) => statSync(join(path, name), { throwIfNoEntry: false })?.isFile() === true);
+    return readdirSync(path).filter(
+      (name) => statSync(join(path, name), { throwIfNoEntry: false })?.isFile() === true,
+    );
   } catch (error) {
-    throw new UsageError(`cannot read VAULT_CAPATH ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: error });
+    throw new UsageError(
+      `cannot read VAULT_CAPATH ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      { cause: error },
+    );
   }
 }

@@ -28,27 +28,37 @@ export async function waitForVault(options: {
 }): Promise<void> {
   const { client, timeoutMs, requestTimeoutMs, log, signal, now = Date.now } = options;
   const started = now();
-  const delays = backoffDelays({ initialMs: WAIT_INITIAL_DELAY_MS, maxMs: WAIT_MAX_DELAY_MS, random: options.random });
+  const delays = backoffDelays({
+    initialMs: WAIT_INITIAL_DELAY_MS,
+    maxMs: WAIT_MAX_DELAY_MS,
+    random: options.random,
+  });
   let lastReason = 'no answer yet';
 
   for (let attempt = 1; ; attempt++) {
     const remaining = timeoutMs - (now() - started);
     const probe = await probeHealth(client, Math.max(1, Math.min(remaining, requestTimeoutMs)));
     if (probe.kind === 'ready') {
-      if (attempt > 1) log.info(`Vault at ${client.address} is ready after ${formatDuration(now() - started)}`);
+      if (attempt > 1)
+        log.info(`Vault at ${client.address} is ready after ${formatDuration(now() - started)}`);
       else log.debug(`Vault at ${client.address} is ready`);
       return;
     }
     if (probe.kind === 'fatal') {
-      throw new VaultUnavailableError(`cannot use Vault at ${client.address}: ${probe.reason} (not retried: waiting will not fix it)`);
+      throw new VaultUnavailableError(
+        `cannot use Vault at ${client.address}: ${probe.reason} (not retried: waiting will not fix it)`,
+      );
     }
     lastReason = probe.reason;
     const elapsed = now() - started;
-    log.info(`waiting for Vault at ${client.address}: ${lastReason} (attempt ${attempt}, ${formatDuration(elapsed)} of ${formatDuration(timeoutMs)})`, {
-      event: 'wait',
-      attempt,
-      reason: lastReason,
-    });
+    log.info(
+      `waiting for Vault at ${client.address}: ${lastReason} (attempt ${attempt}, ${formatDuration(elapsed)} of ${formatDuration(timeoutMs)})`,
+      {
+        event: 'wait',
+        attempt,
+        reason: lastReason,
+      },
+    );
     const delay = Math.min(delays.next().value, timeoutMs - elapsed);
     if (delay <= 0) break;
     await sleep(delay, signal);
@@ -73,13 +83,22 @@ async function probeHealth(client: VaultClient, timeoutMs: number): Promise<Prob
       timeoutMs,
     });
     if (READY_STATUSES.has(response.status)) return { kind: 'ready' };
-    if (response.status === 400 && typeof response.body === 'string' && /HTTP request to an HTTPS server/i.test(response.body)) {
-      return { kind: 'fatal', reason: 'it serves HTTPS but VAULT_ADDR says http://; use https:// (and VAULT_CACERT for its CA)' };
+    if (
+      response.status === 400 &&
+      typeof response.body === 'string' &&
+      /HTTP request to an HTTPS server/i.test(response.body)
+    ) {
+      return {
+        kind: 'fatal',
+        reason: 'it serves HTTPS but VAULT_ADDR says http://; use https:// (and VAULT_CACERT for its CA)',
+      };
     }
     return { kind: 'wait', reason: describeHealthStatus(response.status) };
   } catch (error) {
     if (!(error instanceof VaultTransportError)) throw error;
-    return error.isCertificateProblem ? { kind: 'fatal', reason: error.reason } : { kind: 'wait', reason: error.reason };
+    return error.isCertificateProblem
+      ? { kind: 'fatal', reason: error.reason }
+      : { kind: 'wait', reason: error.reason };
   }
 }
 

@@ -72,10 +72,13 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
   let retries: Generator<number, never> | undefined;
 
   const schedule = (delayMs: number, action: () => Promise<void>): void => {
-    timer = setTimeout(() => {
-      timer = undefined;
-      void action();
-    }, Math.max(0, delayMs));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        void action();
+      },
+      Math.max(0, delayMs),
+    );
   };
   const fail = (message: string): void => {
     if (stopped) return;
@@ -90,7 +93,9 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
     const remainingMs = expiresAt - now();
     if (renewable && !capped) return schedule(renewalDelayMs(remainingMs, random), renew);
     if (spec.reacquire) return schedule(renewalDelayMs(remainingMs, random), reacquire);
-    log.warn(`the ${spec.name} cannot be extended past its expiry in ${left()}; vault-exec will stop the child then`);
+    log.warn(
+      `the ${spec.name} cannot be extended past its expiry in ${left()}; vault-exec will stop the child then`,
+    );
     schedule(remainingMs, async () => fail(`the ${spec.name} expired and cannot be renewed or replaced`));
   };
 
@@ -99,7 +104,10 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
     retries ??= backoffDelays({ initialMs: RETRY_INITIAL_MS, maxMs: RETRY_MAX_MS, random });
     const delay = Math.min(retries.next().value, expiresAt - now() - EXPIRY_MARGIN_MS);
     if (delay <= 0) return fail(`${what} failed until the ${spec.name} expired (last: ${reason})`);
-    log.warn(`${what} failed: ${reason}; retrying in ${formatDuration(delay)} (${spec.name} expires in ${left()})`, { event: 'renew-retry' });
+    log.warn(
+      `${what} failed: ${reason}; retrying in ${formatDuration(delay)} (${spec.name} expires in ${left()})`,
+      { event: 'renew-retry' },
+    );
     schedule(delay, action);
   };
 
@@ -109,12 +117,18 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
     if (outcome.kind === 'transient') return retryLater(`renewing the ${spec.name}`, outcome.reason, renew);
     if (outcome.kind === 'rejected') return fail(`renewing the ${spec.name} was refused: ${outcome.reason}`);
     if (outcome.kind === 'exhausted') {
-      log.info(`the ${spec.name} reached its max TTL (${outcome.reason}); it expires in ${left()}`, { event: 'renew-capped' });
+      log.info(`the ${spec.name} reached its max TTL (${outcome.reason}); it expires in ${left()}`, {
+        event: 'renew-capped',
+      });
       return plan(true, true);
     }
     expiresAt = now() + outcome.ttlSeconds * 1000;
     const capped = outcome.ttlSeconds < requestedSeconds;
-    if (capped) log.info(`the ${spec.name} was renewed for ${outcome.ttlSeconds} s, less than asked: its max TTL is near`, { event: 'renew-capped' });
+    if (capped)
+      log.info(
+        `the ${spec.name} was renewed for ${outcome.ttlSeconds} s, less than asked: its max TTL is near`,
+        { event: 'renew-capped' },
+      );
     else log.debug(`renewed the ${spec.name} for ${outcome.ttlSeconds} s`, { event: 'renew' });
     plan(true, capped);
   };
@@ -122,7 +136,8 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
   const reacquire = async (): Promise<void> => {
     const outcome = await spec.reacquire!();
     if (stopped) return;
-    if (outcome.kind === 'transient') return retryLater(`replacing the ${spec.name}`, outcome.reason, reacquire);
+    if (outcome.kind === 'transient')
+      return retryLater(`replacing the ${spec.name}`, outcome.reason, reacquire);
     if (outcome.kind === 'rejected') return fail(`replacing the ${spec.name} was refused: ${outcome.reason}`);
     if (outcome.kind === 'handed-off') {
       stopped = true;
@@ -130,7 +145,10 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
     }
     requestedSeconds = outcome.ttlSeconds;
     expiresAt = now() + outcome.ttlSeconds * 1000;
-    log.info(`replaced the ${spec.name} before it expired (new TTL ${outcome.ttlSeconds} s); the child keeps running`, { event: 'reacquired' });
+    log.info(
+      `replaced the ${spec.name} before it expired (new TTL ${outcome.ttlSeconds} s); the child keeps running`,
+      { event: 'reacquired' },
+    );
     if (outcome.ttlSeconds > 0) plan(outcome.renewable, false);
   };
 

@@ -14,7 +14,11 @@ export type TransientFailure = { transient: true; reason: string };
  */
 export async function requestWithRetry(
   send: () => Promise<VaultResponse>,
-  options: { attempts?: number; signal?: AbortSignal; onRetry?: (reason: string, attempt: number) => void } = {},
+  options: {
+    attempts?: number;
+    signal?: AbortSignal;
+    onRetry?: (reason: string, attempt: number) => void;
+  } = {},
 ): Promise<VaultResponse | TransientFailure> {
   const attempts = options.attempts ?? STARTUP_ATTEMPTS;
   const delays = backoffDelays({ initialMs: STARTUP_RETRY_INITIAL_MS, maxMs: 4_000 });

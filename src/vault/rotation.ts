@@ -26,10 +26,15 @@ export function watchSecretVersions(options: {
       const fingerprint = await readFingerprint(client, current.session.token, version);
       if (stopped) return;
       if (fingerprint === undefined) {
-        log.debug(`could not check ${version.apiPath} for changes; trying again in ${formatDuration(intervalMs)}`);
+        log.debug(
+          `could not check ${version.apiPath} for changes; trying again in ${formatDuration(intervalMs)}`,
+        );
       } else if (fingerprint !== version.fingerprint) {
         stopped = true;
-        const detail = version.kvVersion === 2 ? ` (version ${version.fingerprint.slice(1)} → ${fingerprint.slice(1)})` : '';
+        const detail =
+          version.kvVersion === 2
+            ? ` (version ${version.fingerprint.slice(1)} → ${fingerprint.slice(1)})`
+            : '';
         return options.onChange(`${version.apiPath} changed${detail}`);
       }
     }
@@ -39,7 +44,10 @@ export function watchSecretVersions(options: {
     if (!stopped) timer = setTimeout(() => void check(), intervalMs);
   };
 
-  if (!stopped) log.debug(`watching ${versions.length} secret path${versions.length === 1 ? '' : 's'} for changes every ${formatDuration(intervalMs)}`);
+  if (!stopped)
+    log.debug(
+      `watching ${versions.length} secret path${versions.length === 1 ? '' : 's'} for changes every ${formatDuration(intervalMs)}`,
+    );
   schedule();
   return () => {
     stopped = true;

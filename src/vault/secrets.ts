@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { AuthError, SecretNotFoundError, VaultUnavailableError, escapeControlCharacters, quote } from '../errors';
+import {
+  AuthError,
+  SecretNotFoundError,
+  VaultUnavailableError,
+  escapeControlCharacters,
+  quote,
+} from '../errors';
 import type { Logger } from '../log';
 import { keyToEnvName, type EnvTemplate, type PathImport, type SecretMapping, type SecretRef } from '../refs';
 import { vaultMessage, type VaultClient, type VaultResponse } from './client';
@@ -64,10 +70,15 @@ export async function readSecrets(options: {
 
   const apiPaths = unique([...locations.values()].map((location) => location.apiPath));
   const reads = await mapWithLimit(apiPaths, READ_CONCURRENCY, (apiPath) =>
-    readPath(client, token, [...locations.values()].find((location) => location.apiPath === apiPath)!),
+    readPath(
+      client,
+      token,
+      [...locations.values()].find((location) => location.apiPath === apiPath)!,
+    ),
   );
   const dataByApiPath = new Map(apiPaths.map((apiPath, index) => [apiPath, reads[index]!] as const));
-  const dataFor = (typed: string): Record<string, unknown> => dataByApiPath.get(locations.get(typed)!.apiPath)!.data;
+  const dataFor = (typed: string): Record<string, unknown> =>
+    dataByApiPath.get(locations.get(typed)!.apiPath)!.data;
   const valueOf = (ref: SecretRef): string => {
     const data = dataFor(ref.path);
     if (!Object.hasOwn(data, ref.key)) {
@@ -82,20 +93,27 @@ export async function readSecrets(options: {
   // Later sources override earlier ones: whole-path imports, then env references, then explicit --secret.
   const values = new Map<string, string>();
   for (const { path, prefix } of imports) {
-    for (const [key, value] of Object.entries(dataFor(path))) values.set(keyToEnvName(prefix, key), toEnvValue(value));
+    for (const [key, value] of Object.entries(dataFor(path)))
+      values.set(keyToEnvName(prefix, key), toEnvValue(value));
   }
   for (const template of templates) {
-    values.set(template.name, template.parts.map((part) => ('ref' in part ? valueOf(part.ref) : part.literal)).join(''));
+    values.set(
+      template.name,
+      template.parts.map((part) => ('ref' in part ? valueOf(part.ref) : part.literal)).join(''),
+    );
   }
   for (const mapping of mappings) values.set(mapping.name, valueOf(mapping.ref));
   for (const value of values.values()) log.redact(value);
 
   const leases = reads.flatMap((read) => (read.lease ? [read.lease] : []));
   const versions = reads.flatMap((read) => (read.version ? [read.version] : []));
-  log.info(`read ${values.size} secret${values.size === 1 ? '' : 's'} from ${apiPaths.length} path${apiPaths.length === 1 ? '' : 's'}`, {
-    event: 'secrets',
-    names: [...values.keys()].join(','),
-  });
+  log.info(
+    `read ${values.size} secret${values.size === 1 ? '' : 's'} from ${apiPaths.length} path${apiPaths.length === 1 ? '' : 's'}`,
+    {
+      event: 'secrets',
+      names: [...values.keys()].join(','),
+    },
+  );
   return { values, leases, versions };
 }
 
@@ -103,7 +121,11 @@ export async function readSecrets(options: {
  * The current fingerprint of a static secret, or undefined when it cannot be read right now (a
  * watch must not stop a running service over a passing fault or a permission change).
  */
-export async function readFingerprint(client: VaultClient, token: string, version: SecretVersion): Promise<string | undefined> {
+export async function readFingerprint(
+  client: VaultClient,
+  token: string,
+  version: SecretVersion,
+): Promise<string | undefined> {
   try {
     const response = await client.request('GET', version.apiPath, { token });
     return response.status === 200 ? fingerprintOf(version.kvVersion, response.body) : undefined;
@@ -112,20 +134,29 @@ export async function readFingerprint(client: VaultClient, token: string, versio
   }
 }
 
-function fingerprintOf(kvVersion: 1 | 2 | undefined, body: { data?: { metadata?: { version?: unknown }; data?: unknown } }): string {
+function fingerprintOf(
+  kvVersion: 1 | 2 | undefined,
+  body: { data?: { metadata?: { version?: unknown }; data?: unknown } },
+): string {
   if (kvVersion === 2) return `v${String(body.data?.metadata?.version)}`;
-  return createHash('sha256').update(JSON.stringify(body.data ?? null)).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(body.data ?? null))
+    .digest('hex');
 }
 
 /** Non-string values (numbers, booleans, objects) are passed on as JSON text. */
 export function toEnvValue(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }
 
 async function locate(client: VaultClient, token: string, typed: string, mounts: Mount[]): Promise<Location> {
   let mount = mounts.find((candidate) => `${typed}/`.startsWith(candidate.path));
   if (!mount) {
-    const response = await send(client, () => client.request('GET', `sys/internal/ui/mounts/${typed}`, { token }), `looking up the mount of ${typed}`);
+    const response = await send(
+      client,
+      () => client.request('GET', `sys/internal/ui/mounts/${typed}`, { token }),
+      `looking up the mount of ${typed}`,
+    );
     if (response.status === 403) {
       throw new AuthError(
         `permission denied reading ${typed} at ${client.address}: the token's policies grant no access under this path, or no secrets engine is mounted there`,
@@ -133,9 +164,13 @@ async function locate(client: VaultClient, token: string, typed: string, mounts:
     }
     const data = response.body?.data;
     // Old servers have no mount lookup (404): read the path exactly as typed, as the Vault CLI does.
-    if (response.status !== 200 || typeof data?.path !== 'string') return { typed, apiPath: typed, kvVersion: undefined };
+    if (response.status !== 200 || typeof data?.path !== 'string')
+      return { typed, apiPath: typed, kvVersion: undefined };
     const isKv = data.type === 'kv' || data.type === 'generic';
-    mount = { path: data.path, kvVersion: isKv ? (String(data.options?.version ?? '1') === '2' ? 2 : 1) : undefined };
+    mount = {
+      path: data.path,
+      kvVersion: isKv ? (String(data.options?.version ?? '1') === '2' ? 2 : 1) : undefined,
+    };
     mounts.push(mount);
   }
   if (mount.kvVersion !== 2) return { typed, apiPath: typed, kvVersion: mount.kvVersion };
@@ -153,11 +188,16 @@ async function readPath(
   const shown = typed === apiPath ? typed : `${typed} (${apiPath})`;
   const response = await send(client, () => client.request('GET', apiPath, { token }), `reading ${shown}`);
   if (response.status === 403) {
-    throw new AuthError(`permission denied reading ${apiPath} at ${client.address}: the token's policies do not allow read on this path`);
+    throw new AuthError(
+      `permission denied reading ${apiPath} at ${client.address}: the token's policies do not allow read on this path`,
+    );
   }
   if (response.status === 404) {
     const metadata = response.body?.data?.metadata;
-    const deleted = metadata && (metadata.destroyed === true || (typeof metadata.deletion_time === 'string' && metadata.deletion_time !== ''));
+    const deleted =
+      metadata &&
+      (metadata.destroyed === true ||
+        (typeof metadata.deletion_time === 'string' && metadata.deletion_time !== ''));
     throw new SecretNotFoundError(
       deleted
         ? `secret ${shown} has no current version: its latest version is deleted or destroyed; undelete it or write a new version`
@@ -165,23 +205,49 @@ async function readPath(
     );
   }
   if (response.status !== 200) {
-    throw new VaultUnavailableError(`reading ${shown} at ${client.address} failed: ${vaultMessage(response)} (HTTP ${response.status})`);
+    throw new VaultUnavailableError(
+      `reading ${shown} at ${client.address} failed: ${vaultMessage(response)} (HTTP ${response.status})`,
+    );
   }
   const body = response.body ?? {};
   const data = location.kvVersion === 2 ? body.data?.data : body.data;
   if (data === null && location.kvVersion === 2) {
-    throw new SecretNotFoundError(`secret ${shown} has no current version: its latest version is deleted or destroyed`);
+    throw new SecretNotFoundError(
+      `secret ${shown} has no current version: its latest version is deleted or destroyed`,
+    );
   }
   const record = data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : {};
   const leaseId = typeof body.lease_id === 'string' ? body.lease_id : '';
-  const lease = leaseId === '' ? undefined : { id: leaseId, path: apiPath, ttlSeconds: Number(body.lease_duration) || 0, renewable: body.renewable === true };
+  const lease =
+    leaseId === ''
+      ? undefined
+      : {
+          id: leaseId,
+          path: apiPath,
+          ttlSeconds: Number(body.lease_duration) || 0,
+          renewable: body.renewable === true,
+        };
   // Dynamic secrets are never re-read to look for changes: each read would mint new credentials.
-  return lease ? { data: record, lease } : { data: record, version: { apiPath, kvVersion: location.kvVersion, fingerprint: fingerprintOf(location.kvVersion, body) } };
+  return lease
+    ? { data: record, lease }
+    : {
+        data: record,
+        version: {
+          apiPath,
+          kvVersion: location.kvVersion,
+          fingerprint: fingerprintOf(location.kvVersion, body),
+        },
+      };
 }
 
-async function send(client: VaultClient, request: () => Promise<VaultResponse>, what: string): Promise<VaultResponse> {
+async function send(
+  client: VaultClient,
+  request: () => Promise<VaultResponse>,
+  what: string,
+): Promise<VaultResponse> {
   const result = await requestWithRetry(request);
-  if (isTransientFailure(result)) throw new VaultUnavailableError(`${what} at ${client.address} failed: ${result.reason}`);
+  if (isTransientFailure(result))
+    throw new VaultUnavailableError(`${what} at ${client.address} failed: ${result.reason}`);
   return result;
 }
 

@@ -11,12 +11,23 @@ import { isTransientFailure, requestWithRetry } from './retry';
  * up as a token that is already spent. Before unwrapping, its creation path is checked (without using
  * it up), so a token wrapping something else is refused instead of being consumed.
  */
-export async function unwrapSecretId(client: VaultClient, auth: Extract<AuthConfig, { method: 'approle' }>, log: Logger): Promise<AuthConfig> {
+export async function unwrapSecretId(
+  client: VaultClient,
+  auth: Extract<AuthConfig, { method: 'approle' }>,
+  log: Logger,
+): Promise<AuthConfig> {
   const wrappingToken = auth.secretId;
-  if (wrappingToken === undefined) throw new AuthError('--secret-id-wrapped is set, but no secret_id was given (VAULT_SECRET_ID or --secret-id-file)');
+  if (wrappingToken === undefined)
+    throw new AuthError(
+      '--secret-id-wrapped is set, but no secret_id was given (VAULT_SECRET_ID or --secret-id-file)',
+    );
   log.redact(wrappingToken);
 
-  const lookup = await send(client, () => client.request('POST', 'sys/wrapping/lookup', { body: { token: wrappingToken } }), 'looking up the wrapped secret_id');
+  const lookup = await send(
+    client,
+    () => client.request('POST', 'sys/wrapping/lookup', { body: { token: wrappingToken } }),
+    'looking up the wrapped secret_id',
+  );
   if (lookup.status !== 200) throw spentOrInvalid(client, vaultMessage(lookup));
   const creationPath = String(lookup.body?.data?.creation_path ?? '');
   const expected = new RegExp(`^auth/${escapeRegExp(auth.mount)}/role/[^/]+/secret-id$`);
@@ -26,9 +37,14 @@ export async function unwrapSecretId(client: VaultClient, auth: Extract<AuthConf
     );
   }
 
-  const unwrapped = await send(client, () => client.request('POST', 'sys/wrapping/unwrap', { token: wrappingToken }), 'unwrapping the secret_id');
+  const unwrapped = await send(
+    client,
+    () => client.request('POST', 'sys/wrapping/unwrap', { token: wrappingToken }),
+    'unwrapping the secret_id',
+  );
   const secretId = unwrapped.body?.data?.secret_id;
-  if (unwrapped.status !== 200 || typeof secretId !== 'string') throw spentOrInvalid(client, vaultMessage(unwrapped));
+  if (unwrapped.status !== 200 || typeof secretId !== 'string')
+    throw spentOrInvalid(client, vaultMessage(unwrapped));
   log.redact(secretId);
   log.info(`unwrapped the secret_id (created by ${creationPath})`, { event: 'unwrap' });
   return { ...auth, secretId };
@@ -42,7 +58,8 @@ function spentOrInvalid(client: VaultClient, reason: string): AuthError {
 
 async function send(client: VaultClient, request: Parameters<typeof requestWithRetry>[0], what: string) {
   const result = await requestWithRetry(request);
-  if (isTransientFailure(result)) throw new VaultUnavailableError(`${what} at ${client.address} failed: ${result.reason}`);
+  if (isTransientFailure(result))
+    throw new VaultUnavailableError(`${what} at ${client.address} failed: ${result.reason}`);
   return result;
 }
 

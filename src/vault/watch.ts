@@ -1,7 +1,13 @@
 import type { AuthConfig } from '../config';
 import type { Logger } from '../log';
 import { attemptLogin, type Session } from './auth';
-import { VaultTransportError, isTransientStatus, vaultMessage, type VaultClient, type VaultResponse } from './client';
+import {
+  VaultTransportError,
+  isTransientStatus,
+  vaultMessage,
+  type VaultClient,
+  type VaultResponse,
+} from './client';
 import { watchLifetime, type RenewOutcome } from './lifetime';
 import type { Lease } from './secrets';
 
@@ -31,16 +37,26 @@ export function watchToken(options: {
       ttlSeconds: session.ttlSeconds,
       renewable: session.renewable,
       renew: (increment) =>
-        renewRequest(() => client.request('POST', 'auth/token/renew-self', { token: current.session.token, body: { increment: `${increment}s` } })),
+        renewRequest(() =>
+          client.request('POST', 'auth/token/renew-self', {
+            token: current.session.token,
+            body: { increment: `${increment}s` },
+          }),
+        ),
       reacquire:
         auth.method === 'approle'
           ? async () => {
               const result = await attemptLogin(client, auth, log);
-              if (!result.ok) return { kind: result.rejected ? 'rejected' : 'transient', reason: result.message };
+              if (!result.ok)
+                return { kind: result.rejected ? 'rejected' : 'transient', reason: result.message };
               log.redact(result.session.token);
               current.session = result.session;
               options.onNewToken(result.session.token);
-              return { kind: 'acquired', ttlSeconds: result.session.ttlSeconds, renewable: result.session.renewable };
+              return {
+                kind: 'acquired',
+                ttlSeconds: result.session.ttlSeconds,
+                renewable: result.session.renewable,
+              };
             }
           : undefined,
     },
@@ -70,7 +86,10 @@ export function watchLeases(options: {
         renewable: lease.renewable,
         renew: (increment) =>
           renewRequest(() =>
-            client.request('PUT', 'sys/leases/renew', { token: current.session.token, body: { lease_id: lease.id, increment } }),
+            client.request('PUT', 'sys/leases/renew', {
+              token: current.session.token,
+              body: { lease_id: lease.id, increment },
+            }),
           ),
         reacquire: async () => {
           options.onReplaceNeeded(`the lease of ${lease.path} is reaching its max TTL`);

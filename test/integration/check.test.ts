@@ -14,7 +14,10 @@ beforeAll(async () => {
 afterEach(() => killAllStarted());
 
 test('passes with exit 0 and prints only the names of the variables a start would set', async () => {
-  const result = await runCli(['check', '--secrets', 'DB_=secret/check/db', '--secret', 'PW=secret/check/db#password'], { env: cliEnv(vault(), app) });
+  const result = await runCli(
+    ['check', '--secrets', 'DB_=secret/check/db', '--secret', 'PW=secret/check/db#password'],
+    { env: cliEnv(vault(), app) },
+  );
   expect(result.code, result.stderr).toBe(0);
   expect(result.stdout).toBe('DB_PASSWORD\nDB_USERNAME\nPW\n');
   expect(leakedSecrets(result.stdout + result.stderr, [password])).toEqual([]);
@@ -25,9 +28,12 @@ test('fails with the same code and line as a real start, and still revokes its t
   const before = (await vault().admin.request('GET', 'auth/token/accessors?list=true')).body.data.keys.length;
   const result = await runCli(['check', '--secret', 'X=secret/check/db#nope'], { env: cliEnv(vault(), app) });
   expect(result.code).toBe(78);
-  expect(result.stderr.split('\n').filter((line) => line.startsWith('vault-exec:')).at(-1)).toBe(
-    'vault-exec: key "nope" not found in secret/check/db; keys present: password, username',
-  );
+  expect(
+    result.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('vault-exec:'))
+      .at(-1),
+  ).toBe('vault-exec: key "nope" not found in secret/check/db; keys present: password, username');
   const after = (await vault().admin.request('GET', 'auth/token/accessors?list=true')).body.data.keys.length;
   expect(after).toBe(before);
 });

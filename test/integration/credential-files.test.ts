@@ -25,9 +25,22 @@ function credentialFiles(secretId: string): { roleIdFile: string; secretIdFile: 
 
 test('logs in with role_id and secret_id files and deletes the secret_id file after the login', async () => {
   const { roleIdFile, secretIdFile } = credentialFiles(app.secretId);
-  const result = await runCli(['--role-id-file', roleIdFile, '--secret-id-file', secretIdFile, '--remove-secret-id-file', '--', 'node', fixture('exit-with.mjs'), '0'], {
-    env: cliEnv(vault(), undefined),
-  });
+  const result = await runCli(
+    [
+      '--role-id-file',
+      roleIdFile,
+      '--secret-id-file',
+      secretIdFile,
+      '--remove-secret-id-file',
+      '--',
+      'node',
+      fixture('exit-with.mjs'),
+      '0',
+    ],
+    {
+      env: cliEnv(vault(), undefined),
+    },
+  );
   expect(result.code, result.stderr).toBe(0);
   expect(existsSync(secretIdFile)).toBe(false);
   expect(existsSync(roleIdFile)).toBe(true);
@@ -35,9 +48,12 @@ test('logs in with role_id and secret_id files and deletes the secret_id file af
 
 test('keeps the secret_id file when the login is rejected, so a restart can try again', async () => {
   const { roleIdFile, secretIdFile } = credentialFiles('a-wrong-secret-id');
-  const result = await runCli(['--role-id-file', roleIdFile, '--secret-id-file', secretIdFile, '--remove-secret-id-file', '--', 'true'], {
-    env: cliEnv(vault(), undefined),
-  });
+  const result = await runCli(
+    ['--role-id-file', roleIdFile, '--secret-id-file', secretIdFile, '--remove-secret-id-file', '--', 'true'],
+    {
+      env: cliEnv(vault(), undefined),
+    },
+  );
   expect(result.code).toBe(77);
   expect(existsSync(secretIdFile)).toBe(true);
 });

@@ -8,6 +8,7 @@ test('the README demo starts Vault, runs the example server behind vault-exec wi
   expect(result.code, result.stdout + result.stderr).toBe(0);
   const health = JSON.parse(result.stdout.split('\n').find((line) => line.startsWith('{"status"'))!);
   expect(health.status).toBe('ok');
-  for (const name of ['DATABASE_URL', 'DB_USERNAME', 'DB_PASSWORD', 'JWT_SECRET']) expect(health.secrets[name].present).toBe(true);
+  for (const name of ['DATABASE_URL', 'DB_USERNAME', 'DB_PASSWORD', 'JWT_SECRET'])
+    expect(health.secrets[name].present).toBe(true);
   expect(result.stdout).toContain('vault-exec exited with 0; stopping Vault');
 });

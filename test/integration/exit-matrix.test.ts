@@ -18,12 +18,15 @@ afterAll(() => killAllStarted());
 
 const started = Date.now();
 afterAll(() => {
-  console.log(`exit matrix: ${EXIT_CODES.length} exit codes and ${DEADLY_SIGNALS.length} signals in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `exit matrix: ${EXIT_CODES.length} exit codes and ${DEADLY_SIGNALS.length} signals in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 });
 
 const env = (): NodeJS.ProcessEnv => cliEnv(vault(), undefined, { VAULT_TOKEN: vault().rootToken });
 /** `ulimit -c 0` so the core-dumping signals (SIGQUIT, SIGSEGV...) leave no core files behind. */
-const runChild = (script: string): Promise<Exit> => runCli(['--', 'sh', '-c', `ulimit -c 0 2>/dev/null; ${script}`], { env: env() });
+const runChild = (script: string): Promise<Exit> =>
+  runCli(['--', 'sh', '-c', `ulimit -c 0 2>/dev/null; ${script}`], { env: env() });
 
 const EXIT_CODES = Array.from({ length: 256 }, (_, code) => code);
 
@@ -34,9 +37,29 @@ const EXIT_CODES = Array.from({ length: 256 }, (_, code) => code);
  */
 const DEADLY_SIGNALS = (
   [
-    'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1',
-    'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM',
-    'SIGPROF', 'SIGIO', 'SIGPWR', 'SIGSYS',
+    'SIGHUP',
+    'SIGINT',
+    'SIGQUIT',
+    'SIGILL',
+    'SIGTRAP',
+    'SIGABRT',
+    'SIGBUS',
+    'SIGFPE',
+    'SIGKILL',
+    'SIGUSR1',
+    'SIGSEGV',
+    'SIGUSR2',
+    'SIGPIPE',
+    'SIGALRM',
+    'SIGTERM',
+    'SIGSTKFLT',
+    'SIGXCPU',
+    'SIGXFSZ',
+    'SIGVTALRM',
+    'SIGPROF',
+    'SIGIO',
+    'SIGPWR',
+    'SIGSYS',
   ] as const
 )
   .filter((name) => name in constants.signals)
@@ -96,7 +119,10 @@ describe.concurrent('usage errors from the bundle (the parsers are fuzzed in tes
     ['DB=secret/app?version=1#password', /invalid secret path/],
     ['DB=#password', /invalid secret reference/],
   ])('rejects --secret %j with exit 64 and one line', async (value, pattern) => {
-    expectOneUsageLine(await runCli(['--secret', value, '--', 'sh', '-c', 'echo CHILD-RAN'], { env: env() }), pattern);
+    expectOneUsageLine(
+      await runCli(['--secret', value, '--', 'sh', '-c', 'echo CHILD-RAN'], { env: env() }),
+      pattern,
+    );
   });
 
   test.each([
@@ -105,11 +131,17 @@ describe.concurrent('usage errors from the bundle (the parsers are fuzzed in tes
     ['vault:#password', /invalid secret reference/],
     ['vault:secret/../db#password', /invalid secret path/],
     ['postgresql://${vault:secret/app/db#username', /unterminated reference in environment variable APP_REF/],
-    ['postgresql://${vault:secret/app/db}@db', /invalid secret reference "secret\/app\/db" in environment variable APP_REF/],
+    [
+      'postgresql://${vault:secret/app/db}@db',
+      /invalid secret reference "secret\/app\/db" in environment variable APP_REF/,
+    ],
     ['postgresql://${vault:secret/a b#username}@db', /invalid secret path "secret\/a b"/],
     ['${vault:}', /invalid secret reference ""/],
   ])('rejects the env reference APP_REF=%j with exit 64 and one line', async (value, pattern) => {
-    expectOneUsageLine(await runCli(['--', 'sh', '-c', 'echo CHILD-RAN'], { env: { ...env(), APP_REF: value } }), pattern);
+    expectOneUsageLine(
+      await runCli(['--', 'sh', '-c', 'echo CHILD-RAN'], { env: { ...env(), APP_REF: value } }),
+      pattern,
+    );
   });
 
   // Messages quote user input with control characters escaped, so a line break cannot split the line.

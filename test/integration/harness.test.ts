@@ -12,7 +12,11 @@ async function loginAsNewApp(): Promise<LoginResult & { secretPath: string }> {
   const secretPath = `app/${name}`;
   await admin.enableAppRole();
   await admin.writePolicy(name, appPolicy(['secret/data/app/*']));
-  const { roleId } = await admin.createRole(name, { policies: [name], tokenTtl: '60s', roleId: `${name}-role-id` });
+  const { roleId } = await admin.createRole(name, {
+    policies: [name],
+    tokenTtl: '60s',
+    roleId: `${name}-role-id`,
+  });
   expect(roleId).toBe(`${name}-role-id`);
   const { secretId } = await admin.createSecretId(name, { secretId: `${name}-secret-id` });
   expect(secretId).toBe(`${name}-secret-id`);
@@ -44,7 +48,12 @@ describe('the Vault test harness', () => {
     expect(login.leaseDuration).toBe(60);
     expect(login.renewable).toBe(true);
 
-    const read = await vault().admin.request('GET', `secret/data/${login.secretPath}`, undefined, login.token);
+    const read = await vault().admin.request(
+      'GET',
+      `secret/data/${login.secretPath}`,
+      undefined,
+      login.token,
+    );
     expect(read.status).toBe(200);
     expect(read.body.data.data.password).toMatch(/^pw-app-/);
   });

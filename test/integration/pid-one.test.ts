@@ -14,7 +14,19 @@ test('as PID 1 it warns once about reaping, forwards SIGTERM and exits with the 
   // A new PID namespace (inside a user namespace, so no privileges are needed) makes vault-exec PID 1.
   const child = spawn(
     'unshare',
-    ['--user', '--map-root-user', '--pid', '--fork', '--kill-child', process.execPath, bundlePath, '--', 'sh', '-c', 'trap "exit 7" TERM; echo READY; sleep 30 & wait'],
+    [
+      '--user',
+      '--map-root-user',
+      '--pid',
+      '--fork',
+      '--kill-child',
+      process.execPath,
+      bundlePath,
+      '--',
+      'sh',
+      '-c',
+      'trap "exit 7" TERM; echo READY; sleep 30 & wait',
+    ],
     { env: cliEnv(vault(), app), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -23,7 +35,8 @@ test('as PID 1 it warns once about reaping, forwards SIGTERM and exits with the 
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const deadline = Date.now() + 15_000;
-  while (!stdout.includes('READY') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (!stdout.includes('READY') && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   expect(stdout, stderr).toContain('READY');
   // unshare --fork waits for its child; signal vault-exec itself, the process inside the namespace.
   const pidOne = await findVaultExecPid(child.pid!);
@@ -35,6 +48,8 @@ test('as PID 1 it warns once about reaping, forwards SIGTERM and exits with the 
 /** The vault-exec process that unshare forked (seen from outside the namespace with its real pid). */
 async function findVaultExecPid(unsharePid: number): Promise<number> {
   const { readFileSync } = await import('node:fs');
-  const children = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim().split(/\s+/);
+  const children = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8')
+    .trim()
+    .split(/\s+/);
   return Number(children[0]);
 }

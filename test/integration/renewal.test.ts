@@ -17,10 +17,18 @@ afterEach(async () => {
 
 const count = (text: string, pattern: RegExp) => text.match(new RegExp(pattern, 'g'))?.length ?? 0;
 
-async function startSupervised(options: { tokenTtl: string; tokenMaxTtl: string; secretIdNumUses?: number; viaProxy?: boolean }) {
+async function startSupervised(options: {
+  tokenTtl: string;
+  tokenMaxTtl: string;
+  secretIdNumUses?: number;
+  viaProxy?: boolean;
+}) {
   const app = await provisionApp(vault(), { readPaths: [], ...options });
   const env = cliEnv(vault(), app, options.viaProxy ? { VAULT_ADDR: proxy.url } : {});
-  const running = startCli(['--log-level', 'debug', '--kill-timeout', '2s', '--', 'node', fixture('ready-then-wait.mjs')], { env });
+  const running = startCli(
+    ['--log-level', 'debug', '--kill-timeout', '2s', '--', 'node', fixture('ready-then-wait.mjs')],
+    { env },
+  );
   const pid = Number((await running.waitForOutput(/PID (\d+)/)).match(/PID (\d+)/)![1]);
   await running.waitForOutput('READY');
   return { app, running, pid };
@@ -28,7 +36,10 @@ async function startSupervised(options: { tokenTtl: string; tokenMaxTtl: string;
 
 test('keeps a child running across many lifetimes of a 2-second token', async () => {
   const { running, pid } = await startSupervised({ tokenTtl: '2s', tokenMaxTtl: '1h' });
-  await waitFor(() => count(running.stderr(), /renewed the token for 2 s/) >= 5, { timeoutMs: 15_000, message: 'fewer than 5 renewals' });
+  await waitFor(() => count(running.stderr(), /renewed the token for 2 s/) >= 5, {
+    timeoutMs: 15_000,
+    message: 'fewer than 5 renewals',
+  });
   expect(isPidAlive(pid)).toBe(true);
   running.kill('SIGTERM');
   expect((await running.exited).code).toBe(0);
@@ -40,13 +51,18 @@ test('stops the child and exits 75 when the token is revoked mid-run', async () 
   const exit = await running.exited;
   expect(exit.code).toBe(75);
   expect(exit.stdout).toContain('SIGNAL SIGTERM');
-  expect(exit.stderr).toContain('renewing the token was refused: permission denied; invalid token (HTTP 403); stopping the child');
+  expect(exit.stderr).toContain(
+    'renewing the token was refused: permission denied; invalid token (HTTP 403); stopping the child',
+  );
   expect(isPidAlive(pid)).toBe(false);
 });
 
 test('logs in again when the token reaches its max TTL, and the child keeps running', async () => {
   const { running, pid } = await startSupervised({ tokenTtl: '2s', tokenMaxTtl: '4s' });
-  await waitFor(() => count(running.stderr(), /replaced the token before it expired/) >= 2, { timeoutMs: 20_000, message: 'fewer than 2 re-logins' });
+  await waitFor(() => count(running.stderr(), /replaced the token before it expired/) >= 2, {
+    timeoutMs: 20_000,
+    message: 'fewer than 2 re-logins',
+  });
   expect(running.stderr()).toMatch(/the token was renewed for \d s, less than asked: its max TTL is near/);
   expect(isPidAlive(pid)).toBe(true);
   expect(running.stdout()).not.toContain('SIGNAL');
@@ -58,7 +74,9 @@ test('exits 75 when the re-login at max TTL is refused because the secret_id was
   const { running } = await startSupervised({ tokenTtl: '2s', tokenMaxTtl: '3s', secretIdNumUses: 1 });
   const exit = await running.exited;
   expect(exit.code).toBe(75);
-  expect(exit.stderr).toMatch(/replacing the token was refused: AppRole login rejected .*invalid role or secret ID/);
+  expect(exit.stderr).toMatch(
+    /replacing the token was refused: AppRole login rejected .*invalid role or secret ID/,
+  );
 });
 
 test('exits 75 when Vault stays unreachable until the token expires, without a hot retry loop', async () => {
@@ -67,7 +85,9 @@ test('exits 75 when Vault stays unreachable until the token expires, without a h
   const refusedAt = Date.now();
   const exit = await running.exited;
   expect(exit.code).toBe(75);
-  expect(exit.stderr).toMatch(/renewing the token failed until the token expired \(last: connection refused\); stopping the child/);
+  expect(exit.stderr).toMatch(
+    /renewing the token failed until the token expired \(last: connection refused\); stopping the child/,
+  );
   expect(count(exit.stderr, /retrying in/)).toBeLessThanOrEqual(5);
   expect(Date.now() - refusedAt).toBeLessThan(15_000);
 });
@@ -75,9 +95,15 @@ test('exits 75 when Vault stays unreachable until the token expires, without a h
 test('rides out a burst of 5xx answers to renewal without disturbing the child', async () => {
   const { running, pid } = await startSupervised({ tokenTtl: '3s', tokenMaxTtl: '1h', viaProxy: true });
   await proxy.setMode({ kind: 'http-status', status: 503, paths: /renew-self/, times: 1 });
-  await waitFor(() => /retrying in/.test(running.stderr()), { timeoutMs: 10_000, message: 'no retry logged' });
+  await waitFor(() => /retrying in/.test(running.stderr()), {
+    timeoutMs: 10_000,
+    message: 'no retry logged',
+  });
   const renewalsBefore = count(running.stderr(), /renewed the token for 3 s/);
-  await waitFor(() => count(running.stderr(), /renewed the token for 3 s/) > renewalsBefore, { timeoutMs: 10_000, message: 'no renewal after the burst' });
+  await waitFor(() => count(running.stderr(), /renewed the token for 3 s/) > renewalsBefore, {
+    timeoutMs: 10_000,
+    message: 'no renewal after the burst',
+  });
   expect(isPidAlive(pid)).toBe(true);
   running.kill('SIGTERM');
   expect((await running.exited).code).toBe(0);

@@ -7,21 +7,42 @@ import { useVaultServer } from '../support/vault-server';
 const vault = useVaultServer();
 afterEach(() => killAllStarted());
 
-const envLines = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith('ENV ')).map((line) => JSON.parse(line.slice(4)) as Record<string, string>);
+const envLines = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((line) => line.startsWith('ENV '))
+    .map((line) => JSON.parse(line.slice(4)) as Record<string, string>);
 
 test('a new KV v2 version restarts the child with the new value', async () => {
   const first = secretValue('api-key-v1');
   const second = secretValue('api-key-v2');
   await vault().admin.writeKv2('rotating/api', { key: first });
   const app = await provisionApp(vault(), { readPaths: ['secret/data/rotating/*'] });
-  const running = startCli(['--watch', '500ms', '--secret', 'API_KEY=secret/rotating/api#key', '--', 'node', fixture('print-env.mjs'), '--wait'], {
-    env: cliEnv(vault(), app),
-  });
+  const running = startCli(
+    [
+      '--watch',
+      '500ms',
+      '--secret',
+      'API_KEY=secret/rotating/api#key',
+      '--',
+      'node',
+      fixture('print-env.mjs'),
+      '--wait',
+    ],
+    {
+      env: cliEnv(vault(), app),
+    },
+  );
   await running.waitForOutput('READY');
   await vault().admin.writeKv2('rotating/api', { key: second });
-  await waitFor(() => envLines(running.stdout()).length >= 2, { timeoutMs: 10_000, message: `no restart; stderr:\n${running.stderr()}` });
+  await waitFor(() => envLines(running.stdout()).length >= 2, {
+    timeoutMs: 10_000,
+    message: `no restart; stderr:\n${running.stderr()}`,
+  });
   expect(envLines(running.stdout()).map((env) => env.API_KEY)).toEqual([first, second]);
-  expect(running.stderr()).toContain('restarting the child: secret/data/rotating/api changed (version 1 → 2)');
+  expect(running.stderr()).toContain(
+    'restarting the child: secret/data/rotating/api changed (version 1 → 2)',
+  );
   running.kill('SIGTERM');
   expect((await running.exited).code).toBe(0);
 });
@@ -32,7 +53,18 @@ test('a changed KV v1 secret restarts the child; an unchanged one never does', a
   await vault().admin.writeKv1('kv1', 'changing', { value: 'before' });
   const app = await provisionApp(vault(), { readPaths: ['kv1/*'] });
   const running = startCli(
-    ['--watch', '300ms', '--secret', 'STABLE=kv1/stable#value', '--secret', 'CHANGING=kv1/changing#value', '--', 'node', fixture('print-env.mjs'), '--wait'],
+    [
+      '--watch',
+      '300ms',
+      '--secret',
+      'STABLE=kv1/stable#value',
+      '--secret',
+      'CHANGING=kv1/changing#value',
+      '--',
+      'node',
+      fixture('print-env.mjs'),
+      '--wait',
+    ],
     { env: cliEnv(vault(), app) },
   );
   await running.waitForOutput('READY');
@@ -41,7 +73,10 @@ test('a changed KV v1 secret restarts the child; an unchanged one never does', a
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   expect(envLines(running.stdout())).toHaveLength(1);
   await vault().admin.writeKv1('kv1', 'changing', { value: 'after' });
-  await waitFor(() => envLines(running.stdout()).length >= 2, { timeoutMs: 10_000, message: `no restart; stderr:\n${running.stderr()}` });
+  await waitFor(() => envLines(running.stdout()).length >= 2, {
+    timeoutMs: 10_000,
+    message: `no restart; stderr:\n${running.stderr()}`,
+  });
   expect(envLines(running.stdout()).at(-1)!.CHANGING).toBe('after');
   expect(running.stderr()).toContain('restarting the child: kv1/changing changed');
   running.kill('SIGTERM');

@@ -1,5 +1,13 @@
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { childEnvFrom, cliEnv, leakedSecrets, NOISY, provisionApp, secretValue, type AppCredentials } from '../support/app-role';
+import {
+  childEnvFrom,
+  cliEnv,
+  leakedSecrets,
+  NOISY,
+  provisionApp,
+  secretValue,
+  type AppCredentials,
+} from '../support/app-role';
 import { fixture, killAllStarted, runCli } from '../support/processes';
 import { useVaultServer } from '../support/vault-server';
 
@@ -28,18 +36,25 @@ describe('secrets reach the child', () => {
   test('from CLI-style and API-style paths, KV v1, env references and whole-path imports', async () => {
     const result = await runCli(
       [
-        '--log-level', 'debug',
-        '--secret', 'DB_PASSWORD=secret/saas/dev/database#password',
-        '--secret', 'DB_USER=secret/data/saas/dev/database#username',
-        '--secret', 'LEGACY_TOKEN=legacy/app#token',
-        '--secrets', 'JWT_=secret/saas/dev/jwt',
-        '--', ...printEnv,
+        '--log-level',
+        'debug',
+        '--secret',
+        'DB_PASSWORD=secret/saas/dev/database#password',
+        '--secret',
+        'DB_USER=secret/data/saas/dev/database#username',
+        '--secret',
+        'LEGACY_TOKEN=legacy/app#token',
+        '--secrets',
+        'JWT_=secret/saas/dev/jwt',
+        '--',
+        ...printEnv,
       ],
       {
         env: cliEnv(vault(), app, {
           ...NOISY,
           DB_PORT: 'vault:secret/saas/dev/database#port',
-          DATABASE_URL: 'postgresql://${vault:secret/saas/dev/database#username}:${vault:secret/saas/dev/database#password}@db/app',
+          DATABASE_URL:
+            'postgresql://${vault:secret/saas/dev/database#username}:${vault:secret/saas/dev/database#password}@db/app',
           DB_OPTIONS: 'vault:secret/saas/dev/database#options',
           PLAIN: 'untouched',
         }),
@@ -62,15 +77,21 @@ describe('secrets reach the child', () => {
   });
 
   test('the child never receives VAULT_ROLE_ID, VAULT_SECRET_ID or VAULT_TOKEN', async () => {
-    const result = await runCli(['--', ...printEnv], { env: cliEnv(vault(), app, { VAULT_TOKEN: 'should-not-pass' }) });
+    const result = await runCli(['--', ...printEnv], {
+      env: cliEnv(vault(), app, { VAULT_TOKEN: 'should-not-pass' }),
+    });
     expect(result.code, result.stderr).toBe(0);
     const env = childEnvFrom(result.stdout);
-    expect(Object.keys(env).filter((name) => ['VAULT_ROLE_ID', 'VAULT_SECRET_ID', 'VAULT_TOKEN'].includes(name))).toEqual([]);
+    expect(
+      Object.keys(env).filter((name) => ['VAULT_ROLE_ID', 'VAULT_SECRET_ID', 'VAULT_TOKEN'].includes(name)),
+    ).toEqual([]);
     expect(env.VAULT_ADDR).toBe(vault().addr);
   });
 
   test('--pass-token hands the child a working token of its own login, not the inherited one', async () => {
-    const result = await runCli(['--pass-token', '--no-revoke-token', '--', ...printEnv], { env: cliEnv(vault(), app) });
+    const result = await runCli(['--pass-token', '--no-revoke-token', '--', ...printEnv], {
+      env: cliEnv(vault(), app),
+    });
     const token = childEnvFrom(result.stdout).VAULT_TOKEN!;
     expect(token).toBeTruthy();
     const lookup = await vault().admin.request('GET', 'auth/token/lookup-self', undefined, token);
@@ -78,10 +99,15 @@ describe('secrets reach the child', () => {
   });
 
   test('a secret replacing an inherited variable is logged by name only', async () => {
-    const result = await runCli(['--secret', 'HOSTNAME_OVERRIDE=secret/saas/dev/database#password', '--', ...printEnv], {
-      env: cliEnv(vault(), app, { HOSTNAME_OVERRIDE: 'old' }),
-    });
-    expect(result.stderr).toContain('secret HOSTNAME_OVERRIDE overrides the inherited variable of the same name');
+    const result = await runCli(
+      ['--secret', 'HOSTNAME_OVERRIDE=secret/saas/dev/database#password', '--', ...printEnv],
+      {
+        env: cliEnv(vault(), app, { HOSTNAME_OVERRIDE: 'old' }),
+      },
+    );
+    expect(result.stderr).toContain(
+      'secret HOSTNAME_OVERRIDE overrides the inherited variable of the same name',
+    );
     expect(leakedSecrets(result.stderr, allSecrets)).toEqual([]);
   });
 
@@ -94,10 +120,18 @@ describe('secrets reach the child', () => {
 });
 
 describe('failures end before the child starts, with one clear line', () => {
-  const runExpectingFailure = async (args: string[], extraEnv: Record<string, string> = {}, credentials?: AppCredentials) => {
-    const result = await runCli([...args, '--', ...printEnv], { env: cliEnv(vault(), credentials ?? app, { ...NOISY, ...extraEnv }) });
+  const runExpectingFailure = async (
+    args: string[],
+    extraEnv: Record<string, string> = {},
+    credentials?: AppCredentials,
+  ) => {
+    const result = await runCli([...args, '--', ...printEnv], {
+      env: cliEnv(vault(), credentials ?? app, { ...NOISY, ...extraEnv }),
+    });
     expect(result.stdout).not.toContain('ENV ');
-    const errorLines = result.stderr.split('\n').filter((line) => line.startsWith('vault-exec:') && !line.includes('waiting for'));
+    const errorLines = result.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('vault-exec:') && !line.includes('waiting for'));
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(leakedSecrets(result.stderr, allSecrets)).toEqual([]);
     return { code: result.code, line: errorLines.at(-1) ?? '' };
@@ -106,13 +140,17 @@ describe('failures end before the child starts, with one clear line', () => {
   test('a missing path exits 78 naming the path', async () => {
     const { code, line } = await runExpectingFailure(['--secret', 'X=secret/saas/dev/nothing-here#key']);
     expect(code).toBe(78);
-    expect(line).toContain('secret not found: secret/saas/dev/nothing-here (secret/data/saas/dev/nothing-here)');
+    expect(line).toContain(
+      'secret not found: secret/saas/dev/nothing-here (secret/data/saas/dev/nothing-here)',
+    );
   });
 
   test('a missing key exits 78 naming the key and the keys that exist, never their values', async () => {
     const { code, line } = await runExpectingFailure(['--secret', 'X=secret/saas/dev/database#passwd']);
     expect(code).toBe(78);
-    expect(line).toBe('vault-exec: key "passwd" not found in secret/saas/dev/database; keys present: options, password, port, username');
+    expect(line).toBe(
+      'vault-exec: key "passwd" not found in secret/saas/dev/database; keys present: options, password, port, username',
+    );
   });
 
   test('a deleted latest version exits 78', async () => {
@@ -130,9 +168,15 @@ describe('failures end before the child starts, with one clear line', () => {
   });
 
   test('a wrong secret_id exits 77 with a hint and is not retried', async () => {
-    const { code, line } = await runExpectingFailure(['--secret', 'X=secret/saas/dev/database#password'], {}, { ...app, secretId: 'wrong-secret-id-value' });
+    const { code, line } = await runExpectingFailure(
+      ['--secret', 'X=secret/saas/dev/database#password'],
+      {},
+      { ...app, secretId: 'wrong-secret-id-value' },
+    );
     expect(code).toBe(77);
-    expect(line).toMatch(/AppRole login rejected by .*invalid role or secret ID; the secret_id may be wrong, expired or already used up/);
+    expect(line).toMatch(
+      /AppRole login rejected by .*invalid role or secret ID; the secret_id may be wrong, expired or already used up/,
+    );
   });
 
   test('a malformed reference in the environment exits 64 naming the variable', async () => {

@@ -13,8 +13,10 @@ beforeAll(async () => {
 });
 afterEach(() => killAllStarted());
 
-const start = (args: string[], extraEnv: Record<string, string> = {}) => startCli(args, { env: cliEnv(vault(), app, extraEnv) });
-const childPid = async (running: ReturnType<typeof startCli>) => Number((await running.waitForOutput(/PID (\d+)/)).match(/PID (\d+)/)![1]);
+const start = (args: string[], extraEnv: Record<string, string> = {}) =>
+  startCli(args, { env: cliEnv(vault(), app, extraEnv) });
+const childPid = async (running: ReturnType<typeof startCli>) =>
+  Number((await running.waitForOutput(/PID (\d+)/)).match(/PID (\d+)/)![1]);
 
 describe('signals', () => {
   test('forwards SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH to the child, which keeps running', async () => {
@@ -71,7 +73,9 @@ describe('signals', () => {
 
 describe('exit codes', () => {
   test.each([0, 1, 3, 42, 126, 255])("passes the child's exit code %i through unchanged", async (code) => {
-    const result = await runCli(['--', 'node', fixture('exit-with.mjs'), String(code)], { env: cliEnv(vault(), app) });
+    const result = await runCli(['--', 'node', fixture('exit-with.mjs'), String(code)], {
+      env: cliEnv(vault(), app),
+    });
     expect(result.code).toBe(code);
   });
 
@@ -81,14 +85,18 @@ describe('exit codes', () => {
     ['SIGSEGV', 139],
     ['SIGABRT', 134],
   ])('exits 128+N when the child dies of %s (%i)', async (signal, code) => {
-    const result = await runCli(['--', 'node', fixture('exit-with.mjs'), signal], { env: cliEnv(vault(), app) });
+    const result = await runCli(['--', 'node', fixture('exit-with.mjs'), signal], {
+      env: cliEnv(vault(), app),
+    });
     expect(result.code).toBe(code);
   });
 
   test('exits 127 with one line when the command does not exist', async () => {
     const result = await runCli(['--', 'no-such-command-vault-exec'], { env: cliEnv(vault(), app) });
     expect(result.code).toBe(127);
-    expect(result.stderr).toContain('vault-exec: command not found: no-such-command-vault-exec (check the name and PATH)');
+    expect(result.stderr).toContain(
+      'vault-exec: command not found: no-such-command-vault-exec (check the name and PATH)',
+    );
   });
 
   test('exits 126 when the command is not executable', async () => {

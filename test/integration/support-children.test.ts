@@ -25,7 +25,9 @@ describe('child fixtures', () => {
   });
 
   it('ready-then-wait exits with EXIT_ON_TERM after SIGINT', async () => {
-    const child = startNode([fixture('ready-then-wait.mjs')], { env: { ...process.env, EXIT_ON_TERM: '42' } });
+    const child = startNode([fixture('ready-then-wait.mjs')], {
+      env: { ...process.env, EXIT_ON_TERM: '42' },
+    });
     await child.waitForOutput('READY');
 
     child.kill('SIGINT');
@@ -54,9 +56,12 @@ describe('child fixtures', () => {
     expect(await runNode([fixture('exit-with.mjs')])).toMatchObject({ code: 0, signal: null });
   });
 
-  it.each(['SIGTERM', 'SIGSEGV', 'SIGABRT', 'SIGPIPE'] as const)('exit-with %s dies of that signal', async (signal) => {
-    expect(await runNode([fixture('exit-with.mjs'), signal])).toMatchObject({ code: null, signal });
-  });
+  it.each(['SIGTERM', 'SIGSEGV', 'SIGABRT', 'SIGPIPE'] as const)(
+    'exit-with %s dies of that signal',
+    async (signal) => {
+      expect(await runNode([fixture('exit-with.mjs'), signal])).toMatchObject({ code: null, signal });
+    },
+  );
 
   it('print-env prints the environment it was given as one JSON line', async () => {
     const exit = await runNode([fixture('print-env.mjs')], { env: { SECRET_A: 'a b "c"', EMPTY: '' } });
@@ -88,13 +93,18 @@ describe('child fixtures', () => {
 
     // The grandchild shares the child's process group, so cleanup reaches it too.
     killAllStarted();
-    await waitFor(() => !isPidAlive(grandchild), { message: `grandchild ${grandchild} survived killAllStarted` });
+    await waitFor(() => !isPidAlive(grandchild), {
+      message: `grandchild ${grandchild} survived killAllStarted`,
+    });
   });
 });
 
 describe('process helpers', () => {
   it('waitForOutput rejects with both streams when the deadline passes', async () => {
-    const child = startNode(['-e', 'process.stderr.write("oops\\n"); process.stdout.write("hello\\n"); setInterval(() => {}, 1000)']);
+    const child = startNode([
+      '-e',
+      'process.stderr.write("oops\\n"); process.stdout.write("hello\\n"); setInterval(() => {}, 1000)',
+    ]);
     await child.waitForOutput('oops', { stream: 'stderr' });
 
     const failure = child.waitForOutput('never printed', { timeoutMs: 200 });
@@ -104,7 +114,9 @@ describe('process helpers', () => {
   it('waitForOutput fails as soon as the process exits without a match', async () => {
     const child = startNode(['-e', 'process.stdout.write("bye\\n")']);
 
-    await expect(child.waitForOutput('never printed', { timeoutMs: 20_000 })).rejects.toThrow(/exited before stdout matched/);
+    await expect(child.waitForOutput('never printed', { timeoutMs: 20_000 })).rejects.toThrow(
+      /exited before stdout matched/,
+    );
   });
 
   it('waitForOutput returns the matched text of a regular expression', async () => {
@@ -114,11 +126,15 @@ describe('process helpers', () => {
   });
 
   it('runNode kills a process that outlives its timeout and rejects', async () => {
-    await expect(runNode([fixture('ignore-sigterm.mjs')], { timeoutMs: 300 })).rejects.toThrow(/still running after 300ms[\s\S]*READY/);
+    await expect(runNode([fixture('ignore-sigterm.mjs')], { timeoutMs: 300 })).rejects.toThrow(
+      /still running after 300ms[\s\S]*READY/,
+    );
   });
 
   it('waitFor rejects with the given message when the condition never holds', async () => {
-    await expect(waitFor(() => false, { timeoutMs: 100, message: 'never true' })).rejects.toThrow('never true');
+    await expect(waitFor(() => false, { timeoutMs: 100, message: 'never true' })).rejects.toThrow(
+      'never true',
+    );
   });
 
   it('isPidAlive is false for a process that has exited', async () => {

@@ -24,7 +24,10 @@ beforeAll(async () => {
       upstreamSeen.push(`${req.method} ${req.url}`);
       // Large enough that a truncated copy is clearly distinguishable from the real thing.
       const payload = JSON.stringify({ method: req.method, url: req.url, body, padding: 'x'.repeat(200) });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(payload),
+      });
       res.end(payload);
     });
   });
@@ -102,7 +105,11 @@ describe('fault proxy', () => {
     const agent = keepAliveAgent();
 
     const first = await send(proxy.port, '/v1/sys/health?standbyok=true', { agent });
-    const second = await send(proxy.port, '/v1/auth/approle/login', { agent, method: 'POST', body: '{"role_id":"r"}' });
+    const second = await send(proxy.port, '/v1/auth/approle/login', {
+      agent,
+      method: 'POST',
+      body: '{"role_id":"r"}',
+    });
     const third = await send(proxy.port, '/v1/secret/data/app', { agent });
 
     expect(first.status).toBe(200);
@@ -204,7 +211,8 @@ describe('fault proxy', () => {
     await proxy.setMode({ kind: 'http-status', status: 503, paths: /\/renew-self$/, times: 2 });
     const agent = keepAliveAgent();
 
-    const renew = (): Promise<Reply> => send(proxy.port, '/v1/auth/token/renew-self', { agent, method: 'POST', body: '{}' });
+    const renew = (): Promise<Reply> =>
+      send(proxy.port, '/v1/auth/token/renew-self', { agent, method: 'POST', body: '{}' });
     const first = await renew();
     const other = await send(proxy.port, '/v1/secret/data/app', { agent });
     const second = await renew();

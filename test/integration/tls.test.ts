@@ -32,7 +32,12 @@ function runWith(tlsEnv: Record<string, string>): Promise<Exit> {
   for (const [name, value] of Object.entries(process.env)) {
     if (!name.startsWith('VAULT_') && !name.startsWith('NODE_') && name !== 'DEBUG') env[name] = value;
   }
-  Object.assign(env, NOISY, { HOME: '/nonexistent-vault-exec-home', VAULT_ADDR: server().addr, VAULT_TOKEN: server().rootToken }, tlsEnv);
+  Object.assign(
+    env,
+    NOISY,
+    { HOME: '/nonexistent-vault-exec-home', VAULT_ADDR: server().addr, VAULT_TOKEN: server().rootToken },
+    tlsEnv,
+  );
   return runCli(['--wait-timeout', WAIT_TIMEOUT, '--', 'sh', '-c', `echo ${CHILD_MARK}`], { env });
 }
 
@@ -40,7 +45,8 @@ function runWith(tlsEnv: Record<string, string>): Promise<Exit> {
  * vault-exec's own lines. The runs use the suite's noisy settings (NODE_DEBUG=tls and friends, for
  * the leak scan), so Node's own debug output, stack traces included, shares stderr with them.
  */
-const ownLines = (stderr: string): string[] => stderr.split('\n').filter((line) => line.startsWith('vault-exec:'));
+const ownLines = (stderr: string): string[] =>
+  stderr.split('\n').filter((line) => line.startsWith('vault-exec:'));
 
 function expectSuccess(exit: Exit): void {
   expect(exit.code, exit.stderr).toBe(0);
@@ -70,7 +76,8 @@ function expectTlsFailure(exit: Exit, message: string): void {
   expect(last, described).toMatch(/\(not retried: waiting will not fix it\)$/);
   const waits = lines.filter((line) => line.includes('waiting for Vault'));
   expect(waits.length, described).toBeLessThanOrEqual(2);
-  for (const line of waits) expect(line, described).toMatch(/connection reset before Vault answered|no answer within/);
+  for (const line of waits)
+    expect(line, described).toMatch(/connection reset before Vault answered|no answer within/);
   expect(exit.stderr).not.toContain('vault-exec: internal error');
 }
 
@@ -121,47 +128,75 @@ describe('server verification', () => {
   });
 
   test('rejects a VAULT_SKIP_VERIFY that is not a boolean with a usage error', async () => {
-    expectUsageError(await runWith({ VAULT_SKIP_VERIFY: 'maybe' }), 'invalid value "maybe" for VAULT_SKIP_VERIFY: use true or false');
+    expectUsageError(
+      await runWith({ VAULT_SKIP_VERIFY: 'maybe' }),
+      'invalid value "maybe" for VAULT_SKIP_VERIFY: use true or false',
+    );
   });
 });
 
 describe('host names', () => {
   test('fails with "does not match the host name" when the certificate names another host', async () => {
-    expectTlsFailure(await runWith({ VAULT_ADDR: server().otherHostAddr, VAULT_CACERT: server().files.serverCa }), WRONG_HOST);
+    expectTlsFailure(
+      await runWith({ VAULT_ADDR: server().otherHostAddr, VAULT_CACERT: server().files.serverCa }),
+      WRONG_HOST,
+    );
   });
 
   test("connects to that listener when VAULT_TLS_SERVER_NAME is the certificate's name", async () => {
     expectSuccess(
-      await runWith({ VAULT_ADDR: server().otherHostAddr, VAULT_CACERT: server().files.serverCa, VAULT_TLS_SERVER_NAME: OTHER_HOST_NAME }),
+      await runWith({
+        VAULT_ADDR: server().otherHostAddr,
+        VAULT_CACERT: server().files.serverCa,
+        VAULT_TLS_SERVER_NAME: OTHER_HOST_NAME,
+      }),
     );
   });
 
   test('verifies against VAULT_TLS_SERVER_NAME, not the address, once it is set', async () => {
-    expectTlsFailure(await runWith({ VAULT_CACERT: server().files.devCa, VAULT_TLS_SERVER_NAME: OTHER_HOST_NAME }), WRONG_HOST);
+    expectTlsFailure(
+      await runWith({ VAULT_CACERT: server().files.devCa, VAULT_TLS_SERVER_NAME: OTHER_HOST_NAME }),
+      WRONG_HOST,
+    );
   });
 });
 
 describe('client certificates (mTLS)', () => {
-  const mtls = (extra: Record<string, string>) => runWith({ VAULT_ADDR: server().mtlsAddr, VAULT_CACERT: server().files.serverCa, ...extra });
+  const mtls = (extra: Record<string, string>) =>
+    runWith({ VAULT_ADDR: server().mtlsAddr, VAULT_CACERT: server().files.serverCa, ...extra });
 
   test('connects to a listener that requires a client certificate with VAULT_CLIENT_CERT and VAULT_CLIENT_KEY', async () => {
-    expectSuccess(await mtls({ VAULT_CLIENT_CERT: server().files.clientCert, VAULT_CLIENT_KEY: server().files.clientKey }));
+    expectSuccess(
+      await mtls({
+        VAULT_CLIENT_CERT: server().files.clientCert,
+        VAULT_CLIENT_KEY: server().files.clientKey,
+      }),
+    );
   });
 
   test('fails with "requires a client certificate" without one', async () => {
-    expectTlsFailure(await mtls({}), 'TLS: Vault requires a client certificate; set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY');
+    expectTlsFailure(
+      await mtls({}),
+      'TLS: Vault requires a client certificate; set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY',
+    );
   });
 
   test('fails with "rejected the client certificate" when its CA is not trusted by the listener', async () => {
     expectTlsFailure(
-      await mtls({ VAULT_CLIENT_CERT: server().files.untrustedClientCert, VAULT_CLIENT_KEY: server().files.untrustedClientKey }),
+      await mtls({
+        VAULT_CLIENT_CERT: server().files.untrustedClientCert,
+        VAULT_CLIENT_KEY: server().files.untrustedClientKey,
+      }),
       'TLS: Vault rejected the client certificate',
     );
   });
 
   test('fails with "not the private key" when the key belongs to another certificate', async () => {
     expectTlsFailure(
-      await mtls({ VAULT_CLIENT_CERT: server().files.clientCert, VAULT_CLIENT_KEY: server().files.untrustedClientKey }),
+      await mtls({
+        VAULT_CLIENT_CERT: server().files.clientCert,
+        VAULT_CLIENT_KEY: server().files.untrustedClientKey,
+      }),
       'TLS: VAULT_CLIENT_KEY is not the private key of VAULT_CLIENT_CERT',
     );
   });
@@ -178,6 +213,9 @@ describe('client certificates (mTLS)', () => {
   });
 
   test('exits 64 with one line when VAULT_CACERT cannot be read', async () => {
-    expectUsageError(await runWith({ VAULT_CACERT: '/nonexistent/ca.pem' }), 'cannot read VAULT_CACERT /nonexistent/ca.pem: ENOENT');
+    expectUsageError(
+      await runWith({ VAULT_CACERT: '/nonexistent/ca.pem' }),
+      'cannot read VAULT_CACERT /nonexistent/ca.pem: ENOENT',
+    );
   });
 });

@@ -22,19 +22,25 @@ const viaProxy = () => cliEnv(vault(), app, { VAULT_ADDR: proxy.url });
 
 test('waits while Vault refuses connections, then runs the child once it is reachable', async () => {
   await proxy.setMode({ kind: 'refuse' });
-  const running = startCli(['--wait-timeout', '30s', '--', 'node', fixture('exit-with.mjs'), '0'], { env: viaProxy() });
+  const running = startCli(['--wait-timeout', '30s', '--', 'node', fixture('exit-with.mjs'), '0'], {
+    env: viaProxy(),
+  });
   await running.waitForOutput(/attempt 3,/, { stream: 'stderr' });
   await proxy.setMode({ kind: 'pass' });
   const exit = await running.exited;
   expect(exit.code).toBe(0);
-  expect(exit.stderr).toMatch(new RegExp(`waiting for Vault at ${proxy.url}: connection refused \\(attempt 1, \\d+ ms of 30 s\\)`));
+  expect(exit.stderr).toMatch(
+    new RegExp(`waiting for Vault at ${proxy.url}: connection refused \\(attempt 1, \\d+ ms of 30 s\\)`),
+  );
   expect(exit.stderr).toMatch(/Vault at .* is ready after/);
 });
 
 test('exits 69 after --wait-timeout when Vault never answers, naming the address and the last reason', async () => {
   await proxy.setMode({ kind: 'refuse' });
   const started = Date.now();
-  const result = await runCli(['--wait-timeout', '2s', '--', 'node', fixture('exit-with.mjs'), '0'], { env: viaProxy() });
+  const result = await runCli(['--wait-timeout', '2s', '--', 'node', fixture('exit-with.mjs'), '0'], {
+    env: viaProxy(),
+  });
   const elapsed = Date.now() - started;
   expect(result.code).toBe(69);
   expect(elapsed).toBeGreaterThanOrEqual(2_000);
@@ -46,7 +52,9 @@ test('exits 69 after --wait-timeout when Vault never answers, naming the address
 
 test('counts a connection that is never answered as "not ready" and keeps waiting', async () => {
   await proxy.setMode({ kind: 'hold' });
-  const result = await runCli(['--wait-timeout', '3s', '--', 'node', fixture('exit-with.mjs'), '0'], { env: viaProxy() });
+  const result = await runCli(['--wait-timeout', '3s', '--', 'node', fixture('exit-with.mjs'), '0'], {
+    env: viaProxy(),
+  });
   expect(result.code).toBe(69);
   expect(result.stderr).toMatch(/no answer within/);
 });
@@ -54,12 +62,16 @@ test('counts a connection that is never answered as "not ready" and keeps waitin
 test('waits while Vault is sealed and runs the child after it is unsealed', async () => {
   await vault().admin.seal();
   try {
-    const running = startCli(['--wait-timeout', '30s', '--', 'node', fixture('exit-with.mjs'), '0'], { env: cliEnv(vault(), app) });
+    const running = startCli(['--wait-timeout', '30s', '--', 'node', fixture('exit-with.mjs'), '0'], {
+      env: cliEnv(vault(), app),
+    });
     await running.waitForOutput('sealed (503)', { stream: 'stderr' });
     await vault().admin.unseal(vault().unsealKey);
     const exit = await running.exited;
     expect(exit.code, exit.stderr).toBe(0);
   } finally {
-    await vault().admin.unseal(vault().unsealKey).catch(() => {});
+    await vault()
+      .admin.unseal(vault().unsealKey)
+      .catch(() => {});
   }
 });

@@ -19,12 +19,16 @@ async function wrappedSecretId(): Promise<string> {
 }
 
 const run = (wrappingToken: string, args: string[] = ['--secret-id-wrapped']) =>
-  runCli([...args, '--', 'node', fixture('exit-with.mjs'), '0'], { env: cliEnv(vault(), { ...app, secretId: wrappingToken }) });
+  runCli([...args, '--', 'node', fixture('exit-with.mjs'), '0'], {
+    env: cliEnv(vault(), { ...app, secretId: wrappingToken }),
+  });
 
 test('unwraps a wrapped secret_id after checking its creation path, then runs the child', async () => {
   const result = await run(await wrappedSecretId());
   expect(result.code, result.stderr).toBe(0);
-  expect(result.stderr).toContain(`unwrapped the secret_id (created by auth/approle/role/${app.role}/secret-id)`);
+  expect(result.stderr).toContain(
+    `unwrapped the secret_id (created by auth/approle/role/${app.role}/secret-id)`,
+  );
 });
 
 test('exits 77 and warns of interception when the wrapping token was already unwrapped', async () => {
@@ -32,15 +36,25 @@ test('exits 77 and warns of interception when the wrapping token was already unw
   expect((await run(token)).code).toBe(0);
   const second = await run(token);
   expect(second.code).toBe(77);
-  expect(second.stderr).toMatch(/the wrapped secret_id was rejected by .*already unwrapped; if vault-exec did not unwrap it before, someone else may have/);
+  expect(second.stderr).toMatch(
+    /the wrapped secret_id was rejected by .*already unwrapped; if vault-exec did not unwrap it before, someone else may have/,
+  );
 });
 
 test('refuses, without using it up, a wrapping token that does not wrap a secret_id of this mount', async () => {
-  const wrapped = await vault().admin.request('POST', 'sys/wrapping/wrap', { secret_id: 'not-from-approle' }, undefined, { 'X-Vault-Wrap-TTL': '60s' });
+  const wrapped = await vault().admin.request(
+    'POST',
+    'sys/wrapping/wrap',
+    { secret_id: 'not-from-approle' },
+    undefined,
+    { 'X-Vault-Wrap-TTL': '60s' },
+  );
   const token = rememberSecret(wrapped.body.wrap_info.token as string);
   const result = await run(token);
   expect(result.code).toBe(77);
-  expect(result.stderr).toContain('refusing to unwrap the wrapped secret_id: it was created by "sys/wrapping/wrap", not auth/approle/role/<role>/secret-id');
+  expect(result.stderr).toContain(
+    'refusing to unwrap the wrapped secret_id: it was created by "sys/wrapping/wrap", not auth/approle/role/<role>/secret-id',
+  );
   const lookup = await vault().admin.request('POST', 'sys/wrapping/lookup', { token }, '');
   expect(lookup.status).toBe(200);
 });
@@ -48,5 +62,7 @@ test('refuses, without using it up, a wrapping token that does not wrap a secret
 test('without --secret-id-wrapped, a wrapping token given as the secret_id gets a hint', async () => {
   const result = await run(await wrappedSecretId(), []);
   expect(result.code).toBe(77);
-  expect(result.stderr).toContain('the secret_id looks like a response-wrapping token: add --secret-id-wrapped to unwrap it');
+  expect(result.stderr).toContain(
+    'the secret_id looks like a response-wrapping token: add --secret-id-wrapped to unwrap it',
+  );
 });

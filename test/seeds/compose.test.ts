@@ -15,24 +15,31 @@ let compose: any;
 beforeAll(async () => {
   venv = pythonEnv();
   // The venv's YAML parser (ruamel.yaml, a check-jsonschema dependency) turns the file into JSON for TS.
-  const toJson = 'import json, sys; from ruamel.yaml import YAML; print(json.dumps(YAML(typ="safe").load(open(sys.argv[1]))))';
+  const toJson =
+    'import json, sys; from ruamel.yaml import YAML; print(json.dumps(YAML(typ="safe").load(open(sys.argv[1]))))';
   const parsed = await run(join(venv, 'bin/python'), ['-c', toJson, composeFile], {});
   expect(parsed.code, parsed.stderr).toBe(0);
   compose = JSON.parse(parsed.stdout);
 });
 
 test('docker-compose.yml validates against the Compose Specification schema', async () => {
-  const result = await run(join(venv, 'bin/check-jsonschema'), ['--builtin-schema', 'vendor.compose-spec', composeFile], {});
+  const result = await run(
+    join(venv, 'bin/check-jsonschema'),
+    ['--builtin-schema', 'vendor.compose-spec', composeFile],
+    {},
+  );
   expect(result.code, result.stdout + result.stderr).toBe(0);
 });
 
 test('every depends_on names a service and every named volume is declared', () => {
   const services = Object.keys(compose.services);
   for (const [name, service] of Object.entries<any>(compose.services)) {
-    for (const dependency of Object.keys(service.depends_on ?? {})) expect(services, `${name} depends on ${dependency}`).toContain(dependency);
+    for (const dependency of Object.keys(service.depends_on ?? {}))
+      expect(services, `${name} depends on ${dependency}`).toContain(dependency);
     for (const volume of service.volumes ?? []) {
       const source = String(volume).split(':')[0]!;
-      if (!source.startsWith('.') && !source.startsWith('/')) expect(Object.keys(compose.volumes ?? {}), `${name} uses ${source}`).toContain(source);
+      if (!source.startsWith('.') && !source.startsWith('/'))
+        expect(Object.keys(compose.volumes ?? {}), `${name} uses ${source}`).toContain(source);
     }
   }
 });
@@ -46,7 +53,8 @@ test('the apps run behind an init, after vault-init completed, with credentials 
     expect(service.environment.VAULT_EXEC_SECRET_ID_FILE, name).toBe('/approle/secret-id');
     expect(service.volumes, name).toContain('approle:/approle:ro');
     // Credentials never appear as values: no role/secret ids, no tokens in the app's environment.
-    for (const variable of ['VAULT_ROLE_ID', 'VAULT_SECRET_ID', 'VAULT_TOKEN']) expect(service.environment[variable], `${name} ${variable}`).toBeUndefined();
+    for (const variable of ['VAULT_ROLE_ID', 'VAULT_SECRET_ID', 'VAULT_TOKEN'])
+      expect(service.environment[variable], `${name} ${variable}`).toBeUndefined();
   }
   expect(compose.services['vault-init'].depends_on.vault).toEqual({ condition: 'service_healthy' });
   expect(compose.services.vault.healthcheck.test).toBeDefined();
@@ -57,13 +65,19 @@ test('the only secret-looking literal is the documented dev root token', () => {
   expect(compose.services.vault.environment.VAULT_DEV_ROOT_TOKEN_ID).toBe(DEV_ROOT_TOKEN);
   expect(compose.services['vault-init'].environment.VAULT_TOKEN).toBe(DEV_ROOT_TOKEN);
   // What the seeds had before: default credentials and Vault tokens or ids written into the file.
-  for (const pattern of [/postgres:postgres/i, /minioadmin/i, /\bhv[sb]\.[A-Za-z0-9]/, /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i]) {
+  for (const pattern of [
+    /postgres:postgres/i,
+    /minioadmin/i,
+    /\bhv[sb]\.[A-Za-z0-9]/,
+    /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i,
+  ]) {
     expect(text).not.toMatch(pattern);
   }
   // Every value that names a secret is a vault: reference, not the secret itself.
   for (const name of ['node-app', 'flask-app']) {
     for (const [variable, value] of Object.entries<string>(compose.services[name].environment)) {
-      if (/SECRET|PASSWORD|TOKEN|KEY/.test(variable) && !variable.startsWith('VAULT_EXEC_')) expect(value, `${name} ${variable}`).toMatch(/^vault:/);
+      if (/SECRET|PASSWORD|TOKEN|KEY/.test(variable) && !variable.startsWith('VAULT_EXEC_'))
+        expect(value, `${name} ${variable}`).toMatch(/^vault:/);
     }
   }
 });

@@ -17,7 +17,9 @@ const PREFIX = 'secret/saas-project/dev';
 const envFile = join(repoRoot, 'test/seeds/fixtures/app.env');
 const mapFile = join(repoRoot, 'vault/migration-map.example.json');
 const fakeValues = parseEnv(readFileSync(envFile, 'utf8')) as Record<string, string>;
-const secretsInEnvFile = ['POSTGRES_PASSWORD', 'JWT_SECRET', 'FLASK_SECRET_KEY', 'MINIO_ROOT_PASSWORD'].map((name) => fakeValues[name]!);
+const secretsInEnvFile = ['POSTGRES_PASSWORD', 'JWT_SECRET', 'FLASK_SECRET_KEY', 'MINIO_ROOT_PASSWORD'].map(
+  (name) => fakeValues[name]!,
+);
 
 let work: string;
 let venv: string;
@@ -44,7 +46,11 @@ const scriptEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
 const init = (extra: Record<string, string> = {}) =>
   run('/bin/sh', ['vault/init.sh'], scriptEnv({ VAULT_TOKEN: vault().rootToken, OUT_DIR: out, ...extra }));
 const migrate = (...flags: string[]) =>
-  run(process.execPath, ['vault/migrate.mjs', '--env-file', envFile, '--map', mapFile, ...flags], scriptEnv({ VAULT_TOKEN: adminToken }));
+  run(
+    process.execPath,
+    ['vault/migrate.mjs', '--env-file', envFile, '--map', mapFile, ...flags],
+    scriptEnv({ VAULT_TOKEN: adminToken }),
+  );
 const fileMode = (path: string) => statSync(path).mode & 0o777;
 
 test('init.sh provisions AppRole, KV v2, the policies and the role, and writes the credential files (mode 600)', async () => {
@@ -54,7 +60,13 @@ test('init.sh provisions AppRole, KV v2, the policies and the role, and writes t
   expect(fileMode(join(out, 'secret-id'))).toBe(0o600);
 
   const role = await vault().admin.request('GET', 'auth/approle/role/saas-project-dev');
-  expect(role.body.data).toMatchObject({ token_ttl: 900, token_max_ttl: 3600, secret_id_num_uses: 0, token_no_default_policy: true, token_policies: ['saas-project-dev'] });
+  expect(role.body.data).toMatchObject({
+    token_ttl: 900,
+    token_max_ttl: 3600,
+    secret_id_num_uses: 0,
+    token_no_default_policy: true,
+    token_policies: ['saas-project-dev'],
+  });
   const policy = await vault().admin.request('GET', 'sys/policies/acl/saas-project-dev');
   expect(policy.body.data.policy).toContain('path "secret/data/saas-project/dev/*"');
   expect(policy.body.data.policy).not.toContain('@PROJECT@');
@@ -64,7 +76,10 @@ test('init.sh provisions AppRole, KV v2, the policies and the role, and writes t
 });
 
 test('init.sh is idempotent: a second run converges and keeps the still-valid secret_id', async () => {
-  const before = { roleId: readFileSync(join(out, 'role-id'), 'utf8'), secretId: readFileSync(join(out, 'secret-id'), 'utf8') };
+  const before = {
+    roleId: readFileSync(join(out, 'role-id'), 'utf8'),
+    secretId: readFileSync(join(out, 'secret-id'), 'utf8'),
+  };
   const second = await init();
   expect(second.code, second.stderr).toBe(0);
   expect(second.stderr).toContain('AppRole already enabled');
@@ -75,15 +90,26 @@ test('init.sh is idempotent: a second run converges and keeps the still-valid se
 
 test('migrate.mjs: a dry run names keys and paths only, a run writes, a re-run refuses, --force writes a new version', async () => {
   // The migration runs with the project's admin policy, not root: the policy is enough, and is what CI gets.
-  const token = await vault().admin.request('POST', 'auth/token/create', { policies: ['saas-project-admin'], no_default_policy: true, ttl: '10m' });
+  const token = await vault().admin.request('POST', 'auth/token/create', {
+    policies: ['saas-project-admin'],
+    no_default_policy: true,
+    ttl: '10m',
+  });
   adminToken = token.body.auth.client_token;
 
   const dry = await migrate('--dry-run');
   expect(dry.code, dry.stderr).toBe(0);
-  expect(dry.stdout).toContain(`would write ${PREFIX}/database [new]: username <- POSTGRES_USER, password <- POSTGRES_PASSWORD`);
+  expect(dry.stdout).toContain(
+    `would write ${PREFIX}/database [new]: username <- POSTGRES_USER, password <- POSTGRES_PASSWORD`,
+  );
   expect(dry.stdout).toContain('left in the .env file (no mapping): DATABASE_URL, LOG_LEVEL, PORT');
   expect(dry.stdout).toContain('DATABASE_URL contains the value of POSTGRES_USER, POSTGRES_PASSWORD');
-  expect(leakedSecrets(dry.stdout + dry.stderr, Object.values(fakeValues).filter((value) => value.startsWith('fake-')))).toEqual([]);
+  expect(
+    leakedSecrets(
+      dry.stdout + dry.stderr,
+      Object.values(fakeValues).filter((value) => value.startsWith('fake-')),
+    ),
+  ).toEqual([]);
   expect((await vault().admin.request('GET', `secret/metadata/saas-project/dev/database`)).status).toBe(404);
 
   const real = await migrate();
@@ -96,11 +122,17 @@ test('migrate.mjs: a dry run names keys and paths only, a run writes, a re-run r
   const again = await migrate();
   expect(again.code).toBe(1);
   expect(again.stderr).toContain('refusing to overwrite');
-  expect((await vault().admin.request('GET', 'secret/metadata/saas-project/dev/database')).body.data.current_version).toBe(1);
+  expect(
+    (await vault().admin.request('GET', 'secret/metadata/saas-project/dev/database')).body.data
+      .current_version,
+  ).toBe(1);
 
   const forced = await migrate('--force');
   expect(forced.code, forced.stderr).toBe(0);
-  expect((await vault().admin.request('GET', 'secret/metadata/saas-project/dev/database')).body.data.current_version).toBe(2);
+  expect(
+    (await vault().admin.request('GET', 'secret/metadata/saas-project/dev/database')).body.data
+      .current_version,
+  ).toBe(2);
 });
 
 test('the Node example runs under the bundle (bin/vault-exec) with the files init wrote, and stops with 0 on SIGTERM', async () => {
@@ -109,10 +141,15 @@ test('the Node example runs under the bundle (bin/vault-exec) with the files ini
     process.execPath,
     [
       'bin/vault-exec',
-      '--role-id-file', join(out, 'role-id'),
-      '--secret-id-file', join(out, 'secret-id'),
-      '--secrets', `DB_=${PREFIX}/database`,
-      '--', process.execPath, 'examples/node/server.js',
+      '--role-id-file',
+      join(out, 'role-id'),
+      '--secret-id-file',
+      join(out, 'secret-id'),
+      '--secrets',
+      `DB_=${PREFIX}/database`,
+      '--',
+      process.execPath,
+      'examples/node/server.js',
     ],
     {
       PATH: process.env.PATH,
@@ -145,7 +182,15 @@ test('the Flask example runs under the standalone binary with no node on PATH, a
   const port = await freePort();
   const app = startProgram(
     standalone,
-    ['--role-id-file', join(out, 'role-id'), '--secret-id-file', join(out, 'secret-id'), '--', 'python', 'examples/flask/app.py'],
+    [
+      '--role-id-file',
+      join(out, 'role-id'),
+      '--secret-id-file',
+      join(out, 'secret-id'),
+      '--',
+      'python',
+      'examples/flask/app.py',
+    ],
     {
       PATH: path,
       VAULT_ADDR: vault().addr,
@@ -174,14 +219,27 @@ test('the Flask example runs under the standalone binary with no node on PATH, a
 
 test("the app's policy reads its own paths only and cannot write secrets", async () => {
   const admin = vault().admin;
-  const login = await admin.login(readFileSync(join(out, 'role-id'), 'utf8').trim(), readFileSync(join(out, 'secret-id'), 'utf8').trim());
+  const login = await admin.login(
+    readFileSync(join(out, 'role-id'), 'utf8').trim(),
+    readFileSync(join(out, 'secret-id'), 'utf8').trim(),
+  );
   const read = (path: string) => admin.request('GET', path, undefined, login.token);
   expect((await read('secret/data/saas-project/dev/database')).status).toBe(200);
   expect((await read('secret/data/saas-project/prod/database')).status).toBe(403);
   expect((await read('secret/metadata/saas-project/dev')).status).toBe(403); // no listing either
-  const write = await admin.request('POST', 'secret/data/saas-project/dev/database', { data: { password: 'x' } }, login.token);
+  const write = await admin.request(
+    'POST',
+    'secret/data/saas-project/dev/database',
+    { data: { password: 'x' } },
+    login.token,
+  );
   expect(write.status).toBe(403);
-  const create = await admin.request('POST', 'secret/data/saas-project/dev/new-secret', { data: { k: 'v' } }, login.token);
+  const create = await admin.request(
+    'POST',
+    'secret/data/saas-project/dev/new-secret',
+    { data: { k: 'v' } },
+    login.token,
+  );
   expect(create.status).toBe(403);
   expect((await admin.request('POST', 'auth/token/revoke-self', {}, login.token)).status).toBe(204);
 });
@@ -197,7 +255,12 @@ test('init.sh with WRAP_TTL writes a single-use wrapping token instead of the se
   const wrappingToken = readFileSync(join(wrappedOut, 'secret-id.wrapped'), 'utf8').trim();
   const unwrapped = await vault().admin.request('POST', 'sys/wrapping/unwrap', undefined, wrappingToken);
   expect(unwrapped.status).toBe(200);
-  const login = await vault().admin.login(readFileSync(join(wrappedOut, 'role-id'), 'utf8').trim(), unwrapped.body.data.secret_id);
+  const login = await vault().admin.login(
+    readFileSync(join(wrappedOut, 'role-id'), 'utf8').trim(),
+    unwrapped.body.data.secret_id,
+  );
   expect(login.token).toBeTruthy();
-  expect((await vault().admin.request('POST', 'sys/wrapping/unwrap', undefined, wrappingToken)).status).toBe(400); // single use
+  expect((await vault().admin.request('POST', 'sys/wrapping/unwrap', undefined, wrappingToken)).status).toBe(
+    400,
+  ); // single use
 });

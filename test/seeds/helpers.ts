@@ -15,12 +15,26 @@ export interface Result {
 }
 
 /** Runs a program to completion; never throws on a non-zero exit (tests assert on the code). */
-export function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<Result> {
+export function run(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(file, args, { env, cwd: repoRoot, timeout: timeoutMs, encoding: 'utf8' }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-      resolve({ code, stdout, stderr: stderr + (code === null && error ? `\n[run] ${error.message}` : '') });
-    });
+    execFile(
+      file,
+      args,
+      { env, cwd: repoRoot, timeout: timeoutMs, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({
+          code,
+          stdout,
+          stderr: stderr + (code === null && error ? `\n[run] ${error.message}` : ''),
+        });
+      },
+    );
   });
 }
 
@@ -75,13 +89,20 @@ export async function waitForHealthy(url: string, program: Program, timeoutMs = 
       await response?.body?.cancel();
       return response?.status === 200;
     },
-    { timeoutMs, intervalMs: 100, message: `${url} did not answer 200 within ${timeoutMs} ms:\n${program.output()}` },
+    {
+      timeoutMs,
+      intervalMs: 100,
+      message: `${url} did not answer 200 within ${timeoutMs} ms:\n${program.output()}`,
+    },
   );
 }
 
 /** The cached venv with Flask and check-jsonschema (scripts/ensure-python-env prints its path last). */
 export function pythonEnv(): string {
-  const stdout = execFileSync(`${repoRoot}scripts/ensure-python-env`, [], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const stdout = execFileSync(`${repoRoot}scripts/ensure-python-env`, [], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
   return stdout.trim().split('\n').at(-1)!;
 }
 
@@ -89,7 +110,9 @@ export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
     server.on('error', reject);
   });

@@ -15,7 +15,9 @@ let counter = 0;
 
 export async function provisionApp(
   vault: VaultServer,
-  options: { readPaths: string[]; tokenTtl?: string; tokenMaxTtl?: string; secretIdNumUses?: number } = { readPaths: [] },
+  options: { readPaths: string[]; tokenTtl?: string; tokenMaxTtl?: string; secretIdNumUses?: number } = {
+    readPaths: [],
+  },
 ): Promise<AppCredentials> {
   const role = `app${++counter}-${randomBytes(3).toString('hex')}`;
   await vault.admin.enableAppRole();
@@ -53,7 +55,11 @@ export function secretValue(label: string): string {
  * The environment vault-exec runs with in tests: the machine's PATH and nothing Vault-related from the
  * developer's shell, so a local VAULT_TOKEN can never make a test pass by accident.
  */
-export function cliEnv(vault: VaultServer, credentials: AppCredentials | undefined, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function cliEnv(
+  vault: VaultServer,
+  credentials: AppCredentials | undefined,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (!name.startsWith('VAULT_') && !name.startsWith('NODE_') && name !== 'DEBUG') env[name] = value;

@@ -12,10 +12,17 @@ export interface ChaosRig {
   /** Requests seen by the proxy whose path matches, since the scenario started. */
   count(path: RegExp): number;
   /** Starts vault-exec through the proxy with a fresh AppRole; returns once the child printed READY. */
-  startSupervised(options?: SupervisedOptions): Promise<{ running: Running; app: AppCredentials; childPid: number }>;
+  startSupervised(
+    options?: SupervisedOptions,
+  ): Promise<{ running: Running; app: AppCredentials; childPid: number }>;
   /** Starts vault-exec through the proxy without waiting for anything. */
   start(args: string[], app: AppCredentials, extraEnv?: Record<string, string>): Running;
-  provision(options?: { tokenTtl?: string; tokenMaxTtl?: string; secretIdNumUses?: number; readPaths?: string[] }): Promise<AppCredentials>;
+  provision(options?: {
+    tokenTtl?: string;
+    tokenMaxTtl?: string;
+    secretIdNumUses?: number;
+    readPaths?: string[];
+  }): Promise<AppCredentials>;
 }
 
 export interface SupervisedOptions {
@@ -46,11 +53,20 @@ export function useChaosRig(): ChaosRig {
     proxy: () => proxy!,
     count: (path) => proxy!.requests().filter((request) => path.test(request.path)).length,
     provision: (options = {}) => provisionApp(vault(), { readPaths: options.readPaths ?? [], ...options }),
-    start: (args, app, extraEnv = {}) => startCli(args, { env: cliEnv(vault(), app, { VAULT_ADDR: proxy!.url, ...extraEnv }) }),
+    start: (args, app, extraEnv = {}) =>
+      startCli(args, { env: cliEnv(vault(), app, { VAULT_ADDR: proxy!.url, ...extraEnv }) }),
     async startSupervised(options = {}) {
-      const app = await rig.provision({ tokenTtl: options.tokenTtl ?? '4s', tokenMaxTtl: options.tokenMaxTtl ?? '1h', secretIdNumUses: options.secretIdNumUses });
+      const app = await rig.provision({
+        tokenTtl: options.tokenTtl ?? '4s',
+        tokenMaxTtl: options.tokenMaxTtl ?? '1h',
+        secretIdNumUses: options.secretIdNumUses,
+      });
       const running = rig.start(
-        [...(options.args ?? ['--kill-timeout', '2s', '--request-timeout', '1s']), '--', ...(options.child ?? ['node', fixture('ready-then-wait.mjs')])],
+        [
+          ...(options.args ?? ['--kill-timeout', '2s', '--request-timeout', '1s']),
+          '--',
+          ...(options.child ?? ['node', fixture('ready-then-wait.mjs')]),
+        ],
         app,
       );
       const childPid = Number((await running.waitForOutput(/PID (\d+)/)).match(/PID (\d+)/)![1]);
@@ -63,7 +79,13 @@ export function useChaosRig(): ChaosRig {
 
 /** The last line vault-exec logged (NODE_DEBUG lines from Node itself aside): by design, why it stopped. */
 export function lastLine(stderr: string): string {
-  return stderr.split('\n').filter((line) => line.startsWith('vault-exec:')).at(-1) ?? '';
+  return (
+    stderr
+      .split('\n')
+      .filter((line) => line.startsWith('vault-exec:'))
+      .at(-1) ?? ''
+  );
 }
 
-export const count = (text: string, pattern: RegExp): number => text.match(new RegExp(pattern, 'g'))?.length ?? 0;
+export const count = (text: string, pattern: RegExp): number =>
+  text.match(new RegExp(pattern, 'g'))?.length ?? 0;

@@ -48,7 +48,8 @@ interface ParsedRequest {
   raw: Buffer;
 }
 
-type ParseResult = { kind: 'request'; request: ParsedRequest; rest: Buffer } | { kind: 'incomplete' } | { kind: 'invalid' };
+type ParseResult =
+  { kind: 'request'; request: ParsedRequest; rest: Buffer } | { kind: 'incomplete' } | { kind: 'invalid' };
 
 function headerValue(headLines: string[], name: string): string | undefined {
   for (const line of headLines) {
@@ -292,7 +293,11 @@ export async function startFaultProxy(options: {
           if (mode.paths !== undefined && !mode.paths.test(request.path)) {
             return { kind: 'forward', delayMs: 0, truncate: false };
           }
-          const action: Action = { kind: 'respond', status: mode.status, body: mode.body ?? DEFAULT_FAULT_BODY };
+          const action: Action = {
+            kind: 'respond',
+            status: mode.status,
+            body: mode.body ?? DEFAULT_FAULT_BODY,
+          };
           if (injectionsLeft !== undefined && --injectionsLeft <= 0) mode = { kind: 'pass' };
           return action;
         }
@@ -347,7 +352,8 @@ export async function startFaultProxy(options: {
       if (closed) throw new Error('fault proxy is closed');
       mode = next;
       injectionsLeft = next.kind === 'http-status' ? next.times : undefined;
-      if (next.kind === 'http-status' && injectionsLeft !== undefined && injectionsLeft <= 0) mode = { kind: 'pass' };
+      if (next.kind === 'http-status' && injectionsLeft !== undefined && injectionsLeft <= 0)
+        mode = { kind: 'pass' };
       destroyAll((connection) => connection.held);
       if (next.kind === 'refuse') {
         // Like a stopped server: no listener, and established keep-alive connections are gone too.

@@ -32,10 +32,15 @@ export function takeLeaks(): string[] {
   const leaks: string[] = [];
   for (const run of cliRuns.splice(0)) {
     const output = run.stderr();
-    for (const secret of knownSecrets) if (output.includes(secret)) leaks.push(`secret value "${secret.slice(0, 4)}…" in the stderr of pid ${run.pid}`);
+    for (const secret of knownSecrets)
+      if (output.includes(secret))
+        leaks.push(`secret value "${secret.slice(0, 4)}…" in the stderr of pid ${run.pid}`);
     for (const shape of TOKEN_SHAPES) {
       const match = shape.exec(output);
-      if (match) leaks.push(`a token (${match[0].slice(0, 6)}…) in the stderr of pid ${run.pid}, after: …${mask(output.slice(Math.max(0, match.index - 200), match.index))}`);
+      if (match)
+        leaks.push(
+          `a token (${match[0].slice(0, 6)}…) in the stderr of pid ${run.pid}, after: …${mask(output.slice(Math.max(0, match.index - 200), match.index))}`,
+        );
     }
   }
   return leaks;

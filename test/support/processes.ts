@@ -110,12 +110,18 @@ export function startNode(args: string[], options: StartOptions = {}): Running {
         } else if (entry.done) {
           // No more output can come, so fail now rather than at the deadline.
           cleanup();
-          reject(new Error(`process ${pid} exited before ${stream} matched ${String(pattern)}\n${describe()}`));
+          reject(
+            new Error(`process ${pid} exited before ${stream} matched ${String(pattern)}\n${describe()}`),
+          );
         }
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timed out after ${timeoutMs}ms waiting for ${stream} to match ${String(pattern)}\n${describe()}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs}ms waiting for ${stream} to match ${String(pattern)}\n${describe()}`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = (): void => {
         clearTimeout(timer);

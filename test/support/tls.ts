@@ -55,7 +55,13 @@ export async function startTlsVaultServer(): Promise<TlsVaultServer> {
   // The dev listener's cluster port is its port + 1, so none of the others may be that.
   let ports = await freeLoopbackPorts(5);
   while (ports.slice(1).includes(ports[0]! + 1)) ports = await freeLoopbackPorts(5);
-  const [port, mtlsPort, mtlsClusterPort, otherPort, otherClusterPort] = ports as [number, number, number, number, number];
+  const [port, mtlsPort, mtlsClusterPort, otherPort, otherClusterPort] = ports as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const rootToken = rememberSecret(`root-${randomBytes(12).toString('hex')}`);
   const config = join(dir, 'listeners.hcl');
   writeFileSync(
@@ -136,21 +142,65 @@ function generateCertificates(dir: string): TlsFiles {
   };
   const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   const ca = (name: string, subject: string): void =>
-    openssl('req', '-x509', ...newKey, '-keyout', path(`${name}-key.pem`), '-out', path(`${name}.pem`), '-days', '2', '-subj', `/CN=${subject}`);
+    openssl(
+      'req',
+      '-x509',
+      ...newKey,
+      '-keyout',
+      path(`${name}-key.pem`),
+      '-out',
+      path(`${name}.pem`),
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${subject}`,
+    );
   const leaf = (name: string, signer: string, subject: string, extensions: string): void => {
-    openssl('req', ...newKey, '-keyout', path(`${name}-key.pem`), '-out', path(`${name}.csr`), '-subj', `/CN=${subject}`);
+    openssl(
+      'req',
+      ...newKey,
+      '-keyout',
+      path(`${name}-key.pem`),
+      '-out',
+      path(`${name}.csr`),
+      '-subj',
+      `/CN=${subject}`,
+    );
     writeFileSync(path(`${name}.ext`), extensions);
     openssl(
-      'x509', '-req', '-in', path(`${name}.csr`), '-CA', path(`${signer}.pem`), '-CAkey', path(`${signer}-key.pem`),
-      '-CAcreateserial', '-out', path(`${name}.pem`), '-days', '2', '-extfile', path(`${name}.ext`),
+      'x509',
+      '-req',
+      '-in',
+      path(`${name}.csr`),
+      '-CA',
+      path(`${signer}.pem`),
+      '-CAkey',
+      path(`${signer}-key.pem`),
+      '-CAcreateserial',
+      '-out',
+      path(`${name}.pem`),
+      '-days',
+      '2',
+      '-extfile',
+      path(`${name}.ext`),
     );
   };
 
   ca('server-ca', 'vault-exec test server CA');
   ca('client-ca', 'vault-exec test client CA');
   ca('rogue-ca', 'vault-exec test untrusted CA');
-  leaf('server', 'server-ca', '127.0.0.1', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  leaf('other-host', 'server-ca', OTHER_HOST_NAME, `subjectAltName=DNS:${OTHER_HOST_NAME}\nextendedKeyUsage=serverAuth\n`);
+  leaf(
+    'server',
+    'server-ca',
+    '127.0.0.1',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
+  );
+  leaf(
+    'other-host',
+    'server-ca',
+    OTHER_HOST_NAME,
+    `subjectAltName=DNS:${OTHER_HOST_NAME}\nextendedKeyUsage=serverAuth\n`,
+  );
   leaf('client', 'client-ca', 'vault-exec test client', 'extendedKeyUsage=clientAuth\n');
   leaf('rogue-client', 'rogue-ca', 'vault-exec untrusted client', 'extendedKeyUsage=clientAuth\n');
 
@@ -169,12 +219,19 @@ function generateCertificates(dir: string): TlsFiles {
   };
 }
 
-async function waitUntilHealthy(addr: string, caFile: string, child: ChildProcess, logs: () => string): Promise<void> {
+async function waitUntilHealthy(
+  addr: string,
+  caFile: string,
+  child: ChildProcess,
+  logs: () => string,
+): Promise<void> {
   const deadline = Date.now() + READY_DEADLINE_MS;
   let lastProblem = 'no answer yet';
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`Vault TLS dev server exited before becoming ready (code ${child.exitCode}). Logs:\n${logs()}`);
+      throw new Error(
+        `Vault TLS dev server exited before becoming ready (code ${child.exitCode}). Logs:\n${logs()}`,
+      );
     }
     try {
       // The CA file appears once Vault has generated it, just before the listener opens.
@@ -187,7 +244,9 @@ async function waitUntilHealthy(addr: string, caFile: string, child: ChildProces
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
-  throw new Error(`Vault TLS dev server at ${addr} was not ready within ${READY_DEADLINE_MS} ms (${lastProblem}). Logs:\n${logs()}`);
+  throw new Error(
+    `Vault TLS dev server at ${addr} was not ready within ${READY_DEADLINE_MS} ms (${lastProblem}). Logs:\n${logs()}`,
+  );
 }
 
 function healthStatus(addr: string, caFile: string): Promise<number> {
@@ -226,7 +285,8 @@ async function freeLoopbackPorts(count: number): Promise<number[]> {
   );
   const ports = servers.map((server) => {
     const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('could not determine a free loopback port');
+    if (address === null || typeof address === 'string')
+      throw new Error('could not determine a free loopback port');
     return address.port;
   });
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));

@@ -20,7 +20,10 @@ export interface VaultAdmin {
   writePolicy(name: string, hcl: string): Promise<void>;
   createRole(name: string, opts: RoleOptions): Promise<{ roleId: string }>;
   /** With `wrapTtl` Vault returns only the wrapping token, so `secretId` is the custom one or ''. */
-  createSecretId(role: string, opts?: SecretIdOptions): Promise<{ secretId: string; accessor: string; wrappingToken?: string }>;
+  createSecretId(
+    role: string,
+    opts?: SecretIdOptions,
+  ): Promise<{ secretId: string; accessor: string; wrappingToken?: string }>;
   login(roleId: string, secretId: string, mount?: string): Promise<LoginResult>;
   writeKv2(path: string, data: Record<string, unknown>, mount?: string): Promise<void>;
   writeKv1(mount: string, path: string, data: Record<string, unknown>): Promise<void>;
@@ -119,7 +122,8 @@ export function createVaultAdmin(addr: string, rootToken: string): VaultAdmin {
       if (opts.secretId !== undefined) body['secret_id'] = opts.secretId;
       if (opts.numUses !== undefined) body['num_uses'] = opts.numUses;
       const path = opts.secretId !== undefined ? `${base}/custom-secret-id` : `${base}/secret-id`;
-      const headers: Record<string, string> = opts.wrapTtl !== undefined ? { 'X-Vault-Wrap-TTL': opts.wrapTtl } : {};
+      const headers: Record<string, string> =
+        opts.wrapTtl !== undefined ? { 'X-Vault-Wrap-TTL': opts.wrapTtl } : {};
       const response = await must('POST', path, body, headers);
 
       if (opts.wrapTtl !== undefined) {

@@ -24,7 +24,10 @@ export function vaultBinaryPath(): string {
     );
   }
 
-  const lines = stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const lines = stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   const path = lines.at(-1);
   if (path === undefined) {
     throw new Error(`Could not obtain a Vault server binary: ${ensureScript} printed no path on stdout.`);

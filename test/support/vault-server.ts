@@ -75,7 +75,12 @@ export async function startVaultServer(options: VaultServerOptions = {}): Promis
     current.stdout?.on('data', collect);
     current.stderr?.on('data', collect);
     // Vault prints a new unseal key on every dev start, so only this run's banner counts.
-    unsealKey = await waitUntilReady(addr, current, () => output.slice(runStart), () => output);
+    unsealKey = await waitUntilReady(
+      addr,
+      current,
+      () => output.slice(runStart),
+      () => output,
+    );
   };
 
   const stop = async () => {
@@ -117,7 +122,8 @@ export function useVaultServer(options?: VaultServerOptions): () => VaultServer 
     await server?.stop();
   });
   return () => {
-    if (server === undefined) throw new Error('useVaultServer(): the server is only available once beforeAll has run');
+    if (server === undefined)
+      throw new Error('useVaultServer(): the server is only available once beforeAll has run');
     return server;
   };
 }

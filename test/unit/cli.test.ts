@@ -11,9 +11,10 @@ const configOf = (argv: string[], extraEnv: Record<string, string> = {}) => {
 
 describe('the child command', () => {
   test('everything after "--" goes to the child untouched, even our own flags', () => {
-    expect(configOf(['--kill-timeout', '3s', '--', 'node', 'server.js', '--kill-timeout', 'x', '--', '--help']).command).toEqual([
-      'node', 'server.js', '--kill-timeout', 'x', '--', '--help',
-    ]);
+    expect(
+      configOf(['--kill-timeout', '3s', '--', 'node', 'server.js', '--kill-timeout', 'x', '--', '--help'])
+        .command,
+    ).toEqual(['node', 'server.js', '--kill-timeout', 'x', '--', '--help']);
   });
 
   test.each([['env'], ['check'], ['run']])('"vault-exec -- %s" runs a program of that name', (program) => {
@@ -27,7 +28,9 @@ describe('the child command', () => {
   });
 
   test('check refuses a wrapped secret_id, since unwrapping would use it up', () => {
-    expect(() => parseCommandLine(['check', '--secret-id-wrapped'], env)).toThrow(/check cannot use a wrapped secret_id/);
+    expect(() => parseCommandLine(['check', '--secret-id-wrapped'], env)).toThrow(
+      /check cannot use a wrapped secret_id/,
+    );
   });
 
   test('"run" is the same as no subcommand', () => {
@@ -35,7 +38,12 @@ describe('the child command', () => {
   });
 
   test('a command without "--" is accepted and stops option parsing', () => {
-    expect(configOf(['--log-level', 'debug', 'node', 'server.js', '--log-level', 'x']).command).toEqual(['node', 'server.js', '--log-level', 'x']);
+    expect(configOf(['--log-level', 'debug', 'node', 'server.js', '--log-level', 'x']).command).toEqual([
+      'node',
+      'server.js',
+      '--log-level',
+      'x',
+    ]);
   });
 
   test('no command is a usage error', () => {
@@ -47,20 +55,51 @@ describe('the child command', () => {
 describe('options', () => {
   test('defaults', () => {
     const config = configOf(['--', 'true']);
-    expect(config).toMatchObject({ vaultAddr: 'https://127.0.0.1:8200', waitTimeoutMs: 60_000, killTimeoutMs: 10_000, requestTimeoutMs: 10_000, revokeToken: true, passToken: false, logLevel: 'info', logFormat: 'text' });
-    expect(config.auth).toEqual({ method: 'approle', roleId: 'role', secretId: 'secret', secretIdWrapped: false, mount: 'approle', secretIdFile: undefined, removeSecretIdFile: false });
+    expect(config).toMatchObject({
+      vaultAddr: 'https://127.0.0.1:8200',
+      waitTimeoutMs: 60_000,
+      killTimeoutMs: 10_000,
+      requestTimeoutMs: 10_000,
+      revokeToken: true,
+      passToken: false,
+      logLevel: 'info',
+      logFormat: 'text',
+    });
+    expect(config.auth).toEqual({
+      method: 'approle',
+      roleId: 'role',
+      secretId: 'secret',
+      secretIdWrapped: false,
+      mount: 'approle',
+      secretIdFile: undefined,
+      removeSecretIdFile: false,
+    });
   });
 
   test('env twins apply when the flag is absent, and the flag wins over its twin', () => {
-    expect(configOf(['--', 'true'], { VAULT_EXEC_KILL_TIMEOUT: '3s', VAULT_ADDR: 'http://vault:8200' })).toMatchObject({ killTimeoutMs: 3_000, vaultAddr: 'http://vault:8200' });
-    expect(configOf(['--kill-timeout', '5s', '--', 'true'], { VAULT_EXEC_KILL_TIMEOUT: '3s' }).killTimeoutMs).toBe(5_000);
+    expect(
+      configOf(['--', 'true'], { VAULT_EXEC_KILL_TIMEOUT: '3s', VAULT_ADDR: 'http://vault:8200' }),
+    ).toMatchObject({ killTimeoutMs: 3_000, vaultAddr: 'http://vault:8200' });
+    expect(
+      configOf(['--kill-timeout', '5s', '--', 'true'], { VAULT_EXEC_KILL_TIMEOUT: '3s' }).killTimeoutMs,
+    ).toBe(5_000);
     expect(configOf(['--no-revoke-token', '--', 'true']).revokeToken).toBe(false);
-    expect(configOf(['--', 'true'], { VAULT_EXEC_REVOKE_TOKEN: 'false', VAULT_EXEC_PASS_TOKEN: '1' })).toMatchObject({ revokeToken: false, passToken: true });
+    expect(
+      configOf(['--', 'true'], { VAULT_EXEC_REVOKE_TOKEN: 'false', VAULT_EXEC_PASS_TOKEN: '1' }),
+    ).toMatchObject({ revokeToken: false, passToken: true });
   });
 
   test('--secret is repeatable and its env twin takes a list', () => {
-    expect(configOf(['--secret', 'A=secret/a#x', '--secret', 'B=secret/b#y', '--', 'true']).secrets.map((s) => s.name)).toEqual(['A', 'B']);
-    expect(configOf(['--', 'true'], { VAULT_EXEC_SECRET: 'A=secret/a#x,\nB=secret/b#y' }).secrets.map((s) => s.name)).toEqual(['A', 'B']);
+    expect(
+      configOf(['--secret', 'A=secret/a#x', '--secret', 'B=secret/b#y', '--', 'true']).secrets.map(
+        (s) => s.name,
+      ),
+    ).toEqual(['A', 'B']);
+    expect(
+      configOf(['--', 'true'], { VAULT_EXEC_SECRET: 'A=secret/a#x,\nB=secret/b#y' }).secrets.map(
+        (s) => s.name,
+      ),
+    ).toEqual(['A', 'B']);
   });
 
   test.each([
@@ -85,15 +124,23 @@ describe('options', () => {
 describe('credentials', () => {
   test('falls back to VAULT_TOKEN when there is no role_id', () => {
     const result = parseCommandLine(['--', 'true'], { VAULT_TOKEN: 'tok', HOME: '/nonexistent' });
-    expect(result.kind === 'run' && result.config.auth).toEqual({ method: 'token', token: 'tok', source: 'VAULT_TOKEN' });
+    expect(result.kind === 'run' && result.config.auth).toEqual({
+      method: 'token',
+      token: 'tok',
+      source: 'VAULT_TOKEN',
+    });
   });
 
   test('no credentials at all is a usage error that says what to set', () => {
-    expect(() => parseCommandLine(['--', 'true'], { HOME: '/nonexistent' })).toThrow(/VAULT_ROLE_ID and VAULT_SECRET_ID/);
+    expect(() => parseCommandLine(['--', 'true'], { HOME: '/nonexistent' })).toThrow(
+      /VAULT_ROLE_ID and VAULT_SECRET_ID/,
+    );
   });
 
   test('a missing secret_id file is a usage error naming the file', () => {
-    expect(() => configOf(['--secret-id-file', '/nonexistent/secret-id', '--', 'true'])).toThrow('cannot read --secret-id-file /nonexistent/secret-id: no such file');
+    expect(() => configOf(['--secret-id-file', '/nonexistent/secret-id', '--', 'true'])).toThrow(
+      'cannot read --secret-id-file /nonexistent/secret-id: no such file',
+    );
   });
 });
 

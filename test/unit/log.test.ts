@@ -18,7 +18,12 @@ test('writes one prefixed line per event and filters by level', () => {
 test('writes JSON lines with level, message and fields', () => {
   const { log, lines } = capture('debug', 'json');
   log.error('boom', { exitCode: 77 });
-  expect(JSON.parse(lines[0]!)).toEqual({ time: '1970-01-01T00:00:00.000Z', level: 'error', msg: 'boom', exitCode: 77 });
+  expect(JSON.parse(lines[0]!)).toEqual({
+    time: '1970-01-01T00:00:00.000Z',
+    level: 'error',
+    msg: 'boom',
+    exitCode: 77,
+  });
 });
 
 test('masks every registered secret, also in its JSON-escaped spelling', () => {
@@ -40,5 +45,7 @@ test('a guarded stream masks registered secrets in everything written to it, who
   redactor.add('hvs.CAESIexampletoken');
   stream.write("NET 123: createConnection { 'X-Vault-Token': 'hvs.CAESIexampletoken' }\n");
   stream.write(Buffer.from('again hvs.CAESIexampletoken\n'));
-  expect(chunks.join('')).toBe("NET 123: createConnection { 'X-Vault-Token': '[redacted]' }\nagain [redacted]\n");
+  expect(chunks.join('')).toBe(
+    "NET 123: createConnection { 'X-Vault-Token': '[redacted]' }\nagain [redacted]\n",
+  );
 });

@@ -1,6 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors';
-import { findEnvTemplates, keyToEnvName, parsePathImport, parseRef, parseSecretMapping } from '../../src/refs';
+import {
+  findEnvTemplates,
+  keyToEnvName,
+  parsePathImport,
+  parseRef,
+  parseSecretMapping,
+} from '../../src/refs';
 
 describe('parseSecretMapping', () => {
   test.each([

@@ -13,7 +13,10 @@ const renewedLines = (stderr: string) => count(stderr, /renewed the token for \d
 /** Waits for the next successful renewal after now, proving the watcher recovered. */
 async function nextRenewal(stderr: () => string, timeoutMs = 15_000): Promise<void> {
   const before = renewedLines(stderr());
-  await waitFor(() => renewedLines(stderr()) > before, { timeoutMs, message: `no renewal within ${timeoutMs} ms; stderr:\n${stderr()}` });
+  await waitFor(() => renewedLines(stderr()) > before, {
+    timeoutMs,
+    message: `no renewal within ${timeoutMs} ms; stderr:\n${stderr()}`,
+  });
 }
 
 test('sealed mid-run: renewal keeps retrying until the token expires, then exits 75 with bounded requests', async () => {
@@ -23,7 +26,12 @@ test('sealed mid-run: renewal keeps retrying until the token expires, then exits
   try {
     const exit = await running.exited;
     expect(exit.code).toBe(75);
-    expect(count(exit.stderr, /renewing the token failed until the token expired \(last: Vault is sealed \(HTTP 503\)\); stopping the child/)).toBe(1);
+    expect(
+      count(
+        exit.stderr,
+        /renewing the token failed until the token expired \(last: Vault is sealed \(HTTP 503\)\); stopping the child/,
+      ),
+    ).toBe(1);
     expect(exit.stdout).toContain('SIGNAL SIGTERM');
     expect(isPidAlive(childPid)).toBe(false);
     expect(rig.count(renew)).toBeLessThanOrEqual(5);
@@ -35,7 +43,10 @@ test('sealed mid-run: renewal keeps retrying until the token expires, then exits
 test('sealed briefly mid-run and unsealed before expiry: the child is untouched and renewal resumes', async () => {
   const { running, childPid } = await rig.startSupervised({ tokenTtl: '8s' });
   await rig.vault().admin.seal();
-  await running.waitForOutput(/Vault is sealed \(HTTP 503\); retrying in/, { stream: 'stderr', timeoutMs: 15_000 });
+  await running.waitForOutput(/Vault is sealed \(HTTP 503\); retrying in/, {
+    stream: 'stderr',
+    timeoutMs: 15_000,
+  });
   await rig.vault().admin.unseal(rig.vault().unsealKey);
   await nextRenewal(() => running.stderr());
   expect(isPidAlive(childPid)).toBe(true);
@@ -53,7 +64,10 @@ test('a burst of 5xx during renewal: retried with backoff, the child is untouche
 test('connections cut mid-renewal: retried, the child is untouched', async () => {
   const { running, childPid } = await rig.startSupervised({ tokenTtl: '6s' });
   await rig.proxy().setMode({ kind: 'cut' });
-  await running.waitForOutput(/renewing the token failed: connection reset before Vault answered; retrying/, { stream: 'stderr', timeoutMs: 10_000 });
+  await running.waitForOutput(/renewing the token failed: connection reset before Vault answered; retrying/, {
+    stream: 'stderr',
+    timeoutMs: 10_000,
+  });
   await rig.proxy().setMode({ kind: 'pass' });
   await nextRenewal(() => running.stderr());
   expect(isPidAlive(childPid)).toBe(true);
@@ -62,7 +76,10 @@ test('connections cut mid-renewal: retried, the child is untouched', async () =>
 test('a response cut in the middle during renewal: retried, the child is untouched', async () => {
   const { running, childPid } = await rig.startSupervised({ tokenTtl: '6s' });
   await rig.proxy().setMode({ kind: 'cut-mid-response' });
-  await running.waitForOutput(/renewing the token failed: .*; retrying/, { stream: 'stderr', timeoutMs: 10_000 });
+  await running.waitForOutput(/renewing the token failed: .*; retrying/, {
+    stream: 'stderr',
+    timeoutMs: 10_000,
+  });
   await rig.proxy().setMode({ kind: 'pass' });
   await nextRenewal(() => running.stderr());
   expect(isPidAlive(childPid)).toBe(true);
@@ -71,7 +88,10 @@ test('a response cut in the middle during renewal: retried, the child is untouch
 test('Vault slower than the request timeout during renewal: retried, and renewal resumes when it answers', async () => {
   const { running, childPid } = await rig.startSupervised({ tokenTtl: '8s' });
   await rig.proxy().setMode({ kind: 'delay', ms: 2_500 });
-  await running.waitForOutput(/renewing the token failed: no answer within 1 s; retrying/, { stream: 'stderr', timeoutMs: 10_000 });
+  await running.waitForOutput(/renewing the token failed: no answer within 1 s; retrying/, {
+    stream: 'stderr',
+    timeoutMs: 10_000,
+  });
   await rig.proxy().setMode({ kind: 'pass' });
   await nextRenewal(() => running.stderr());
   expect(isPidAlive(childPid)).toBe(true);
@@ -82,7 +102,12 @@ test('Vault restarted mid-run (every token gone): the child is stopped and vault
   await rig.vault().restart();
   const exit = await running.exited;
   expect(exit.code).toBe(75);
-  expect(count(exit.stderr, /renewing the token was refused: .*permission denied.*\(HTTP 403\); stopping the child/)).toBe(1);
+  expect(
+    count(
+      exit.stderr,
+      /renewing the token was refused: .*permission denied.*\(HTTP 403\); stopping the child/,
+    ),
+  ).toBe(1);
   expect(isPidAlive(childPid)).toBe(false);
 });
 
@@ -98,7 +123,10 @@ test('token revoked mid-run: one refused renewal, child stopped, exit 75', async
 test('token reaching its max TTL: logs in again before expiry, the child is untouched, logins bounded', async () => {
   const { running, childPid } = await rig.startSupervised({ tokenTtl: '2s', tokenMaxTtl: '4s' });
   rig.proxy().resetRequests();
-  await waitFor(() => count(running.stderr(), /replaced the token before it expired/) >= 2, { timeoutMs: 20_000, message: 'fewer than 2 re-logins' });
+  await waitFor(() => count(running.stderr(), /replaced the token before it expired/) >= 2, {
+    timeoutMs: 20_000,
+    message: 'fewer than 2 re-logins',
+  });
   expect(isPidAlive(childPid)).toBe(true);
   expect(running.stdout()).not.toContain('SIGNAL');
   // Two re-logins within roughly two max-TTL periods: never a login storm.
@@ -109,7 +137,9 @@ test('secret_id used up at re-login: the child is stopped and vault-exec exits 7
   const { running } = await rig.startSupervised({ tokenTtl: '2s', tokenMaxTtl: '3s', secretIdNumUses: 1 });
   const exit = await running.exited;
   expect(exit.code).toBe(75);
-  expect(count(exit.stderr, /replacing the token was refused: AppRole login rejected .*invalid role or secret ID/)).toBe(1);
+  expect(
+    count(exit.stderr, /replacing the token was refused: AppRole login rejected .*invalid role or secret ID/),
+  ).toBe(1);
   expect(rig.count(login)).toBe(2);
 });
 
@@ -125,11 +155,15 @@ test('renewal backoff never spins: a renewal failing with 503 until expiry makes
 });
 
 test('the child exits while a renewal is in flight: vault-exec exits with its code at once', async () => {
-  const { running, childPid } = await rig.startSupervised({ tokenTtl: '3s', args: ['--request-timeout', '10s'] });
+  const { running, childPid } = await rig.startSupervised({
+    tokenTtl: '3s',
+    args: ['--request-timeout', '10s'],
+  });
   await rig.proxy().setMode({ kind: 'delay', ms: 5_000 });
   const deadline = Date.now() + 10_000;
   rig.proxy().resetRequests();
-  while (rig.count(renew) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (rig.count(renew) === 0 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   process.kill(childPid, 'SIGTERM');
   const stoppedAt = Date.now();
   const exit = await running.exited;
@@ -143,7 +177,8 @@ test('SIGTERM during a renewal: the child is stopped and its exit code comes out
   await rig.proxy().setMode({ kind: 'delay', ms: 5_000 });
   const deadline = Date.now() + 10_000;
   rig.proxy().resetRequests();
-  while (rig.count(renew) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (rig.count(renew) === 0 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   running.kill('SIGTERM');
   const sentAt = Date.now();
   const exit = await running.exited;

@@ -8,13 +8,18 @@ import { fixture, isPidAlive, waitFor } from '../../support/processes';
 const rig = useChaosRig();
 
 test('double SIGTERM: both are forwarded, and the kill timer is not re-armed by the second', async () => {
-  const { running, childPid } = await rig.startSupervised({ child: ['node', fixture('ignore-sigterm.mjs')], args: ['--kill-timeout', '2s'] });
+  const { running, childPid } = await rig.startSupervised({
+    child: ['node', fixture('ignore-sigterm.mjs')],
+    args: ['--kill-timeout', '2s'],
+  });
   const firstAt = Date.now();
   running.kill('SIGTERM');
   await running.waitForOutput('IGNORED SIGTERM');
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   running.kill('SIGTERM');
-  await waitFor(() => count(running.stdout(), /IGNORED SIGTERM/) === 2, { message: 'the second SIGTERM was not forwarded' });
+  await waitFor(() => count(running.stdout(), /IGNORED SIGTERM/) === 2, {
+    message: 'the second SIGTERM was not forwarded',
+  });
   const exit = await running.exited;
   const elapsed = Date.now() - firstAt;
   expect(exit.code).toBe(137);
@@ -24,7 +29,10 @@ test('double SIGTERM: both are forwarded, and the kill timer is not re-armed by 
 });
 
 test('SIGINT to a child that ignores it: SIGKILL after --kill-timeout, exit 137', async () => {
-  const { running } = await rig.startSupervised({ child: ['node', fixture('ignore-sigterm.mjs')], args: ['--kill-timeout', '1s'] });
+  const { running } = await rig.startSupervised({
+    child: ['node', fixture('ignore-sigterm.mjs')],
+    args: ['--kill-timeout', '1s'],
+  });
   running.kill('SIGINT');
   await running.waitForOutput('IGNORED SIGINT');
   const exit = await running.exited;
@@ -33,7 +41,11 @@ test('SIGINT to a child that ignores it: SIGKILL after --kill-timeout, exit 137'
 });
 
 test('a renewal failure while the child ignores SIGTERM: SIGKILL after the kill timeout, exit 75', async () => {
-  const { running, app, childPid } = await rig.startSupervised({ tokenTtl: '3s', child: ['node', fixture('ignore-sigterm.mjs')], args: ['--kill-timeout', '1s'] });
+  const { running, app, childPid } = await rig.startSupervised({
+    tokenTtl: '3s',
+    child: ['node', fixture('ignore-sigterm.mjs')],
+    args: ['--kill-timeout', '1s'],
+  });
   await revokeTokensOfRole(rig.vault(), app.role);
   const exit = await running.exited;
   expect(exit.code).toBe(75);
@@ -43,7 +55,11 @@ test('a renewal failure while the child ignores SIGTERM: SIGKILL after the kill 
 });
 
 test('SIGTERM first, then a renewal failure during the shutdown: the child’s own exit code wins', async () => {
-  const { running, app } = await rig.startSupervised({ tokenTtl: '2s', child: ['node', fixture('ignore-sigterm.mjs')], args: ['--kill-timeout', '4s'] });
+  const { running, app } = await rig.startSupervised({
+    tokenTtl: '2s',
+    child: ['node', fixture('ignore-sigterm.mjs')],
+    args: ['--kill-timeout', '4s'],
+  });
   running.kill('SIGTERM');
   await running.waitForOutput('IGNORED SIGTERM');
   await revokeTokensOfRole(rig.vault(), app.role);

@@ -25,7 +25,9 @@ test('Vault never up: exits 69 after --wait-timeout with one line naming the add
   await rig.proxy().setMode({ kind: 'refuse' });
   const exit = await rig.start(['--wait-timeout', '2s', ...exitZero], app).exited;
   expect(exit.code).toBe(69);
-  expect(lastLine(exit.stderr)).toMatch(/^vault-exec: Vault at http:\/\/127\.0\.0\.1:\d+ was not ready within 2 s \(last: connection refused\)/);
+  expect(lastLine(exit.stderr)).toMatch(
+    /^vault-exec: Vault at http:\/\/127\.0\.0\.1:\d+ was not ready within 2 s \(last: connection refused\)/,
+  );
   expect(exit.stderr.match(/waiting for Vault/g)!.length).toBeLessThanOrEqual(8);
 });
 
@@ -39,7 +41,10 @@ test('sealed at start, then unsealed: waits, then runs the child', async () => {
     expect((await running.exited).code).toBe(0);
     expect(rig.count(health)).toBeLessThanOrEqual(10);
   } finally {
-    await rig.vault().admin.unseal(rig.vault().unsealKey).catch(() => {});
+    await rig
+      .vault()
+      .admin.unseal(rig.vault().unsealKey)
+      .catch(() => {});
   }
 });
 
@@ -91,7 +96,9 @@ test('login failing with 503 every time: exits 69 after 3 attempts, no child', a
   const exit = await rig.start(['--', 'node', fixture('print-env.mjs')], app).exited;
   expect(exit.code).toBe(69);
   expect(exit.stdout).not.toContain('ENV');
-  expect(lastLine(exit.stderr)).toMatch(/^vault-exec: AppRole login at .* \(auth\/approle\) failed: injected fault \(HTTP 503\)$/);
+  expect(lastLine(exit.stderr)).toMatch(
+    /^vault-exec: AppRole login at .* \(auth\/approle\) failed: injected fault \(HTTP 503\)$/,
+  );
   expect(rig.count(login)).toBe(3);
 });
 
@@ -106,7 +113,10 @@ test('a read answered 502 twice is retried and the child gets the secret', async
   await rig.vault().admin.writeKv2('chaos/a', { key: 'value-a' });
   const app = await rig.provision({ readPaths: ['secret/data/chaos/*'] });
   await rig.proxy().setMode({ kind: 'http-status', status: 502, paths: read, times: 2 });
-  const exit = await rig.start(['--secret', 'A=secret/chaos/a#key', '--', 'node', fixture('print-env.mjs')], app).exited;
+  const exit = await rig.start(
+    ['--secret', 'A=secret/chaos/a#key', '--', 'node', fixture('print-env.mjs')],
+    app,
+  ).exited;
   expect(exit.code).toBe(0);
   expect(exit.stdout).toContain('"A":"value-a"');
   expect(rig.count(read)).toBe(3);
@@ -116,7 +126,10 @@ test('a read failing with 500 every time: exits 69 naming the path, no child', a
   await rig.vault().admin.writeKv2('chaos/b', { key: 'value-b' });
   const app = await rig.provision({ readPaths: ['secret/data/chaos/*'] });
   await rig.proxy().setMode({ kind: 'http-status', status: 500, paths: read });
-  const exit = await rig.start(['--secret', 'B=secret/chaos/b#key', '--', 'node', fixture('print-env.mjs')], app).exited;
+  const exit = await rig.start(
+    ['--secret', 'B=secret/chaos/b#key', '--', 'node', fixture('print-env.mjs')],
+    app,
+  ).exited;
   expect(exit.code).toBe(69);
   expect(exit.stdout).not.toContain('ENV');
   expect(lastLine(exit.stderr)).toContain('reading secret/chaos/b (secret/data/chaos/b) at');
@@ -141,10 +154,22 @@ test.each([
   await rig.vault().admin.writeKv2('chaos/c', { key: 'value-c' });
   const app = await rig.provision({ readPaths: ['secret/data/chaos/*'] });
   await rig.proxy().setMode({ kind: 'delay', ms: 1_500 });
-  const running = rig.start(['--secret', 'C=secret/chaos/c#key', '--request-timeout', '20s', '--', 'node', fixture('ready-then-wait.mjs')], app);
+  const running = rig.start(
+    [
+      '--secret',
+      'C=secret/chaos/c#key',
+      '--request-timeout',
+      '20s',
+      '--',
+      'node',
+      fixture('ready-then-wait.mjs'),
+    ],
+    app,
+  );
   // The delayed proxy records a request as soon as it arrives; let every earlier request through.
   const deadline = Date.now() + 30_000;
-  while (rig.count(path) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (rig.count(path) === 0 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   expect(rig.count(path)).toBe(1);
   const sentAt = Date.now();
   running.kill('SIGTERM');

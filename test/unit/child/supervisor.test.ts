@@ -2,7 +2,10 @@ import { describe, expect, test } from 'vitest';
 import { INITIAL_STATE, transition, type Event, type State } from '../../../src/child/supervisor';
 
 const running: State = { phase: 'running' };
-const effectTypes = (state: State, event: Event) => transition(state, event).effects.map((effect) => (effect.type === 'forward' ? `forward ${effect.signal}` : effect.type));
+const effectTypes = (state: State, event: Event) =>
+  transition(state, event).effects.map((effect) =>
+    effect.type === 'forward' ? `forward ${effect.signal}` : effect.type,
+  );
 
 describe('before the child exists', () => {
   test('a stop signal exits with 128+N and never starts the child', () => {
@@ -13,35 +16,64 @@ describe('before the child exists', () => {
   });
 
   test('SIGINT and SIGHUP also end start-up with their 128+N', () => {
-    expect(transition(INITIAL_STATE, { type: 'signal', signal: 'SIGINT' }).state).toEqual({ phase: 'exited', code: 130 });
-    expect(transition(INITIAL_STATE, { type: 'signal', signal: 'SIGHUP' }).state).toEqual({ phase: 'exited', code: 129 });
+    expect(transition(INITIAL_STATE, { type: 'signal', signal: 'SIGINT' }).state).toEqual({
+      phase: 'exited',
+      code: 130,
+    });
+    expect(transition(INITIAL_STATE, { type: 'signal', signal: 'SIGHUP' }).state).toEqual({
+      phase: 'exited',
+      code: 129,
+    });
   });
 
   test('a terminal resize does not end start-up', () => {
-    expect(transition(INITIAL_STATE, { type: 'signal', signal: 'SIGWINCH' })).toEqual({ state: INITIAL_STATE, effects: [] });
+    expect(transition(INITIAL_STATE, { type: 'signal', signal: 'SIGWINCH' })).toEqual({
+      state: INITIAL_STATE,
+      effects: [],
+    });
   });
 });
 
 describe('while the child runs', () => {
-  test.each(['SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const)('forwards %s and keeps running', (signal) => {
-    expect(transition(running, { type: 'signal', signal })).toEqual({ state: running, effects: [{ type: 'forward', signal }] });
-  });
+  test.each(['SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const)(
+    'forwards %s and keeps running',
+    (signal) => {
+      expect(transition(running, { type: 'signal', signal })).toEqual({
+        state: running,
+        effects: [{ type: 'forward', signal }],
+      });
+    },
+  );
 
   test.each(['SIGTERM', 'SIGINT'] as const)('forwards %s and arms the kill timer', (signal) => {
     const result = transition(running, { type: 'signal', signal });
     expect(result.state).toEqual({ phase: 'stopping' });
-    expect(effectTypes(running, { type: 'signal', signal })).toEqual(['log', `forward ${signal}`, 'arm-kill-timer']);
+    expect(effectTypes(running, { type: 'signal', signal })).toEqual([
+      'log',
+      `forward ${signal}`,
+      'arm-kill-timer',
+    ]);
   });
 
   test("the child's exit code becomes ours", () => {
-    expect(transition(running, { type: 'child-exited', code: 3 })).toEqual({ state: { phase: 'exited', code: 3 }, effects: [{ type: 'exit', code: 3 }] });
+    expect(transition(running, { type: 'child-exited', code: 3 })).toEqual({
+      state: { phase: 'exited', code: 3 },
+      effects: [{ type: 'exit', code: 3 }],
+    });
   });
 
   test('a renewal failure stops the child with SIGTERM and will exit 75', () => {
     const result = transition(running, { type: 'renewal-failed', message: 'renewing the token was refused' });
     expect(result.state).toEqual({ phase: 'stopping', exitCode: 75 });
-    expect(effectTypes(running, { type: 'renewal-failed', message: 'x' })).toEqual(['log', 'forward SIGTERM', 'arm-kill-timer']);
-    expect(transition(result.state, { type: 'child-exited', code: 143 }).state).toEqual({ phase: 'exited', code: 75 });
+    expect(effectTypes(running, { type: 'renewal-failed', message: 'x' })).toEqual([
+      'log',
+      'forward SIGTERM',
+      'arm-kill-timer',
+    ]);
+    expect(transition(result.state, { type: 'child-exited', code: 143 }).state).toEqual({
+      phase: 'exited',
+      code: 75,
+    });
   });
 });
 
@@ -59,7 +91,10 @@ describe('while stopping', () => {
   test('the first stop reason wins: a renewal failure after SIGTERM keeps the child’s exit code', () => {
     const afterFailure = transition(stopping, { type: 'renewal-failed', message: 'late' }).state;
     expect(afterFailure).toEqual(stopping);
-    expect(transition(afterFailure, { type: 'child-exited', code: 143 }).state).toEqual({ phase: 'exited', code: 143 });
+    expect(transition(afterFailure, { type: 'child-exited', code: 143 }).state).toEqual({
+      phase: 'exited',
+      code: 143,
+    });
   });
 
   test('the child exiting clears the kill timer and exits with its code', () => {
@@ -69,7 +104,11 @@ describe('while stopping', () => {
 
 test('after exit every event is ignored', () => {
   const exited: State = { phase: 'exited', code: 0 };
-  for (const event of [{ type: 'signal', signal: 'SIGTERM' }, { type: 'child-exited', code: 1 }, { type: 'kill-timer-fired' }] as Event[]) {
+  for (const event of [
+    { type: 'signal', signal: 'SIGTERM' },
+    { type: 'child-exited', code: 1 },
+    { type: 'kill-timer-fired' },
+  ] as Event[]) {
     const result = transition(exited, event);
     expect(result.state).toBe(exited);
     expect(result.effects.every((effect) => effect.type === 'log')).toBe(true);
@@ -80,15 +119,25 @@ describe('restarting with fresh secrets', () => {
   const restarting: State = { phase: 'restarting' };
 
   test('a restart request stops the child with SIGTERM and arms the kill timer', () => {
-    const result = transition(running, { type: 'restart-requested', reason: 'the lease of database/creds/app reached its max TTL' });
+    const result = transition(running, {
+      type: 'restart-requested',
+      reason: 'the lease of database/creds/app reached its max TTL',
+    });
     expect(result.state).toEqual(restarting);
-    expect(effectTypes(running, { type: 'restart-requested', reason: 'x' })).toEqual(['log', 'forward SIGTERM', 'arm-kill-timer']);
+    expect(effectTypes(running, { type: 'restart-requested', reason: 'x' })).toEqual([
+      'log',
+      'forward SIGTERM',
+      'arm-kill-timer',
+    ]);
   });
 
   test('when the old child exits, its code is ignored and a new child is spawned', () => {
     const result = transition(restarting, { type: 'child-exited', code: 143 });
     expect(result.state).toEqual({ phase: 'starting' });
-    expect(effectTypes(restarting, { type: 'child-exited', code: 143 })).toEqual(['clear-kill-timer', 'respawn']);
+    expect(effectTypes(restarting, { type: 'child-exited', code: 143 })).toEqual([
+      'clear-kill-timer',
+      'respawn',
+    ]);
     expect(transition(result.state, { type: 'child-started' }).state).toEqual(running);
   });
 
@@ -100,11 +149,17 @@ describe('restarting with fresh secrets', () => {
 
   test('a renewal failure during a restart ends the run with 75', () => {
     const stopping = transition(restarting, { type: 'renewal-failed', message: 'x' }).state;
-    expect(transition(stopping, { type: 'child-exited', code: 143 }).state).toEqual({ phase: 'exited', code: 75 });
+    expect(transition(stopping, { type: 'child-exited', code: 143 }).state).toEqual({
+      phase: 'exited',
+      code: 75,
+    });
   });
 
   test('a failed respawn (fresh secrets could not be read) exits 75 without a child', () => {
-    expect(transition({ phase: 'starting' }, { type: 'renewal-failed', message: 'x' }).state).toEqual({ phase: 'exited', code: 75 });
+    expect(transition({ phase: 'starting' }, { type: 'renewal-failed', message: 'x' }).state).toEqual({
+      phase: 'exited',
+      code: 75,
+    });
   });
 
   test('a second restart request while restarting or stopping is ignored', () => {

@@ -10,7 +10,21 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { parseCommandLine } from '../../../src/cli';
 import type { Config } from '../../../src/config';
 import type { TemplatePart } from '../../../src/refs';
-import { KNOWN_BUGS, PARAMS, TIMEOUT_MS, anyText, attempt, nearEnvName, nearPath, reportCounts, tolerate, tried, validEnvName, validKey, validPath } from './fuzz-support';
+import {
+  KNOWN_BUGS,
+  PARAMS,
+  TIMEOUT_MS,
+  anyText,
+  attempt,
+  nearEnvName,
+  nearPath,
+  reportCounts,
+  tolerate,
+  tried,
+  validEnvName,
+  validKey,
+  validPath,
+} from './fuzz-support';
 
 reportCounts('command-line');
 
@@ -38,29 +52,87 @@ const HOME = join(dir, 'no-home');
  * into argv; tidy inputs use only plausible values, so a good share parse and exercise the round trip.
  */
 function commandLine(wild: boolean): fc.Arbitrary<[string[], Record<string, string | undefined>]> {
-  const either = (valid: fc.Arbitrary<string>, junk: fc.Arbitrary<string>) => (wild ? fc.oneof({ weight: 3, arbitrary: valid }, { weight: 1, arbitrary: junk }) : valid);
-  const filePath = wild ? fc.constantFrom(...Object.values(files)) : fc.constantFrom(files.roleId, files.secretId);
-  const duration = either(fc.constantFrom('10s', '500ms', '1m30s', '2', '0', '0s', '1.5', ' 3s ', '2h', '250ms1s'), anyText(8));
-  const booleanValue = either(fc.constantFrom('true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ' TRUE ', ''), anyText(6));
+  const either = (valid: fc.Arbitrary<string>, junk: fc.Arbitrary<string>) =>
+    wild ? fc.oneof({ weight: 3, arbitrary: valid }, { weight: 1, arbitrary: junk }) : valid;
+  const filePath = wild
+    ? fc.constantFrom(...Object.values(files))
+    : fc.constantFrom(files.roleId, files.secretId);
+  const duration = either(
+    fc.constantFrom('10s', '500ms', '1m30s', '2', '0', '0s', '1.5', ' 3s ', '2h', '250ms1s'),
+    anyText(8),
+  );
+  const booleanValue = either(
+    fc.constantFrom('true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ' TRUE ', ''),
+    anyText(6),
+  );
   const address = either(
-    fc.constantFrom('http://127.0.0.1:8200', 'https://vault.example.com:8200/', 'https://vault:8200//', 'http://[::1]:8200', 'https://vault/prefix/', ' http://x '),
+    fc.constantFrom(
+      'http://127.0.0.1:8200',
+      'https://vault.example.com:8200/',
+      'https://vault:8200//',
+      'http://[::1]:8200',
+      'https://vault/prefix/',
+      ' http://x ',
+    ),
     fc.oneof(fc.constantFrom('ftp://vault', 'vault:8200', ''), anyText(12)),
   );
   const mapping = either(
-    fc.tuple(validEnvName, validPath, validKey.filter((key) => !/[\s,]/.test(key))).map(([name, path, key]) => `${name}=${path}#${key}`),
+    fc
+      .tuple(
+        validEnvName,
+        validPath,
+        validKey.filter((key) => !/[\s,]/.test(key)),
+      )
+      .map(([name, path, key]) => `${name}=${path}#${key}`),
     fc.oneof(
-      fc.tuple(nearEnvName, fc.constantFrom('=', ''), nearPath, fc.constantFrom('#', ''), fc.oneof(validKey, fc.constant(''))).map((parts) => parts.join('')),
+      fc
+        .tuple(
+          nearEnvName,
+          fc.constantFrom('=', ''),
+          nearPath,
+          fc.constantFrom('#', ''),
+          fc.oneof(validKey, fc.constant('')),
+        )
+        .map((parts) => parts.join('')),
       anyText(20),
     ),
   );
   const pathImport = either(
-    fc.tuple(fc.oneof(fc.constant(''), validEnvName.map((name) => `${name}=`)), validPath).map((parts) => parts.join('')),
-    fc.oneof(fc.tuple(fc.oneof(fc.constant(''), nearEnvName.map((name) => `${name}=`)), nearPath).map((parts) => parts.join('')), anyText(20)),
+    fc
+      .tuple(
+        fc.oneof(
+          fc.constant(''),
+          validEnvName.map((name) => `${name}=`),
+        ),
+        validPath,
+      )
+      .map((parts) => parts.join('')),
+    fc.oneof(
+      fc
+        .tuple(
+          fc.oneof(
+            fc.constant(''),
+            nearEnvName.map((name) => `${name}=`),
+          ),
+          nearPath,
+        )
+        .map((parts) => parts.join('')),
+      anyText(20),
+    ),
   );
-  const logLevel = either(fc.constantFrom('error', 'warn', 'info', 'debug'), fc.oneof(fc.constantFrom('DEBUG', 'trace', ''), anyText(6)));
-  const logFormat = either(fc.constantFrom('text', 'json'), fc.oneof(fc.constantFrom('JSON', 'yaml', ''), anyText(6)));
+  const logLevel = either(
+    fc.constantFrom('error', 'warn', 'info', 'debug'),
+    fc.oneof(fc.constantFrom('DEBUG', 'trace', ''), anyText(6)),
+  );
+  const logFormat = either(
+    fc.constantFrom('text', 'json'),
+    fc.oneof(fc.constantFrom('JSON', 'yaml', ''), anyText(6)),
+  );
   const mount = either(fc.constantFrom('approle', '/approle/', 'auth/x', 'x'), anyText(8));
-  const word = either(fc.constantFrom('node', 'server.js', 'env', 'check', 'run', '-x', '--secret', '-h'), anyText(10));
+  const word = either(
+    fc.constantFrom('node', 'server.js', 'env', 'check', 'run', '-x', '--secret', '-h'),
+    anyText(10),
+  );
 
   const withValue = (
     [
@@ -76,25 +148,59 @@ function commandLine(wild: boolean): fc.Arbitrary<[string[], Record<string, stri
       ['--log-level', logLevel],
       ['--log-format', logFormat],
     ] as const
-  ).map(([flag, value]) => fc.tuple(value, fc.boolean()).map(([text, joined]) => (joined ? [`${flag}=${text}`] : [flag, text])));
-  const switches = fc.constantFrom<string[]>(['--pass-token'], ['--no-revoke-token'], ['--remove-secret-id-file']);
+  ).map(([flag, value]) =>
+    fc.tuple(value, fc.boolean()).map(([text, joined]) => (joined ? [`${flag}=${text}`] : [flag, text])),
+  );
+  const switches = fc.constantFrom<string[]>(
+    ['--pass-token'],
+    ['--no-revoke-token'],
+    ['--remove-secret-id-file'],
+  );
   const oddities = fc.oneof(
-    fc.constantFrom<string[]>(['--help'], ['-h'], ['--version'], ['-V'], ['--secert', 'A=b#c'], ['--unknown'], ['-x'], ['--pass-token=yes'], ['--wait-timeout'], ['--secret']),
+    fc.constantFrom<string[]>(
+      ['--help'],
+      ['-h'],
+      ['--version'],
+      ['-V'],
+      ['--secert', 'A=b#c'],
+      ['--unknown'],
+      ['-x'],
+      ['--pass-token=yes'],
+      ['--wait-timeout'],
+      ['--secret'],
+    ),
     word.map((text) => [text]),
   );
   const argvItem: fc.Arbitrary<string[]> = wild
-    ? fc.oneof({ weight: 6, arbitrary: fc.oneof(...withValue) }, { weight: 1, arbitrary: switches }, { weight: 2, arbitrary: oddities })
+    ? fc.oneof(
+        { weight: 6, arbitrary: fc.oneof(...withValue) },
+        { weight: 1, arbitrary: switches },
+        { weight: 2, arbitrary: oddities },
+      )
     : fc.oneof({ weight: 6, arbitrary: fc.oneof(...withValue) }, { weight: 1, arbitrary: switches });
-  const command = wild ? fc.option(fc.array(word, { maxLength: 3 }), { nil: undefined }) : fc.array(word, { minLength: 1, maxLength: 3 });
+  const command = wild
+    ? fc.option(fc.array(word, { maxLength: 3 }), { nil: undefined })
+    : fc.array(word, { minLength: 1, maxLength: 3 });
   const argv = fc
     .tuple(fc.boolean(), fc.array(argvItem, { maxLength: wild ? 6 : 4 }), command)
-    .map(([run, items, child]) => [...(run ? ['run'] : []), ...items.flat(), ...(child ? ['--', ...child] : [])]);
+    .map(([run, items, child]) => [
+      ...(run ? ['run'] : []),
+      ...items.flat(),
+      ...(child ? ['--', ...child] : []),
+    ]);
 
   const reference = either(
-    fc.tuple(validPath, validKey.filter((key) => !key.includes('}'))).map(([path, key]) => `vault:${path}#${key}`),
+    fc
+      .tuple(
+        validPath,
+        validKey.filter((key) => !key.includes('}')),
+      )
+      .map(([path, key]) => `vault:${path}#${key}`),
     fc.oneof(
       anyText(15),
-      fc.tuple(anyText(5), nearPath, fc.constantFrom('#k', '#', ''), fc.constantFrom('}', '')).map(([before, path, key, close]) => `${before}\${vault:${path}${key}${close}`),
+      fc
+        .tuple(anyText(5), nearPath, fc.constantFrom('#k', '#', ''), fc.constantFrom('}', ''))
+        .map(([before, path, key, close]) => `${before}\${vault:${path}${key}${close}`),
     ),
   );
   const twins = fc.record(
@@ -113,7 +219,10 @@ function commandLine(wild: boolean): fc.Arbitrary<[string[], Record<string, stri
       VAULT_EXEC_LOG_LEVEL: logLevel,
       VAULT_EXEC_LOG_FORMAT: logFormat,
       VAULT_ADDR: address,
-      VAULT_TOKEN: either(fc.constantFrom('hvs.fuzz-token', 'root'), fc.oneof(fc.constantFrom(' ', ''), anyText(10))),
+      VAULT_TOKEN: either(
+        fc.constantFrom('hvs.fuzz-token', 'root'),
+        fc.oneof(fc.constantFrom(' ', ''), anyText(10)),
+      ),
       VAULT_ROLE_ID: either(fc.constant('fuzz-role'), anyText(6)),
       VAULT_SECRET_ID: either(fc.constant('fuzz-secret'), anyText(6)),
       VAULT_NAMESPACE: anyText(6),
@@ -127,10 +236,22 @@ function commandLine(wild: boolean): fc.Arbitrary<[string[], Record<string, stri
     { requiredKeys: [] },
   );
   // Tidy inputs set each twin rarely, so most of them parse; wild ones take whatever the record gives.
-  const sparse = wild ? twins : twins.chain((all) => fc.subarray(Object.keys(all), { maxLength: 4 }).map((keys) => Object.fromEntries(keys.map((key) => [key, all[key as keyof typeof all]]))));
+  const sparse = wild
+    ? twins
+    : twins.chain((all) =>
+        fc
+          .subarray(Object.keys(all), { maxLength: 4 })
+          .map((keys) => Object.fromEntries(keys.map((key) => [key, all[key as keyof typeof all]]))),
+      );
   const env = fc
     .tuple(sparse, fc.dictionary(validEnvName, reference, { maxKeys: 4 }), fc.boolean())
-    .map(([set, others, token]) => ({ ...others, ...(token || wild ? {} : { VAULT_TOKEN: 'hvs.fuzz-token' }), ...set, HOME }) as Record<string, string | undefined>);
+    .map(
+      ([set, others, token]) =>
+        ({ ...others, ...(token || wild ? {} : { VAULT_TOKEN: 'hvs.fuzz-token' }), ...set, HOME }) as Record<
+          string,
+          string | undefined
+        >,
+    );
   return fc.tuple(argv, env);
 }
 
@@ -150,7 +271,10 @@ function formatCommandLine(config: Config): { argv: string[]; env: Record<string
     `--request-timeout=${config.requestTimeoutMs}ms`,
     `--kill-timeout=${config.killTimeoutMs}ms`,
     ...config.secrets.map((item) => `--secret=${item.name}=${item.ref.path}#${item.ref.key}`),
-    ...config.pathImports.map((item) => `--secrets=${item.prefix !== '' ? `${item.prefix}=` : /^[A-Za-z_][A-Za-z0-9_]*=/.test(item.path) ? '/' : ''}${item.path}`),
+    ...config.pathImports.map(
+      (item) =>
+        `--secrets=${item.prefix !== '' ? `${item.prefix}=` : /^[A-Za-z_][A-Za-z0-9_]*=/.test(item.path) ? '/' : ''}${item.path}`,
+    ),
     ...(config.passToken ? ['--pass-token'] : []),
     ...(config.revokeToken ? [] : ['--no-revoke-token']),
     `--log-level=${config.logLevel}`,
@@ -165,7 +289,14 @@ function formatCommandLine(config: Config): { argv: string[]; env: Record<string
     else if (config.auth.secretId !== undefined) env.VAULT_SECRET_ID = config.auth.secretId;
     if (config.auth.removeSecretIdFile) argv.push('--remove-secret-id-file');
   }
-  const variables = { VAULT_NAMESPACE: config.namespace, VAULT_CACERT: config.tls.caCert, VAULT_CAPATH: config.tls.caPath, VAULT_CLIENT_CERT: config.tls.clientCert, VAULT_CLIENT_KEY: config.tls.clientKey, VAULT_TLS_SERVER_NAME: config.tls.serverName };
+  const variables = {
+    VAULT_NAMESPACE: config.namespace,
+    VAULT_CACERT: config.tls.caCert,
+    VAULT_CAPATH: config.tls.caPath,
+    VAULT_CLIENT_CERT: config.tls.clientCert,
+    VAULT_CLIENT_KEY: config.tls.clientKey,
+    VAULT_TLS_SERVER_NAME: config.tls.serverName,
+  };
   for (const [name, value] of Object.entries(variables)) if (value !== undefined) env[name] = value;
   for (const template of config.templates) env[template.name] = formatTemplate(template.parts);
   return { argv: [...argv, '--', ...config.command], env };
@@ -176,31 +307,43 @@ function describeInput(argv: string[], env: Record<string, string | undefined>):
 }
 
 describe('whole command lines (parseCommandLine)', () => {
-  test('every argv and environment gives a run or an exit, or a one-line UsageError; a run round-trips', { timeout: TIMEOUT_MS }, () => {
-    fc.assert(
-      fc.property(fc.oneof(commandLine(false), commandLine(true)), ([words, environment]) => {
-        const outcome = attempt('parseCommandLine', describeInput(words, environment), () => parseCommandLine(words, environment));
-        if (!outcome.ok) return tried('parseCommandLine, rejected');
-        tried(`parseCommandLine, accepted (${outcome.value.kind})`);
-        if (outcome.value.kind === 'exit') {
-          expect(outcome.value.code).toBe(0);
-          expect(outcome.value.stdout).not.toBe('');
-          return;
-        }
-        const config = outcome.value.config;
-        expect(config.command.length).toBeGreaterThan(0);
-        for (const duration of [config.waitTimeoutMs, config.requestTimeoutMs, config.killTimeoutMs]) {
-          if (!Number.isFinite(duration) || duration > 2 ** 31 - 1) {
-            if (KNOWN_BUGS.durationOverflow) return tolerate('durationOverflow');
-            expect.fail(`a duration of ${duration} ms was accepted`);
+  test(
+    'every argv and environment gives a run or an exit, or a one-line UsageError; a run round-trips',
+    { timeout: TIMEOUT_MS },
+    () => {
+      fc.assert(
+        fc.property(fc.oneof(commandLine(false), commandLine(true)), ([words, environment]) => {
+          const outcome = attempt('parseCommandLine', describeInput(words, environment), () =>
+            parseCommandLine(words, environment),
+          );
+          if (!outcome.ok) return tried('parseCommandLine, rejected');
+          tried(`parseCommandLine, accepted (${outcome.value.kind})`);
+          if (outcome.value.kind === 'exit') {
+            expect(outcome.value.code).toBe(0);
+            expect(outcome.value.stdout).not.toBe('');
+            return;
           }
-        }
-        if (KNOWN_BUGS.pathImportNotNormalised && config.pathImports.some((item) => item.path !== item.path.trim())) return tolerate('pathImportNotNormalised');
-        const formatted = formatCommandLine(config);
-        const again = attempt('parseCommandLine', describeInput(formatted.argv, formatted.env), () => parseCommandLine(formatted.argv, formatted.env));
-        expect(again).toEqual({ ok: true, value: { kind: 'run', config } });
-      }),
-      PARAMS,
-    );
-  });
+          const config = outcome.value.config;
+          expect(config.command.length).toBeGreaterThan(0);
+          for (const duration of [config.waitTimeoutMs, config.requestTimeoutMs, config.killTimeoutMs]) {
+            if (!Number.isFinite(duration) || duration > 2 ** 31 - 1) {
+              if (KNOWN_BUGS.durationOverflow) return tolerate('durationOverflow');
+              expect.fail(`a duration of ${duration} ms was accepted`);
+            }
+          }
+          if (
+            KNOWN_BUGS.pathImportNotNormalised &&
+            config.pathImports.some((item) => item.path !== item.path.trim())
+          )
+            return tolerate('pathImportNotNormalised');
+          const formatted = formatCommandLine(config);
+          const again = attempt('parseCommandLine', describeInput(formatted.argv, formatted.env), () =>
+            parseCommandLine(formatted.argv, formatted.env),
+          );
+          expect(again).toEqual({ ok: true, value: { kind: 'run', config } });
+        }),
+        PARAMS,
+      );
+    },
+  );
 });

@@ -15,7 +15,9 @@ export const TIMEOUT_MS = Math.max(30_000, RUNS * 5);
 /** fast-check settings for every property; FUZZ_SEED replays a reported failure. */
 export const PARAMS: fc.Parameters<unknown> = {
   numRuns: RUNS,
-  ...(positiveInteger(process.env.FUZZ_SEED) !== undefined ? { seed: positiveInteger(process.env.FUZZ_SEED) } : {}),
+  ...(positiveInteger(process.env.FUZZ_SEED) !== undefined
+    ? { seed: positiveInteger(process.env.FUZZ_SEED) }
+    : {}),
 };
 
 /**
@@ -53,7 +55,10 @@ export function reportCounts(suite: string): void {
   afterAll(() => {
     const file = process.env.FUZZ_SUMMARY;
     if (!file) return;
-    appendFileSync(file, `${JSON.stringify({ suite, counts: Object.fromEntries(counts), tolerated: Object.fromEntries(tolerated) })}\n`);
+    appendFileSync(
+      file,
+      `${JSON.stringify({ suite, counts: Object.fromEntries(counts), tolerated: Object.fromEntries(tolerated) })}\n`,
+    );
   });
 }
 
@@ -69,7 +74,9 @@ export function attempt<T>(parser: string, input: string, parse: () => T): Outco
     return { ok: true, value: parse() };
   } catch (error) {
     if (!(error instanceof UsageError)) {
-      throw new Error(`${parser} threw ${(error as Error)?.name ?? typeof error} instead of a UsageError for ${JSON.stringify(input)}: ${String(error)}`);
+      throw new Error(
+        `${parser} threw ${(error as Error)?.name ?? typeof error} instead of a UsageError for ${JSON.stringify(input)}: ${String(error)}`,
+      );
     }
     expectOneLine(error.message, input);
     return { ok: false, message: error.message };
@@ -80,7 +87,11 @@ export function expectOneLine(message: string, input: string): void {
   expect(message.trim(), 'the message is not empty').not.toBe('');
   expect(message, 'no stack in the message').not.toMatch(/\n\s+at |^\s+at /m);
   if (!/[\r\n]/.test(message)) return;
-  if (KNOWN_BUGS.didYouMeanLine && /\n\(Did you mean /.test(message) && !/[\r\n]/.test(message.replace(/\n\(Did you mean /, ''))) {
+  if (
+    KNOWN_BUGS.didYouMeanLine &&
+    /\n\(Did you mean /.test(message) &&
+    !/[\r\n]/.test(message.replace(/\n\(Did you mean /, ''))
+  ) {
     tolerate('didYouMeanLine');
     return;
   }
@@ -94,7 +105,22 @@ export function expectOneLine(message: string, input: string): void {
 // --- generators -------------------------------------------------------------------------------
 
 /** Characters that matter to the grammars, plus whitespace, line breaks and a few non-ASCII ones. */
-const INTERESTING = [...'aAzZ_09/#=.?:$ {}\t\n\r-,', 'vault', 'vault:', '${vault:', 'ms', 's', 'm', 'h', 'é', 'ß', '\u00a0', '\u2028', '😀', '\0'];
+const INTERESTING = [
+  ...'aAzZ_09/#=.?:$ {}\t\n\r-,',
+  'vault',
+  'vault:',
+  '${vault:',
+  'ms',
+  's',
+  'm',
+  'h',
+  'é',
+  'ß',
+  '\u00a0',
+  '\u2028',
+  '😀',
+  '\0',
+];
 
 /** Any text: full Unicode graphemes, raw code units (lone surrogates too) and grammar-heavy soup. */
 export function anyText(maxLength = 40): fc.Arbitrary<string> {
@@ -116,24 +142,48 @@ export const nearEnvName = fc.oneof(
 );
 
 /** A path segment that vault-exec accepts. */
-export const validSegment = fc.stringMatching(/^[A-Za-z0-9_-][A-Za-z0-9_.=@:+-]{0,10}$/).filter((segment) => segment !== '.' && segment !== '..');
+export const validSegment = fc
+  .stringMatching(/^[A-Za-z0-9_-][A-Za-z0-9_.=@:+-]{0,10}$/)
+  .filter((segment) => segment !== '.' && segment !== '..');
 
 /** Segments that make a path invalid, and some that are merely unusual. */
-const oddSegment = fc.constantFrom('', '.', '..', ' ', 'a b', 'a?b', '?', '#', 'a#b', '\t', 'é', '${vault:x}', '\u00a0');
+const oddSegment = fc.constantFrom(
+  '',
+  '.',
+  '..',
+  ' ',
+  'a b',
+  'a?b',
+  '?',
+  '#',
+  'a#b',
+  '\t',
+  'é',
+  '${vault:x}',
+  '\u00a0',
+);
 
-export const validPath = fc.array(validSegment, { minLength: 1, maxLength: 4 }).map((segments) => segments.join('/'));
+export const validPath = fc
+  .array(validSegment, { minLength: 1, maxLength: 4 })
+  .map((segments) => segments.join('/'));
 
 /** A path as a user might type it: slashes around it, spaces around it, odd segments inside. */
 export const nearPath = fc
   .tuple(
-    fc.array(fc.oneof({ weight: 5, arbitrary: validSegment }, { weight: 1, arbitrary: oddSegment }), { minLength: 0, maxLength: 4 }),
+    fc.array(fc.oneof({ weight: 5, arbitrary: validSegment }, { weight: 1, arbitrary: oddSegment }), {
+      minLength: 0,
+      maxLength: 4,
+    }),
     fc.constantFrom('', '/', '//', ' '),
     fc.constantFrom('', '/', '//', ' ', '\n'),
   )
   .map(([segments, before, after]) => `${before}${segments.join('/')}${after}`);
 
 /** A key: anything non-empty is a valid key (Vault keys are arbitrary JSON object keys). */
-export const validKey = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_.-]{1,12}$/), anyText(12).filter((key) => key !== ''));
+export const validKey = fc.oneof(
+  fc.stringMatching(/^[A-Za-z0-9_.-]{1,12}$/),
+  anyText(12).filter((key) => key !== ''),
+);
 
 function positiveInteger(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d+$/.test(text.trim())) return undefined;

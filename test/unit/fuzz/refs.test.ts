@@ -15,7 +15,21 @@ import {
   type SecretRef,
   type TemplatePart,
 } from '../../../src/refs';
-import { KNOWN_BUGS, PARAMS, TIMEOUT_MS, anyText, attempt, tolerate, nearEnvName, nearPath, reportCounts, tried, validEnvName, validKey, validPath } from './fuzz-support';
+import {
+  KNOWN_BUGS,
+  PARAMS,
+  TIMEOUT_MS,
+  anyText,
+  attempt,
+  tolerate,
+  nearEnvName,
+  nearPath,
+  reportCounts,
+  tried,
+  validEnvName,
+  validKey,
+  validPath,
+} from './fuzz-support';
 
 reportCounts('refs');
 
@@ -25,7 +39,11 @@ const formatRef = (ref: SecretRef): string => `${ref.path}#${ref.key}`;
 const formatMapping = (mapping: SecretMapping): string => `${mapping.name}=${formatRef(mapping.ref)}`;
 /** A prefix-less path that itself looks like PREFIX=... gets a leading "/", which the parser strips. */
 const formatPathImport = (item: PathImport): string =>
-  item.prefix !== '' ? `${item.prefix}=${item.path}` : /^[A-Za-z_][A-Za-z0-9_]*=/.test(item.path) ? `/${item.path}` : item.path;
+  item.prefix !== ''
+    ? `${item.prefix}=${item.path}`
+    : /^[A-Za-z_][A-Za-z0-9_]*=/.test(item.path)
+      ? `/${item.path}`
+      : item.path;
 const formatTemplate = (parts: TemplatePart[]): string => {
   const [only] = parts;
   if (parts.length === 1 && only !== undefined && 'ref' in only) return `vault:${formatRef(only.ref)}`;
@@ -44,9 +62,15 @@ function expectWellFormedRef(ref: SecretRef): void {
 
 const mappingText = fc.oneof(
   anyText(),
-  fc.tuple(nearEnvName, fc.constantFrom('=', '=', '==', ''), nearPath, fc.constantFrom('#', '#', '##', ''), fc.oneof(validKey, fc.constant(''))).map((parts) =>
-    parts.join(''),
-  ),
+  fc
+    .tuple(
+      nearEnvName,
+      fc.constantFrom('=', '=', '==', ''),
+      nearPath,
+      fc.constantFrom('#', '#', '##', ''),
+      fc.oneof(validKey, fc.constant('')),
+    )
+    .map((parts) => parts.join('')),
 );
 
 function checkMapping(text: string): void {
@@ -55,31 +79,58 @@ function checkMapping(text: string): void {
   const mapping = outcome.value;
   expect(isValidEnvName(mapping.name)).toBe(true);
   expectWellFormedRef(mapping.ref);
-  const again = attempt('parseSecretMapping', formatMapping(mapping), () => parseSecretMapping(formatMapping(mapping)));
+  const again = attempt('parseSecretMapping', formatMapping(mapping), () =>
+    parseSecretMapping(formatMapping(mapping)),
+  );
   expect(again).toEqual({ ok: true, value: mapping });
 }
 
 describe('--secret NAME=PATH#KEY (parseSecretMapping)', () => {
   test('every input parses and round-trips, or is rejected with one line', { timeout: TIMEOUT_MS }, () => {
-    fc.assert(fc.property(mappingText, (text) => checkMapping(text)), PARAMS);
-  });
-
-  test('a well-formed mapping parses to exactly its parts, whatever slashes and spaces surround the path', { timeout: TIMEOUT_MS }, () => {
     fc.assert(
-      fc.property(validEnvName, validPath, validKey, fc.constantFrom('', '/', ' ', ' //'), fc.constantFrom('', '/', '// '), (name, path, key, before, after) => {
-        const outcome = attempt('parseSecretMapping', `${name}=${before}${path}${after}#${key}`, () => parseSecretMapping(`${name}=${before}${path}${after}#${key}`));
-        expect(outcome).toEqual({ ok: true, value: { name, ref: { path, key } } });
-      }),
+      fc.property(mappingText, (text) => checkMapping(text)),
       PARAMS,
     );
   });
+
+  test(
+    'a well-formed mapping parses to exactly its parts, whatever slashes and spaces surround the path',
+    { timeout: TIMEOUT_MS },
+    () => {
+      fc.assert(
+        fc.property(
+          validEnvName,
+          validPath,
+          validKey,
+          fc.constantFrom('', '/', ' ', ' //'),
+          fc.constantFrom('', '/', '// '),
+          (name, path, key, before, after) => {
+            const outcome = attempt('parseSecretMapping', `${name}=${before}${path}${after}#${key}`, () =>
+              parseSecretMapping(`${name}=${before}${path}${after}#${key}`),
+            );
+            expect(outcome).toEqual({ ok: true, value: { name, ref: { path, key } } });
+          },
+        ),
+        PARAMS,
+      );
+    },
+  );
 });
 
 // --- --secrets [PREFIX=]PATH ---------------------------------------------------------------------
 
 const pathImportText = fc.oneof(
   anyText(),
-  fc.tuple(fc.oneof(fc.constant(''), nearEnvName.map((name) => `${name}=`)), nearPath, fc.constantFrom('', '', '#key', '#')).map((parts) => parts.join('')),
+  fc
+    .tuple(
+      fc.oneof(
+        fc.constant(''),
+        nearEnvName.map((name) => `${name}=`),
+      ),
+      nearPath,
+      fc.constantFrom('', '', '#key', '#'),
+    )
+    .map((parts) => parts.join('')),
 );
 
 describe('--secrets [PREFIX=]PATH (parsePathImport)', () => {
@@ -89,11 +140,15 @@ describe('--secrets [PREFIX=]PATH (parsePathImport)', () => {
         const outcome = attempt('parsePathImport', text, () => parsePathImport(text));
         if (!outcome.ok) return;
         const item = outcome.value;
-        if (KNOWN_BUGS.pathImportNotNormalised && item.path !== item.path.trim()) return tolerate('pathImportNotNormalised');
+        if (KNOWN_BUGS.pathImportNotNormalised && item.path !== item.path.trim())
+          return tolerate('pathImportNotNormalised');
         expect(item.prefix === '' || isValidEnvName(item.prefix)).toBe(true);
         expectWellFormedRef({ path: item.path, key: 'x' });
         const formatted = formatPathImport(item);
-        expect(attempt('parsePathImport', formatted, () => parsePathImport(formatted))).toEqual({ ok: true, value: item });
+        expect(attempt('parsePathImport', formatted, () => parsePathImport(formatted))).toEqual({
+          ok: true,
+          value: item,
+        });
       }),
       PARAMS,
     );
@@ -103,7 +158,8 @@ describe('--secrets [PREFIX=]PATH (parsePathImport)', () => {
     fc.assert(
       fc.property(fc.oneof(fc.constant(''), validEnvName), validPath, (prefix, path) => {
         const text = prefix === '' ? path : `${prefix}=${path}`;
-        const expected = prefix === '' && /^[A-Za-z_][A-Za-z0-9_]*=/.test(path) ? undefined : { path, prefix };
+        const expected =
+          prefix === '' && /^[A-Za-z_][A-Za-z0-9_]*=/.test(path) ? undefined : { path, prefix };
         const outcome = attempt('parsePathImport', text, () => parsePathImport(text));
         if (expected) expect(outcome).toEqual({ ok: true, value: expected });
       }),
@@ -116,13 +172,22 @@ describe('--secrets [PREFIX=]PATH (parsePathImport)', () => {
 
 describe('references (parseRef)', () => {
   test('every PATH#KEY parses and round-trips, or is rejected with one line', { timeout: TIMEOUT_MS }, () => {
-    const refText = fc.oneof(anyText(), fc.tuple(nearPath, fc.constantFrom('#', '#', ''), fc.oneof(validKey, fc.constant(''))).map((parts) => parts.join('')));
+    const refText = fc.oneof(
+      anyText(),
+      fc
+        .tuple(nearPath, fc.constantFrom('#', '#', ''), fc.oneof(validKey, fc.constant('')))
+        .map((parts) => parts.join('')),
+    );
     fc.assert(
       fc.property(refText, (text) => {
         const outcome = attempt('parseRef', text, () => parseRef(text, 'the fuzzer'));
         if (!outcome.ok) return;
         expectWellFormedRef(outcome.value);
-        expect(attempt('parseRef', formatRef(outcome.value), () => parseRef(formatRef(outcome.value), 'the fuzzer'))).toEqual(outcome);
+        expect(
+          attempt('parseRef', formatRef(outcome.value), () =>
+            parseRef(formatRef(outcome.value), 'the fuzzer'),
+          ),
+        ).toEqual(outcome);
       }),
       PARAMS,
     );
@@ -137,7 +202,14 @@ const envValue = fc.oneof(
     .array(
       fc.oneof(
         anyText(10),
-        fc.tuple(nearPath, fc.constantFrom('#', ''), fc.oneof(validKey, fc.constant('')), fc.constantFrom('}', '}', '')).map(([path, hash, key, close]) => `\${vault:${path}${hash}${key}${close}`),
+        fc
+          .tuple(
+            nearPath,
+            fc.constantFrom('#', ''),
+            fc.oneof(validKey, fc.constant('')),
+            fc.constantFrom('}', '}', ''),
+          )
+          .map(([path, hash, key, close]) => `\${vault:${path}${hash}${key}${close}`),
       ),
       { maxLength: 5 },
     )
@@ -156,7 +228,9 @@ function checkTemplates(env: Record<string, string>): void {
       if ('ref' in part) expectWellFormedRef(part.ref);
       else expect(part.literal).not.toBe('');
     }
-    const again = attempt('findEnvTemplates', formatTemplate(template.parts), () => findEnvTemplates({ [template.name]: formatTemplate(template.parts) }));
+    const again = attempt('findEnvTemplates', formatTemplate(template.parts), () =>
+      findEnvTemplates({ [template.name]: formatTemplate(template.parts) }),
+    );
     expect(again).toEqual({ ok: true, value: [template] });
   }
   // Variables without a reference are not templates, and every one with a reference is.
@@ -168,18 +242,34 @@ function checkTemplates(env: Record<string, string>): void {
 
 describe('references in env values (findEnvTemplates)', () => {
   test('every value parses and round-trips, or is rejected with one line', { timeout: TIMEOUT_MS }, () => {
-    fc.assert(fc.property(envValue, (value) => checkTemplates({ APP_VALUE: value })), PARAMS);
+    fc.assert(
+      fc.property(envValue, (value) => checkTemplates({ APP_VALUE: value })),
+      PARAMS,
+    );
   });
 
-  test('a whole environment of such values parses, or is rejected with one line', { timeout: TIMEOUT_MS }, () => {
-    fc.assert(fc.property(fc.dictionary(validEnvName, envValue, { maxKeys: 5 }), (env) => checkTemplates(env)), PARAMS);
-  });
+  test(
+    'a whole environment of such values parses, or is rejected with one line',
+    { timeout: TIMEOUT_MS },
+    () => {
+      fc.assert(
+        fc.property(fc.dictionary(validEnvName, envValue, { maxKeys: 5 }), (env) => checkTemplates(env)),
+        PARAMS,
+      );
+    },
+  );
 
   test('a valid template re-assembled from its parts is the original value', { timeout: TIMEOUT_MS }, () => {
     // Literal text that cannot start or contain a reference of its own.
     const literal = anyText(12).filter((text) => text !== '' && !text.includes('${vault:'));
     const ref = fc.record({ path: validPath, key: validKey.filter((key) => !key.includes('}')) });
-    const pieces = fc.array(fc.oneof(literal.map((text) => ({ literal: text })), ref.map((value) => ({ ref: value }))), { minLength: 1, maxLength: 6 });
+    const pieces = fc.array(
+      fc.oneof(
+        literal.map((text) => ({ literal: text })),
+        ref.map((value) => ({ ref: value })),
+      ),
+      { minLength: 1, maxLength: 6 },
+    );
     fc.assert(
       fc.property(pieces, (parts) => {
         // Adjacent literals are one literal; a value that starts with "vault:" is a whole reference instead.
@@ -190,11 +280,18 @@ describe('references in env values (findEnvTemplates)', () => {
           else merged.push({ ...part });
         }
         if (!merged.some((part) => 'ref' in part)) return;
-        const value = merged.map((part) => ('ref' in part ? `\${vault:${formatRef(part.ref)}}` : part.literal)).join('');
+        const value = merged
+          .map((part) => ('ref' in part ? `\${vault:${formatRef(part.ref)}}` : part.literal))
+          .join('');
         if (value.startsWith('vault:')) return;
         const outcome = attempt('findEnvTemplates', value, () => findEnvTemplates({ APP_VALUE: value }));
         expect(outcome).toEqual({ ok: true, value: [{ name: 'APP_VALUE', parts: merged }] });
-        if (outcome.ok) expect(outcome.value[0]!.parts.map((part) => ('ref' in part ? `\${vault:${formatRef(part.ref)}}` : part.literal)).join('')).toBe(value);
+        if (outcome.ok)
+          expect(
+            outcome.value[0]!.parts.map((part) =>
+              'ref' in part ? `\${vault:${formatRef(part.ref)}}` : part.literal,
+            ).join(''),
+          ).toBe(value);
       }),
       PARAMS,
     );
@@ -206,7 +303,13 @@ describe('references in env values (findEnvTemplates)', () => {
 /** The POSIX portable name rule, spelled out character by character rather than as the regex under test. */
 function isPortableName(name: string): boolean {
   if (name === '') return false;
-  return [...name].every((char, index) => char === '_' || (char >= 'A' && char <= 'Z') || (char >= 'a' && char <= 'z') || (index > 0 && char >= '0' && char <= '9'));
+  return [...name].every(
+    (char, index) =>
+      char === '_' ||
+      (char >= 'A' && char <= 'Z') ||
+      (char >= 'a' && char <= 'z') ||
+      (index > 0 && char >= '0' && char <= '9'),
+  );
 }
 
 describe('env names (keyToEnvName, isValidEnvName)', () => {
@@ -220,19 +323,26 @@ describe('env names (keyToEnvName, isValidEnvName)', () => {
     );
   });
 
-  test('keyToEnvName always gives a valid env name that ends with the upper-cased key', { timeout: TIMEOUT_MS }, () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.constant(''), validEnvName), anyText(), (prefix, key) => {
-        tried('keyToEnvName');
-        const name = keyToEnvName(prefix, key);
-        expect(isValidEnvName(name), `${JSON.stringify(prefix)} + ${JSON.stringify(key)} gave ${JSON.stringify(name)}`).toBe(true);
-        expect(name.startsWith(prefix) || name.startsWith(`_${prefix}`)).toBe(true);
-        // Already-clean upper-case keys come through unchanged.
-        if (/^[A-Z_][A-Z0-9_]*$/.test(key)) expect(name).toBe(`${prefix}${key}`);
-        // Converting a converted name again changes nothing (with an upper-case prefix).
-        if (prefix === prefix.toUpperCase()) expect(keyToEnvName('', name)).toBe(name);
-      }),
-      PARAMS,
-    );
-  });
+  test(
+    'keyToEnvName always gives a valid env name that ends with the upper-cased key',
+    { timeout: TIMEOUT_MS },
+    () => {
+      fc.assert(
+        fc.property(fc.oneof(fc.constant(''), validEnvName), anyText(), (prefix, key) => {
+          tried('keyToEnvName');
+          const name = keyToEnvName(prefix, key);
+          expect(
+            isValidEnvName(name),
+            `${JSON.stringify(prefix)} + ${JSON.stringify(key)} gave ${JSON.stringify(name)}`,
+          ).toBe(true);
+          expect(name.startsWith(prefix) || name.startsWith(`_${prefix}`)).toBe(true);
+          // Already-clean upper-case keys come through unchanged.
+          if (/^[A-Z_][A-Z0-9_]*$/.test(key)) expect(name).toBe(`${prefix}${key}`);
+          // Converting a converted name again changes nothing (with an upper-case prefix).
+          if (prefix === prefix.toUpperCase()) expect(keyToEnvName('', name)).toBe(name);
+        }),
+        PARAMS,
+      );
+    },
+  );
 });

@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { createLogger } from '../../../src/log';
-import { renewalDelayMs, watchLifetime, type ReacquireOutcome, type RenewOutcome } from '../../../src/vault/lifetime';
+import {
+  renewalDelayMs,
+  watchLifetime,
+  type ReacquireOutcome,
+  type RenewOutcome,
+} from '../../../src/vault/lifetime';
 
 const log = createLogger({ level: 'error', format: 'text', write: () => {} });
 const midpoint = () => 0.5;
@@ -29,7 +34,10 @@ describe('watchLifetime', () => {
   test('renews once per lifetime at about two thirds of the TTL, with no polling in between', async () => {
     const { renew, calls } = renewer([]);
     const onFailure = vi.fn();
-    const watcher = watchLifetime({ name: 'token', ttlSeconds: 30, renewable: true, renew }, { log, onFailure, random: midpoint });
+    const watcher = watchLifetime(
+      { name: 'token', ttlSeconds: 30, renewable: true, renew },
+      { log, onFailure, random: midpoint },
+    );
     await vi.advanceTimersByTimeAsync(100_000);
     expect(calls).toEqual([20_000, 40_000, 60_000, 80_000, 100_000]);
     expect(renew).toHaveBeenCalledWith(30);
@@ -40,10 +48,16 @@ describe('watchLifetime', () => {
   });
 
   test('retries transient failures with growing delays and never faster than the backoff', async () => {
-    const failures: RenewOutcome[] = Array.from({ length: 4 }, () => ({ kind: 'transient', reason: 'connection refused' }));
+    const failures: RenewOutcome[] = Array.from({ length: 4 }, () => ({
+      kind: 'transient',
+      reason: 'connection refused',
+    }));
     const { renew, calls } = renewer(failures);
     const onFailure = vi.fn();
-    watchLifetime({ name: 'token', ttlSeconds: 600, renewable: true, renew }, { log, onFailure, random: midpoint });
+    watchLifetime(
+      { name: 'token', ttlSeconds: 600, renewable: true, renew },
+      { log, onFailure, random: midpoint },
+    );
     await vi.advanceTimersByTimeAsync(420_000);
     expect(calls[0]).toBe(400_000);
     const gaps = calls.slice(1, 5).map((at, index) => at - calls[index]!);
@@ -52,12 +66,19 @@ describe('watchLifetime', () => {
   });
 
   test('gives up with one failure when Vault stays unreachable until the token would expire', async () => {
-    const { renew, calls } = renewer(Array.from({ length: 1_000 }, () => ({ kind: 'transient', reason: 'connection refused' })));
+    const { renew, calls } = renewer(
+      Array.from({ length: 1_000 }, () => ({ kind: 'transient', reason: 'connection refused' })),
+    );
     const onFailure = vi.fn();
-    watchLifetime({ name: 'token', ttlSeconds: 30, renewable: true, renew }, { log, onFailure, random: midpoint });
+    watchLifetime(
+      { name: 'token', ttlSeconds: 30, renewable: true, renew },
+      { log, onFailure, random: midpoint },
+    );
     await vi.advanceTimersByTimeAsync(60_000);
     expect(onFailure).toHaveBeenCalledTimes(1);
-    expect(onFailure.mock.calls[0]![0]).toMatch(/failed until the token expired \(last: connection refused\)/);
+    expect(onFailure.mock.calls[0]![0]).toMatch(
+      /failed until the token expired \(last: connection refused\)/,
+    );
     expect(calls.length).toBeLessThan(10);
     expect(calls.at(-1)).toBeLessThan(30_000);
   });
@@ -65,21 +86,30 @@ describe('watchLifetime', () => {
   test('fails at once, without retrying, when renewal is refused', async () => {
     const { renew } = renewer([{ kind: 'rejected', reason: 'permission denied (HTTP 403)' }]);
     const onFailure = vi.fn();
-    watchLifetime({ name: 'token', ttlSeconds: 30, renewable: true, renew }, { log, onFailure, random: midpoint });
+    watchLifetime(
+      { name: 'token', ttlSeconds: 30, renewable: true, renew },
+      { log, onFailure, random: midpoint },
+    );
     await vi.advanceTimersByTimeAsync(120_000);
     expect(renew).toHaveBeenCalledTimes(1);
     expect(onFailure).toHaveBeenCalledWith('renewing the token was refused: permission denied (HTTP 403)');
   });
 
   test('treats a capped renewal as "max TTL near" and re-acquires before expiry instead of failing', async () => {
-    const { renew, calls } = renewer([{ kind: 'renewed', ttlSeconds: 30 }, { kind: 'renewed', ttlSeconds: 12 }]);
+    const { renew, calls } = renewer([
+      { kind: 'renewed', ttlSeconds: 30 },
+      { kind: 'renewed', ttlSeconds: 12 },
+    ]);
     const reacquired: number[] = [];
     const reacquire = vi.fn(async (): Promise<ReacquireOutcome> => {
       reacquired.push(Date.now());
       return { kind: 'acquired', ttlSeconds: 30, renewable: true };
     });
     const onFailure = vi.fn();
-    watchLifetime({ name: 'token', ttlSeconds: 30, renewable: true, renew, reacquire }, { log, onFailure, random: midpoint });
+    watchLifetime(
+      { name: 'token', ttlSeconds: 30, renewable: true, renew, reacquire },
+      { log, onFailure, random: midpoint },
+    );
     await vi.advanceTimersByTimeAsync(50_000);
     // renewals at 20 s and 40 s; the second grants 12 s (expiry at 52 s), so re-login at 40 + 8 = 48 s.
     expect(calls.slice(0, 2)).toEqual([20_000, 40_000]);
@@ -92,18 +122,29 @@ describe('watchLifetime', () => {
   test('stops the child at expiry when a capped lifetime cannot be replaced', async () => {
     const { renew } = renewer([{ kind: 'renewed', ttlSeconds: 5 }]);
     const onFailure = vi.fn();
-    watchLifetime({ name: 'lease of database/creds/app', ttlSeconds: 30, renewable: true, renew }, { log, onFailure, random: midpoint });
+    watchLifetime(
+      { name: 'lease of database/creds/app', ttlSeconds: 30, renewable: true, renew },
+      { log, onFailure, random: midpoint },
+    );
     await vi.advanceTimersByTimeAsync(24_999);
     expect(onFailure).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1);
-    expect(onFailure).toHaveBeenCalledWith('the lease of database/creds/app expired and cannot be renewed or replaced');
+    expect(onFailure).toHaveBeenCalledWith(
+      'the lease of database/creds/app expired and cannot be renewed or replaced',
+    );
   });
 
   test('fails when re-login is refused', async () => {
     const { renew } = renewer([{ kind: 'renewed', ttlSeconds: 3 }]);
-    const reacquire = vi.fn(async (): Promise<ReacquireOutcome> => ({ kind: 'rejected', reason: 'invalid role or secret ID' }));
+    const reacquire = vi.fn(async (): Promise<ReacquireOutcome> => ({
+      kind: 'rejected',
+      reason: 'invalid role or secret ID',
+    }));
     const onFailure = vi.fn();
-    watchLifetime({ name: 'token', ttlSeconds: 30, renewable: true, renew, reacquire }, { log, onFailure, random: midpoint });
+    watchLifetime(
+      { name: 'token', ttlSeconds: 30, renewable: true, renew, reacquire },
+      { log, onFailure, random: midpoint },
+    );
     await vi.advanceTimersByTimeAsync(30_000);
     expect(reacquire).toHaveBeenCalledTimes(1);
     expect(onFailure).toHaveBeenCalledWith('replacing the token was refused: invalid role or secret ID');
@@ -111,7 +152,10 @@ describe('watchLifetime', () => {
 
   test('does nothing for a token without expiry', async () => {
     const { renew } = renewer([]);
-    watchLifetime({ name: 'token', ttlSeconds: 0, renewable: false, renew }, { log, onFailure: vi.fn(), random: midpoint });
+    watchLifetime(
+      { name: 'token', ttlSeconds: 0, renewable: false, renew },
+      { log, onFailure: vi.fn(), random: midpoint },
+    );
     await vi.advanceTimersByTimeAsync(1_000_000);
     expect(renew).not.toHaveBeenCalled();
   });
@@ -119,9 +163,16 @@ describe('watchLifetime', () => {
 
 test('re-acquires when Vault says the lifetime is past its max TTL, instead of retrying', async () => {
   const { renew, calls } = renewer([{ kind: 'exhausted', reason: 'past the max TTL, cannot renew' }]);
-  const reacquire = vi.fn(async (): Promise<ReacquireOutcome> => ({ kind: 'acquired', ttlSeconds: 30, renewable: true }));
+  const reacquire = vi.fn(async (): Promise<ReacquireOutcome> => ({
+    kind: 'acquired',
+    ttlSeconds: 30,
+    renewable: true,
+  }));
   const onFailure = vi.fn();
-  watchLifetime({ name: 'token', ttlSeconds: 30, renewable: true, renew, reacquire }, { log, onFailure, random: midpoint });
+  watchLifetime(
+    { name: 'token', ttlSeconds: 30, renewable: true, renew, reacquire },
+    { log, onFailure, random: midpoint },
+  );
   await vi.advanceTimersByTimeAsync(27_000);
   // renewal at 20 s answers "exhausted" with 10 s left: re-login at 20 + 2/3 of 10 s.
   expect(calls).toEqual([20_000]);
