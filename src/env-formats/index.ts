@@ -1,0 +1,19 @@
+import { formatDocker } from './docker';
+import { formatDotenv } from './dotenv';
+import { formatJson } from './json';
+import { formatShell } from './shell';
+
+/** `vault-exec env --format`: how the resolved secrets are printed for the next steps of a job. */
+export const ENV_FORMATS = ['dotenv', 'docker', 'json', 'shell', 'github'] as const;
+export type EnvFormat = (typeof ENV_FORMATS)[number];
+
+/** The formats printed to stdout; `github` instead appends to $GITHUB_ENV (see github.ts). */
+export const STDOUT_FORMATTERS: Record<
+  Exclude<EnvFormat, 'github'>,
+  (values: ReadonlyMap<string, string>) => string
+> = {
+  dotenv: formatDotenv,
+  docker: formatDocker,
+  json: formatJson,
+  shell: formatShell,
+};
