@@ -1,0 +1,101 @@
+/**
+ * The streaming masker behind --mask: every secret in a byte stream is replaced with `***`, whatever
+ * the write boundaries were. Patterns are matched on bytes, so a multi-byte character or a secret
+ * split across two writes is handled like any other, and the output is exactly what masking the
+ * whole stream at once would give (leftmost match first, the longest when several start there).
+ *
+ * Latency: everything that cannot be the start of a secret is passed on at once; only a tail that is
+ * still a prefix of some secret is held back, until the next write decides it or the stream ends. So
+ * the buffer never holds more than the longest secret, even for a very long line with no newline.
+ */
+export const MASK = '***';
+
+/**
+ * Lines of a value shorter than this are left alone: masking "{" or "ok" would garble every line of
+ * the job's log and protect nothing (the same floor as the log redactor's).
+ */
+export const MIN_MASKED_LENGTH = 4;
+
+export interface OutputMasker {
+  /** Masks what can be decided now and holds back a possible start of a secret. */
+  write(chunk: Uint8Array): Buffer;
+  /** At the end of the stream: the held-back tail, masked as far as it goes. */
+  end(): Buffer;
+}
+
+/**
+ * What to look for: each line of each value (a multi-line value is printed and logged line by line,
+ * and GitHub masks the same way), trimmed and not, and each line as it looks inside a JSON string,
+ * with and without non-ASCII characters escaped (JavaScript and Python's json write them differently).
+ */
+export function maskPatternsOf(values: Iterable<string>): Buffer[] {
+  const patterns = new Set<string>();
+  for (const value of values) {
+    for (const line of value.split(/\r\n|\r|\n/)) {
+      const inJson = JSON.stringify(line).slice(1, -1);
+      // Trimmed too: an indented line of a pretty-printed value is often printed without its indent.
+      for (const form of [line, line.trim(), inJson, escapeNonAscii(inJson)])
+        if (form.length >= MIN_MASKED_LENGTH) patterns.add(form);
+    }
+  }
+  return [...patterns].map((pattern) => Buffer.from(pattern, 'utf8'));
+}
+
+export function createOutputMasker(patterns: readonly Uint8Array[]): OutputMasker {
+  // Longest first, so the first full match found at a position is the longest one there.
+  const byFirstByte: Array<Buffer[] | undefined> = new Array(256);
+  for (const pattern of [...patterns].sort((a, b) => b.length - a.length)) {
+    if (pattern.length === 0) continue;
+    (byFirstByte[pattern[0]!] ??= []).push(Buffer.from(pattern));
+  }
+  const mask = Buffer.from(MASK);
+  let held: Buffer = Buffer.alloc(0);
+
+  const scan = (data: Buffer, final: boolean): Buffer => {
+    const parts: Buffer[] = [];
+    let plainFrom = 0;
+    let position = 0;
+    scanning: while (position < data.length) {
+      const candidates = byFirstByte[data[position]!];
+      if (candidates === undefined) {
+        position++;
+        continue;
+      }
+      const available = data.length - position;
+      let matched = 0;
+      for (const pattern of candidates) {
+        if (available >= pattern.length) {
+          if (data.compare(pattern, 0, pattern.length, position, position + pattern.length) === 0) {
+            matched = pattern.length;
+            break;
+          }
+        } else if (!final && data.compare(pattern, 0, available, position, data.length) === 0) {
+          // A longer secret may be arriving: decide when more bytes come.
+          break scanning;
+        }
+      }
+      if (matched === 0) {
+        position++;
+        continue;
+      }
+      parts.push(data.subarray(plainFrom, position), mask);
+      position += matched;
+      plainFrom = position;
+    }
+    parts.push(data.subarray(plainFrom, position));
+    held = Buffer.from(data.subarray(position));
+    return Buffer.concat(parts);
+  };
+
+  return {
+    write: (chunk) => scan(held.length === 0 ? Buffer.from(chunk) : Buffer.concat([held, chunk]), false),
+    end: () => scan(held, true),
+  };
+}
+
+function escapeNonAscii(text: string): string {
+  return text.replace(
+    /[^\x00-\x7f]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
