@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import {
   DEFAULT_APPROLE_MOUNT,
+  DEFAULT_ENV_FORMAT,
   DEFAULT_KILL_TIMEOUT,
   DEFAULT_REQUEST_TIMEOUT,
   DEFAULT_VAULT_ADDR,
@@ -11,12 +12,18 @@ import {
   type Env,
   type RawOptions,
 } from './config';
+import { ENV_FORMATS } from './env-formats';
 import { UsageError, escapeControlCharacters, quote } from './errors';
 import { LOG_FORMATS, LOG_LEVELS } from './log';
 import { VERSION } from './version';
 
 export type CommandLine =
-  { kind: 'run' | 'check'; config: Config } | { kind: 'exit'; code: number; stdout: string };
+  { kind: Subcommand; config: Config } | { kind: 'exit'; code: number; stdout: string };
+
+const SUBCOMMANDS = ['run', 'check', 'env'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+/** Flags that only mean something to `vault-exec env`; elsewhere they are a mistake worth a line. */
+const ENV_ONLY_KEYS: ReadonlyArray<keyof RawOptions> = ['format', 'force'];
 
 type OptionKind = 'string' | 'list' | 'boolean';
 
@@ -133,6 +140,32 @@ const OPTIONS: ReadonlyArray<{
     description: "give the child vault-exec's token as VAULT_TOKEN",
   },
   {
+    key: 'mask',
+    flags: '--mask',
+    env: 'VAULT_EXEC_MASK',
+    kind: 'boolean',
+    defaultValue: false,
+    description:
+      "CI: pipe the child's stdout and stderr through vault-exec and replace every secret value with ***",
+  },
+  {
+    key: 'format',
+    flags: '--format <format>',
+    env: 'VAULT_EXEC_ENV_FORMAT',
+    kind: 'string',
+    defaultValue: DEFAULT_ENV_FORMAT,
+    choices: ENV_FORMATS,
+    description: 'vault-exec env: dotenv, docker, json, shell or github',
+  },
+  {
+    key: 'force',
+    flags: '--force',
+    env: 'VAULT_EXEC_ENV_FORCE',
+    kind: 'boolean',
+    defaultValue: false,
+    description: 'vault-exec env: print the values even when stdout is a terminal',
+  },
+  {
     key: 'revokeToken',
     flags: '--no-revoke-token',
     env: 'VAULT_EXEC_REVOKE_TOKEN',
@@ -172,6 +205,19 @@ In the inherited environment, NAME=vault:PATH#KEY and \${vault:PATH#KEY} are res
 VAULT_EXEC_SECRET and VAULT_EXEC_SECRETS take whitespace- or comma-separated lists.
 A flag on the command line wins over its env twin.
 
+vault-exec env logs in and reads exactly as a start would, prints only the secret
+variables (not the inherited environment), runs nothing and revokes its token. It
+refuses a terminal unless --force. --format (default dotenv):
+  dotenv  NAME='value', read back exactly by the dotenv package and Node's
+          util.parseEnv / --env-file, multi-line values included; refuses a value
+          with a carriage return, or with all of ' " and \`
+  docker  NAME=value, read literally by docker run --env-file; refuses multi-line values
+  json    one JSON object on one line, any value
+  shell   export NAME='value' lines for eval in a POSIX shell, any value
+  github  appends NAME<<DELIMITER blocks to $GITHUB_ENV and first prints
+          ::add-mask:: for every line of every value
+--mask is for CI logs: the child's stdout and stderr become pipes (no terminal).
+
 Exit codes: the child's code, or 128+N if it died of signal N; 64 usage,
 69 Vault not ready, 70 internal error, 75 renewal failed, 77 auth/permission denied,
 78 secret path or key not found, 126 not executable, 127 command not found.
@@ -184,8 +230,9 @@ export function parseCommandLine(argv: string[], env: Env): CommandLine {
   const ours = separator === -1 ? argv : argv.slice(0, separator);
   const childCommand = separator === -1 ? undefined : argv.slice(separator + 1);
   // Only a first word *before* "--" names a subcommand, so `vault-exec -- check` runs a program called check.
-  const kind = ours[0] === 'check' ? 'check' : 'run';
-  const optionWords = ours[0] === 'run' || ours[0] === 'check' ? ours.slice(1) : ours;
+  const named = SUBCOMMANDS.find((name) => name === ours[0]);
+  const kind: Subcommand = named ?? 'run';
+  const optionWords = named === undefined ? ours : ours.slice(1);
 
   let stdout = '';
   const program = buildProgram((text) => (stdout += text));
@@ -208,10 +255,21 @@ export function parseCommandLine(argv: string[], env: Env): CommandLine {
       `unexpected argument ${quote(positional[0]!)} before "--": put the whole child command after "--"`,
     );
   }
+  const misplaced = ENV_ONLY_KEYS.find((key) => program.getOptionValueSource(key) === 'cli');
+  if (kind !== 'env' && misplaced !== undefined)
+    throw new UsageError(
+      `--${misplaced} belongs to vault-exec env: use vault-exec env --${misplaced} ... (see vault-exec --help)`,
+    );
   const config = buildConfig(childCommand ?? positional, mergeEnvTwins(program, env), {
     env,
     commandRequired: kind === 'run',
   });
+  if (kind === 'env' && (childCommand !== undefined || positional.length > 0))
+    throw new UsageError('vault-exec env runs no command: remove the command, or drop "env" to run it');
+  if (kind === 'env' && config.passToken)
+    throw new UsageError(
+      'vault-exec env never prints its own token, and revokes it: drop --pass-token (VAULT_EXEC_PASS_TOKEN)',
+    );
   if (kind === 'check' && config.auth.method === 'approle' && config.auth.secretIdWrapped) {
     throw new UsageError(
       'check cannot use a wrapped secret_id: unwrapping it would use it up before the real start',
@@ -241,7 +299,9 @@ export function describeOptions(): Array<{
 function buildProgram(writeOut: (text: string) => void): Command {
   const program = new Command('vault-exec')
     .usage(
-      '[options] -- <command> [args...]\n       vault-exec check [options]   (preflight: wait, log in, read every path; prints variable names, runs nothing)',
+      '[options] -- <command> [args...]\n' +
+        '       vault-exec check [options]   (preflight: wait, log in, read every path; prints variable names, runs nothing)\n' +
+        '       vault-exec env [options]     (prints the secret VALUES for later CI steps; the only command that prints values)',
     )
     .description('Wait for Vault, log in, put secrets in the environment, then run and supervise <command>.')
     .version(`vault-exec ${VERSION}`, '-V, --version', 'print the version')

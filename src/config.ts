@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from './duration';
 import { UsageError, quote } from './errors';
+import type { EnvFormat } from './env-formats';
 import type { LogFormat, LogLevel } from './log';
 import {
   findEnvTemplates,
@@ -20,6 +21,8 @@ export const DEFAULT_KILL_TIMEOUT = '10s';
 /** Long enough for a loaded Vault, short enough that a hung connection is noticed well within a token's TTL. */
 export const DEFAULT_REQUEST_TIMEOUT = '10s';
 export const DEFAULT_APPROLE_MOUNT = 'approle';
+/** `vault-exec env`: the format every dotenv loader reads (see src/env-formats/dotenv.ts). */
+export const DEFAULT_ENV_FORMAT: EnvFormat = 'dotenv';
 
 /** The child never receives these unless --pass-token asks for the token. */
 export const CREDENTIAL_ENV_NAMES = ['VAULT_ROLE_ID', 'VAULT_SECRET_ID', 'VAULT_TOKEN'] as const;
@@ -62,6 +65,11 @@ export interface Config {
   templates: EnvTemplate[];
   passToken: boolean;
   revokeToken: boolean;
+  /** --mask: the child's stdout and stderr are piped through vault-exec and secret values replaced. */
+  mask: boolean;
+  /** `vault-exec env` only: how to print the secrets, and whether a terminal may see them. */
+  envFormat: EnvFormat;
+  forceTerminal: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
 }
@@ -82,6 +90,9 @@ export interface RawOptions {
   secrets: string[];
   passToken: boolean;
   revokeToken: boolean;
+  mask: boolean;
+  format: EnvFormat;
+  force: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
 }
@@ -138,6 +149,9 @@ export function buildConfig(
     templates: findEnvTemplates(referenceCandidates(env)),
     passToken: options.passToken,
     revokeToken: options.revokeToken,
+    mask: options.mask,
+    envFormat: options.format,
+    forceTerminal: options.force,
     logLevel: options.logLevel,
     logFormat: options.logFormat,
   };

@@ -58,11 +58,24 @@ export function createRedactor(): Redactor {
  */
 export function guardStream(stream: NodeJS.WriteStream, redactor: Redactor): void {
   const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  unguardedWrites.set(stream, write);
   stream.write = ((chunk: unknown, ...rest: unknown[]) => {
     const text =
       typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
     return write(text === undefined ? chunk : redactor.mask(text), ...rest);
   }) as typeof stream.write;
+}
+
+const unguardedWrites = new WeakMap<NodeJS.WritableStream, (chunk: unknown) => boolean>();
+
+/**
+ * Writes past the guard: for the two outputs whose content is deliberate, `vault-exec env`'s values and
+ * the child's output under --mask (already masked, and passed on as bytes so a character split
+ * across two writes is not mangled by decoding it).
+ */
+export function writeUnguarded(stream: NodeJS.WritableStream, chunk: string | Uint8Array): boolean {
+  const write = unguardedWrites.get(stream);
+  return write ? write(chunk) : stream.write(chunk);
 }
 
 export function createLogger(options: {

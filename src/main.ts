@@ -1,6 +1,6 @@
 import { FORWARDED_SIGNALS, signalExitCode, type ForwardedSignal } from './child/signals';
 import { EXIT } from './exit-codes';
-import { createRedactor, guardStream } from './log';
+import { createRedactor, guardStream, writeUnguarded } from './log';
 import { run } from './run';
 
 /**
@@ -30,4 +30,6 @@ run(process.argv.slice(2), {
   onSignals: (handler) => (routeSignal = handler),
   isPidOne: process.pid === 1,
   redactor,
+  writeValues: (text) => writeUnguarded(process.stdout, text),
+  stdoutIsTerminal: process.stdout.isTTY === true,
 }).then((code) => process.exit(code));

@@ -1,6 +1,8 @@
 import type { ForwardedSignal } from './child/signals';
+import { spawnChild } from './child/spawn';
 import { createSupervisor, type Supervisor } from './child/supervise';
 import { runCheck } from './check';
+import { runEnv } from './commands/env';
 import { buildChildEnv } from './child-env';
 import { parseCommandLine } from './cli';
 import type { Config, Env } from './config';
@@ -24,12 +26,15 @@ export interface RunDependencies {
   isPidOne: boolean;
   /** Shared with the guarded process streams (main.ts), so library output is masked too. */
   redactor?: Redactor;
+  /** stdout without the redactor, for `vault-exec env` alone (printing values is its job). */
+  writeValues?(text: string): void;
+  stdoutIsTerminal?: boolean;
 }
 
 /** Runs the whole pipeline and returns the exit code; it never throws and never calls process.exit. */
 export async function run(argv: string[], deps: RunDependencies): Promise<number> {
   let config: Config;
-  let kind: 'run' | 'check';
+  let kind: 'run' | 'check' | 'env';
   const bootstrapLog = createLogger({ level: 'error', format: 'text', write: deps.writeStderr });
   try {
     const commandLine = parseCommandLine(argv, deps.env);
@@ -68,13 +73,19 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   }
   // No child: signals keep main.ts's default (exit at once with 128+N).
   if (kind === 'check') return check(config, client, log, deps);
+  if (kind === 'env') return printEnv(config, client, log, deps);
 
   // The pipeline fills this in once it knows how to read secrets; the supervisor calls it on a restart.
   const respawn: RespawnHook = {};
+  // --mask: what each new child's output is masked with; launch() sets it from the secrets it read.
+  const masked = { values: [] as string[] };
   const supervisor = createSupervisor({
     killTimeoutMs: config.killTimeoutMs,
     log,
     onRespawn: () => respawn.run?.(),
+    spawn: config.mask
+      ? (command, env) => spawnChild(command, env, { maskValues: masked.values })
+      : undefined,
   });
   deps.onSignals((signal) => supervisor.dispatch({ type: 'signal', signal }));
   const abort = new AbortController();
@@ -95,6 +106,7 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
       signal: abort.signal,
       issuedTokens,
       stopWatchers,
+      masked,
     };
     code = await Promise.race([supervisor.exited, startAndSupervise(context)]);
   } catch (error) {
@@ -122,10 +134,12 @@ interface RunContext {
   signal: AbortSignal;
   issuedTokens: string[];
   stopWatchers: Array<() => void>;
+  masked: { values: string[] };
 }
 
 async function startAndSupervise(context: RunContext): Promise<number> {
-  const { config, deps, log, client, supervisor, respawn, signal, issuedTokens, stopWatchers } = context;
+  const { config, deps, log, client, supervisor, respawn, signal, issuedTokens, stopWatchers, masked } =
+    context;
   await waitForVault({
     client,
     timeoutMs: config.waitTimeoutMs,
@@ -185,6 +199,7 @@ async function startAndSupervise(context: RunContext): Promise<number> {
         onChange: requestRestart,
       });
     }
+    masked.values = [...secrets.values.values(), ...(config.passToken ? [current.session.token] : [])];
     supervisor.start(config.command, env);
   };
   respawn.run = () => {
@@ -247,6 +262,29 @@ async function check(
   let failure: unknown;
   try {
     await runCheck(config, client, log, deps.writeStdout, issuedTokens);
+  } catch (error) {
+    failure = error;
+  }
+  if (config.revokeToken) await revokeTokens(client, issuedTokens, log);
+  return failure === undefined ? 0 : reportFailure(failure, log);
+}
+
+/** `vault-exec env`: like check, it revokes its token whatever happened. */
+async function printEnv(
+  config: Config,
+  client: VaultClient,
+  log: Logger,
+  deps: RunDependencies,
+): Promise<number> {
+  const issuedTokens: string[] = [];
+  let failure: unknown;
+  try {
+    const output = {
+      env: deps.env,
+      writeValues: deps.writeValues ?? deps.writeStdout,
+      stdoutIsTerminal: deps.stdoutIsTerminal ?? false,
+    };
+    await runEnv(config, client, log, output, issuedTokens);
   } catch (error) {
     failure = error;
   }

@@ -1,6 +1,12 @@
 import { execa } from 'execa';
 import { EXIT } from '../exit-codes';
+import { PIPE_DRAIN_GRACE_MS, pipeMaskedOutput, type MaskedOutput } from './masked-output';
 import { signalExitCode } from './signals';
+
+export interface SpawnOptions {
+  /** --mask: the secret values to replace with *** in the child's stdout and stderr. */
+  maskValues?: readonly string[];
+}
 
 export interface ChildProcess {
   pid: number | undefined;
@@ -15,10 +21,16 @@ export interface ChildProcess {
  * the environment we built. execa's own escalation is off (`forceKillAfterDelay: false`): its default
  * would SIGKILL the child 5 s after a forwarded SIGTERM, whatever --kill-timeout says.
  */
-export function spawnChild(command: string[], env: Record<string, string>): ChildProcess {
+export function spawnChild(
+  command: string[],
+  env: Record<string, string>,
+  options: SpawnOptions = {},
+): ChildProcess {
   const [file, ...args] = command as [string, ...string[]];
   const subprocess = execa(file, args, {
-    stdio: 'inherit',
+    // --mask: stdout and stderr become pipes through the masker; stdin stays the caller's.
+    stdio: options.maskValues ? ['inherit', 'pipe', 'pipe'] : 'inherit',
+    buffer: false,
     env,
     extendEnv: false,
     reject: false,
@@ -26,7 +38,9 @@ export function spawnChild(command: string[], env: Record<string, string>): Chil
     cleanup: true,
     windowsHide: true,
   });
-  const done = subprocess.then((result) => {
+  const output = options.maskValues ? pipeMaskedOutput(subprocess, options.maskValues) : undefined;
+  const finished = output ? Promise.race([subprocess, exitThenDrain(subprocess, output)]) : subprocess;
+  const done = finished.then((result) => {
     if (result.signal) return { code: signalExitCode(result.signal) };
     if (typeof result.exitCode === 'number') return { code: result.exitCode };
     const errorCode = (result as { code?: string }).code;
@@ -56,4 +70,23 @@ export function spawnChild(command: string[], env: Record<string, string>): Chil
     },
     done,
   };
+}
+
+/**
+ * execa settles only once the pipes close, which a grandchild holding them can put off forever; the
+ * exit code must not wait for that. So: the child's exit, then its output drained or the grace over.
+ */
+function exitThenDrain(
+  subprocess: NodeJS.EventEmitter,
+  output: MaskedOutput,
+): Promise<{ exitCode?: number; signal?: string; shortMessage?: string }> {
+  return new Promise((resolve) => {
+    subprocess.once('exit', (code: number | null, signal: string | null) => {
+      const grace = setTimeout(() => output.detach(), PIPE_DRAIN_GRACE_MS);
+      void output.drained.then(() => {
+        clearTimeout(grace);
+        resolve({ exitCode: code ?? undefined, signal: signal ?? undefined });
+      });
+    });
+  });
 }

@@ -150,3 +150,44 @@ test('--help and --version exit 0 and print to stdout', () => {
   expect(help.kind === 'exit' && help.stdout).toContain('--kill-timeout <duration>');
   expect(parseCommandLine(['--version'], env)).toEqual({ kind: 'exit', code: 0, stdout: 'vault-exec dev\n' });
 });
+
+describe('vault-exec env', () => {
+  const envConfigOf = (argv: string[], extraEnv: Record<string, string> = {}) => {
+    const result = parseCommandLine(argv, { ...env, ...extraEnv });
+    if (result.kind !== 'env') throw new Error('expected env');
+    return result.config;
+  };
+
+  test('"env" before "--" is the subcommand; it needs no command and prints dotenv by default', () => {
+    expect(envConfigOf(['env', '--secret', 'A=secret/a#x'])).toMatchObject({
+      envFormat: 'dotenv',
+      forceTerminal: false,
+    });
+  });
+
+  test('--format and --force are read, and VAULT_EXEC_ENV_FORMAT is the twin of --format', () => {
+    expect(envConfigOf(['env', '--format', 'github', '--force'])).toMatchObject({
+      envFormat: 'github',
+      forceTerminal: true,
+    });
+    expect(envConfigOf(['env'], { VAULT_EXEC_ENV_FORMAT: 'json' }).envFormat).toBe('json');
+  });
+
+  test.each([
+    [['env', '--format', 'yaml'], /argument 'yaml' is invalid/],
+    [['env', '--', 'node'], /vault-exec env runs no command/],
+    [['env', '--pass-token'], /never prints its own token/],
+    [['--format', 'json', '--', 'node'], /--format belongs to vault-exec env/],
+    [['--force', '--', 'node'], /--force belongs to vault-exec env/],
+  ])('%j is a usage error', (argv, message) => {
+    expect(() => parseCommandLine(argv, env)).toThrow(message);
+  });
+});
+
+describe('--mask', () => {
+  test('is off by default, on with the flag or VAULT_EXEC_MASK', () => {
+    expect(configOf(['--', 'true']).mask).toBe(false);
+    expect(configOf(['--mask', '--', 'true']).mask).toBe(true);
+    expect(configOf(['--', 'true'], { VAULT_EXEC_MASK: 'true' }).mask).toBe(true);
+  });
+});

@@ -1,0 +1,86 @@
+import { appendFileSync } from 'node:fs';
+import type { Config, Env } from '../config';
+import { UsageError, quote } from '../errors';
+import { formatGithubEnv } from '../env-formats/github';
+import { STDOUT_FORMATTERS } from '../env-formats';
+import type { Logger } from '../log';
+import { login } from '../vault/auth';
+import type { VaultClient } from '../vault/client';
+import { waitForVault } from '../vault/health';
+import { readSecrets } from '../vault/secrets';
+
+export interface EnvOutput {
+  env: Env;
+  /** stdout without the redactor: printing values is this command's job. */
+  writeValues(text: string): void;
+  stdoutIsTerminal: boolean;
+  appendFile?: (path: string, text: string) => void;
+}
+
+/**
+ * `vault-exec env`: the start-up steps of a real start (wait, log in, read every path with the same
+ * mappings, imports and references), then the resolved secrets are printed for the next steps of a
+ * CI job instead of being given to a child. Only the secret variables are printed, never the inherited
+ * environment. The caller revokes the token afterwards, so nothing printed can be used to log in.
+ */
+export async function runEnv(
+  config: Config,
+  client: VaultClient,
+  log: Logger,
+  output: EnvOutput,
+  issuedTokens: string[],
+): Promise<void> {
+  // Both refusals come before the login: there is no point in minting a token that cannot be used.
+  if (output.stdoutIsTerminal && !config.forceTerminal)
+    throw new UsageError(
+      'refusing to print secret values to a terminal, where they would stay in the scrollback: redirect stdout to a file or a pipe, or add --force',
+    );
+  const githubEnvFile = config.envFormat === 'github' ? githubEnvPath(output.env) : undefined;
+
+  await waitForVault({
+    client,
+    timeoutMs: config.waitTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    log,
+  });
+  const session = await login(client, config.auth, log);
+  if (config.auth.method === 'approle') issuedTokens.push(session.token);
+  const { values } = await readSecrets({
+    client,
+    token: session.token,
+    mappings: config.secrets,
+    imports: config.pathImports,
+    templates: config.templates,
+    log,
+  });
+
+  if (githubEnvFile === undefined) {
+    output.writeValues(STDOUT_FORMATTERS[config.envFormat as keyof typeof STDOUT_FORMATTERS](values));
+  } else {
+    const { masks, fileText } = formatGithubEnv(values);
+    output.writeValues(masks);
+    appendGithubEnv(githubEnvFile, fileText, output.appendFile ?? appendFileSync);
+  }
+  log.info(
+    `env: wrote ${values.size} variable${values.size === 1 ? '' : 's'} in the ${config.envFormat} format${githubEnvFile === undefined ? '' : ` to ${githubEnvFile}`}`,
+    { event: 'env' },
+  );
+}
+
+function githubEnvPath(env: Env): string {
+  const path = env.GITHUB_ENV?.trim();
+  if (!path)
+    throw new UsageError(
+      '--format github needs GITHUB_ENV, the file the GitHub Actions runner sets for each step: run it inside a workflow step, or use another --format',
+    );
+  return path;
+}
+
+function appendGithubEnv(path: string, text: string, append: (path: string, text: string) => void): void {
+  try {
+    append(path, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unwritable';
+    throw new UsageError(`cannot append to GITHUB_ENV ${quote(path)}: ${code}`, { cause: error });
+  }
+}

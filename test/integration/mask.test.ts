@@ -1,0 +1,80 @@
+// --mask: the child's stdout and stderr go through vault-exec, every secret value replaced with ***.
+import { afterEach, beforeAll, expect, test } from 'vitest';
+import { cliEnv, provisionApp, secretValue, type AppCredentials } from '../support/app-role';
+import { fixture, killAllStarted, runCli, startCli } from '../support/processes';
+import { useVaultServer } from '../support/vault-server';
+
+const vault = useVaultServer();
+let app: AppCredentials;
+const one = secretValue('mask-one');
+const pemLines = [secretValue('pem-line-one'), secretValue('pem-line-two'), secretValue('pem-line-three')];
+const pem = `-----BEGIN TEST KEY-----\n${pemLines.join('\n')}\n-----END TEST KEY-----`;
+beforeAll(async () => {
+  await vault().admin.writeKv2('mask/app', { one, pem });
+  app = await provisionApp(vault(), { readPaths: ['secret/data/mask/*'] });
+});
+afterEach(() => killAllStarted());
+
+const maskArgs = [
+  '--mask',
+  '--secret',
+  'SECRET_ONE=secret/mask/app#one',
+  '--secret',
+  'SECRET_PEM=secret/mask/app#pem',
+];
+const run = (args: string[], extra: Record<string, string> = {}) =>
+  runCli([...maskArgs, '--', ...args], { env: cliEnv(vault(), app, extra) });
+
+test('no secret line is left in what the child printed, whole, split, in JSON or multi-line', async () => {
+  const result = await run(['node', fixture('print-secrets.mjs')]);
+  expect(result.code, result.stderr).toBe(0);
+  const output = result.stdout + result.stderr;
+  for (const secret of [one, ...pemLines]) expect(output).not.toContain(secret);
+  expect(result.stdout).toContain('whole: ***\n');
+  expect(result.stdout).toContain('split: *** end\n');
+  expect(result.stdout).toContain(`"password":"***","key":"***\\n***\\n***\\n***\\n***"`);
+  expect(result.stdout).toContain('multi-line:\n***\n***\n***\n***\n***\n');
+  // The tail without a newline is flushed at exit, masked.
+  expect(result.stdout.endsWith('no newline at the end: ***')).toBe(true);
+  expect(result.stderr).toContain('on stderr: ***\n');
+});
+
+test('without --mask the child writes to the inherited streams, unmasked (the default)', async () => {
+  const result = await runCli(
+    ['--secret', 'SECRET_ONE=secret/mask/app#one', '--', 'sh', '-c', 'echo "$SECRET_ONE"'],
+    {
+      env: cliEnv(vault(), app),
+    },
+  );
+  expect(result.stdout).toBe(`${one}\n`);
+});
+
+test('the child exit code passes through unchanged', async () => {
+  const result = await run(['node', fixture('print-secrets.mjs')], { EXIT_CODE: '3' });
+  expect(result.code).toBe(3);
+  expect(result.stdout).not.toContain(one);
+});
+
+test('a signal is forwarded to the child as without --mask, and its code comes back', async () => {
+  const running = startCli([...maskArgs, '--', 'node', fixture('ready-then-wait.mjs')], {
+    env: cliEnv(vault(), app, { EXIT_ON_TERM: '9' }),
+  });
+  await running.waitForOutput('READY');
+  running.kill('SIGUSR1');
+  await running.waitForOutput('SIGNAL SIGUSR1');
+  running.kill('SIGTERM');
+  const exit = await running.exited;
+  expect(exit.stdout).toContain('SIGNAL SIGTERM');
+  expect(exit.code).toBe(9);
+});
+
+test('a child killed by a signal still gives 128+N', async () => {
+  const result = await run(['node', fixture('exit-with.mjs'), 'SIGKILL']);
+  expect(result.code).toBe(137);
+});
+
+test('a grandchild holding the pipes open does not keep vault-exec from exiting with the child', async () => {
+  const result = await run(['sh', '-c', `sleep 30 & echo "done with ${one}"`], {});
+  expect(result.code).toBe(0);
+  expect(result.stdout).toBe('done with ***\n');
+});
