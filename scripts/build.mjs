@@ -32,3 +32,16 @@ const result = await build({
 chmodSync(`${root}dist/vault-exec.cjs`, 0o755);
 const bytes = Object.values(result.metafile.outputs).reduce((total, output) => total + output.bytes, 0);
 console.log(`built dist/vault-exec.cjs (${Math.round(bytes / 1024)} KiB)`);
+
+// The GitHub Action's entry (action.yml loads it through action/index.cjs); it runs the bundle above.
+await build({
+  entryPoints: [`${root}src/action/main.ts`],
+  outfile: `${root}dist/action.cjs`,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
