@@ -18,14 +18,14 @@ export interface MaskedOutput {
 
 /** Feeds the child's stdout and stderr through a masker each, to vault-exec's own stdout and stderr. */
 export function pipeMaskedOutput(
-  child: { stdout: Readable | null; stderr: Readable | null },
+  child: { stdout: Readable | null; stderr: Readable | null; kill(signal: NodeJS.Signals): boolean },
   values: readonly string[],
   sinks: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process,
 ): MaskedOutput {
   const patterns = maskPatternsOf(values);
   const pipes = [
-    pipeOne(child.stdout!, sinks.stdout, patterns),
-    pipeOne(child.stderr!, sinks.stderr, patterns),
+    pipeOne(child.stdout!, sinks.stdout, patterns, child),
+    pipeOne(child.stderr!, sinks.stderr, patterns, child),
   ];
   return {
     drained: Promise.all(pipes.map((pipe) => pipe.ended)).then(() => {}),
@@ -37,6 +37,7 @@ function pipeOne(
   source: Readable,
   sink: NodeJS.WritableStream,
   patterns: Buffer[],
+  child: { kill(signal: NodeJS.Signals): boolean },
 ): { ended: Promise<void>; finish(): void } {
   const masker = createOutputMasker(patterns);
   let open = true;
@@ -50,6 +51,7 @@ function pipeOne(
     open = false;
     send(masker.end());
     source.destroy();
+    stopWatchingSink();
     resolveEnded();
   };
   source.on('data', (chunk: Buffer) => {
@@ -57,12 +59,34 @@ function pipeOne(
   });
   source.on('end', finish);
   source.on('error', finish);
-  // Our reader went away (`vault-exec --mask -- cmd | head`): close the child's pipe too, so it gets
-  // EPIPE or SIGPIPE exactly as it would writing to the closed pipe itself.
-  sink.once('error', () => {
+  // Our reader went away (`vault-exec --mask -- cmd | head`) while passing on what the child wrote.
+  // Writing to that closed pipe itself, the child would have got SIGPIPE: send it. (Its end of our
+  // pipe is a socket, and closing it would give an ECONNRESET no program expects.) Later errors of
+  // the same broken stream are ignored.
+  const stopWatchingSink = onSinkError(sink, () => {
+    if (!open) return;
     open = false;
+    child.kill('SIGPIPE');
     source.destroy();
     resolveEnded();
   });
   return { ended, finish };
+}
+
+const sinkErrorHandlers = new WeakMap<NodeJS.WritableStream, Set<() => void>>();
+
+/**
+ * One listener per stream for good, shared by the children of every restart: it must outlive a
+ * child, since the error of its last write can come after it ended, and one per child would pile up.
+ */
+function onSinkError(sink: NodeJS.WritableStream, handler: () => void): () => void {
+  let handlers = sinkErrorHandlers.get(sink);
+  if (handlers === undefined) {
+    const created = new Set<() => void>();
+    sink.on('error', () => created.forEach((each) => each()));
+    sinkErrorHandlers.set(sink, created);
+    handlers = created;
+  }
+  handlers.add(handler);
+  return () => handlers.delete(handler);
 }

@@ -1,7 +1,9 @@
 // --mask: the child's stdout and stderr go through vault-exec, every secret value replaced with ***.
+import { spawn } from 'node:child_process';
 import { afterEach, beforeAll, expect, test } from 'vitest';
 import { cliEnv, provisionApp, secretValue, type AppCredentials } from '../support/app-role';
-import { fixture, killAllStarted, runCli, startCli } from '../support/processes';
+import { bundlePath, fixture, killAllStarted, runCli, startCli } from '../support/processes';
+import { runInTerminal } from '../support/terminal';
 import { useVaultServer } from '../support/vault-server';
 
 const vault = useVaultServer();
@@ -77,4 +79,45 @@ test('a grandchild holding the pipes open does not keep vault-exec from exiting 
   const result = await run(['sh', '-c', `sleep 30 & echo "done with ${one}"`], {});
   expect(result.code).toBe(0);
   expect(result.stdout).toBe('done with ***\n');
+});
+
+test('under a terminal, the child keeps the terminal on stdin while stdout and stderr become pipes', async () => {
+  const terminal = await runInTerminal(
+    [
+      process.execPath,
+      bundlePath,
+      ...maskArgs,
+      '--log-level',
+      'error',
+      '--',
+      'sh',
+      '-c',
+      'test -t 0 && echo "stdin: terminal"; test -t 1 || echo "stdout: pipe"; test -t 2 || echo "stderr: pipe"',
+    ],
+    cliEnv(vault(), app, { NODE_DEBUG: '', DEBUG: '' }),
+  );
+  expect(terminal.code).toBe(0);
+  expect(terminal.screen).toBe('stdin: terminal\nstdout: pipe\nstderr: pipe\n');
+});
+
+/** `vault-exec [--mask] -- yes | head -n 1` in bash: what head printed, and vault-exec's exit status. */
+function pipeYesIntoHead(extraArgs: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    const script = `"$0" "$1" ${[...extraArgs, '--log-level', 'error'].join(' ')} -- yes | head -n 1; echo "status \${PIPESTATUS[0]}"`;
+    const pipeline = spawn('bash', ['-c', script, process.execPath, bundlePath], {
+      env: cliEnv(vault(), app, { NODE_DEBUG: '', DEBUG: '' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    pipeline.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    pipeline.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    pipeline.on('close', () => resolve(out));
+  });
+}
+
+test('when the reader of its output goes away, the child ends exactly as it would without --mask', async () => {
+  // head exits after one line; `yes` must learn that its output is gone, and not run on forever.
+  const unmasked = await pipeYesIntoHead([]);
+  expect(unmasked).toMatch(/^y\nstatus \d+\n$/);
+  expect(await pipeYesIntoHead(maskArgs)).toBe(unmasked);
 });
