@@ -44,9 +44,14 @@ export function maskPatternsOf(values: Iterable<string>): Buffer[] {
 export function createOutputMasker(patterns: readonly Uint8Array[]): OutputMasker {
   // Longest first, so the first full match found at a position is the longest one there.
   const byFirstByte: Array<Buffer[] | undefined> = new Array(256);
+  // The first two bytes of every pattern, as a 64 Ki bitmap: most positions are ruled out by one
+  // array read, so the byte-by-byte scan runs at hundreds of MB/s instead of a compare per byte.
+  const startsWith = new Uint8Array(65_536);
   for (const pattern of [...patterns].sort((a, b) => b.length - a.length)) {
     if (pattern.length === 0) continue;
     (byFirstByte[pattern[0]!] ??= []).push(Buffer.from(pattern));
+    if (pattern.length > 1) startsWith[(pattern[0]! << 8) | pattern[1]!] = 1;
+    else startsWith.fill(1, pattern[0]! << 8, (pattern[0]! + 1) << 8);
   }
   const mask = Buffer.from(MASK);
   let held: Buffer = Buffer.alloc(0);
@@ -56,8 +61,12 @@ export function createOutputMasker(patterns: readonly Uint8Array[]): OutputMaske
     let plainFrom = 0;
     let position = 0;
     scanning: while (position < data.length) {
-      const candidates = byFirstByte[data[position]!];
-      if (candidates === undefined) {
+      const first = data[position]!;
+      const candidates = byFirstByte[first];
+      if (
+        candidates === undefined ||
+        (position + 1 < data.length && startsWith[(first << 8) | data[position + 1]!] === 0)
+      ) {
         position++;
         continue;
       }
