@@ -19,6 +19,8 @@ export const SUPERUSER = 'vault_admin';
 
 export interface PostgresServer {
   port: number;
+  /** The postmaster's pid. */
+  pid: number;
   superuser: PgLogin;
   /** Path of a PostgreSQL program (psql, pg_isready...) of the version the server runs. */
   bin(program: string): string;
@@ -105,6 +107,7 @@ export async function startPostgres(): Promise<PostgresServer> {
 
   const server: PostgresServer = {
     port,
+    pid: child.pid ?? 0,
     superuser,
     bin,
     url: (login) => `postgresql://${login.user}:${login.password}@127.0.0.1:${port}/${DATABASE}`,

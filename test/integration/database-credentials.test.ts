@@ -1,0 +1,160 @@
+// Dynamic database credentials end to end: Vault's database engine minting real PostgreSQL users for
+// a child that really logs in with them. Each test checks pg_roles afterwards: no user may outlive
+// the vault-exec that read it.
+import { afterEach, beforeAll, expect, test } from 'vitest';
+import { cliEnv, provisionApp, revokeTokensOfRole } from '../support/app-role';
+import { rememberSecret } from '../support/leak-scan';
+import { usePostgres } from '../support/postgres-server';
+import { fixture, killAllStarted, runCli, startCli, waitFor, type Running } from '../support/processes';
+import {
+  databaseUrlTemplate,
+  dynamicUsers,
+  enableDatabaseEngine,
+  writeDynamicRole,
+} from '../support/vault-database';
+import { useVaultServer } from '../support/vault-server';
+
+const vault = useVaultServer();
+const pg = usePostgres();
+afterEach(() => killAllStarted());
+
+// `app` outlives every test; `short` lives 3 s per lease, so renewal is needed within the test.
+const APP_CREDS = 'database/creds/app';
+const SHORT_CREDS = 'database/creds/short';
+const SHORT_TTL_S = 3;
+
+beforeAll(async () => {
+  await enableDatabaseEngine(vault(), pg());
+  await writeDynamicRole(vault(), { name: 'app', defaultTtl: '5m', maxTtl: '10m' });
+  await writeDynamicRole(vault(), { name: 'short', defaultTtl: `${SHORT_TTL_S}s`, maxTtl: '30s' });
+});
+
+/** vault-exec with DATABASE_URL built from one creds path, and the db-client child. */
+async function startApp(options: {
+  credsPath?: string;
+  tokenTtl?: string;
+  childArgs?: string[];
+}): Promise<Running & { role: string }> {
+  const credsPath = options.credsPath ?? APP_CREDS;
+  const app = await provisionApp(vault(), {
+    readPaths: [credsPath],
+    ...(options.tokenTtl !== undefined ? { tokenTtl: options.tokenTtl } : {}),
+  });
+  const running = startCli(
+    ['--kill-timeout', '2s', '--', 'node', fixture('db-client.mjs'), ...(options.childArgs ?? [])],
+    {
+      env: cliEnv(vault(), app, {
+        DATABASE_URL: databaseUrlTemplate(pg(), credsPath),
+        PSQL: pg().bin('psql'),
+      }),
+    },
+  );
+  return Object.assign(running, { role: app.role });
+}
+
+/** The user and password the child got; the password joins the leak scan before anything can print it. */
+async function childCredentials(running: Running): Promise<{ user: string; password: string }> {
+  const line = await running.waitForOutput(/^DATABASE_URL .*$/m);
+  const match = /^DATABASE_URL postgresql:\/\/([^:]+):([^@]+)@127\.0\.0\.1:\d+\/app$/.exec(line);
+  if (!match) throw new Error(`the child got a malformed DATABASE_URL (${line.length} characters)`);
+  return { user: match[1]!, password: rememberSecret(match[2]!) };
+}
+
+async function leaseCount(credsPath: string): Promise<number> {
+  const list = await vault().admin.request('GET', `sys/leases/lookup/${credsPath}/?list=true`);
+  return list.status === 404 ? 0 : (list.body.data.keys as string[]).length;
+}
+
+async function expectNoDynamicUsers(what: string): Promise<void> {
+  await waitFor(async () => (await dynamicUsers(pg())).length === 0, {
+    timeoutMs: 10_000,
+    message: `a PostgreSQL user outlived ${what}: ${(await dynamicUsers(pg())).join(', ')}`,
+  });
+  expect(await leaseCount(APP_CREDS)).toBe(0);
+}
+
+test('DATABASE_URL comes from one read (one lease, one PostgreSQL user) and the child connects with it', async () => {
+  const running = await startApp({ childArgs: ['--every', '200'] });
+  const { user } = await childCredentials(running);
+  await running.waitForOutput('READY');
+  expect(running.stdout()).toContain(`CONNECTED ${user} 2\n`);
+  expect(running.stderr()).toContain('read 1 secret from 1 path');
+  expect(await dynamicUsers(pg())).toEqual([user]);
+  expect(await leaseCount(APP_CREDS)).toBe(1);
+
+  running.kill('SIGTERM');
+  const exit = await running.exited;
+  expect(exit.code).toBe(0);
+  expect(exit.stdout).toContain('SIGNAL SIGTERM');
+  await expectNoDynamicUsers('vault-exec stopped by SIGTERM');
+});
+
+test('drops the PostgreSQL user when the child exits on its own', async () => {
+  const running = await startApp({});
+  const { user } = await childCredentials(running);
+  const exit = await running.exited;
+  expect(exit.code, exit.stderr).toBe(0);
+  expect(exit.stdout).toContain(`CONNECTED ${user} 2\n`);
+  await expectNoDynamicUsers("the child's own exit");
+});
+
+test('renews the lease while the child runs, so fresh logins keep working past several TTLs', async () => {
+  const running = await startApp({ credsPath: SHORT_CREDS, childArgs: ['--every', '500'] });
+  const { user } = await childCredentials(running);
+  await running.waitForOutput('READY');
+  const validUntil = () =>
+    pg().query(`SELECT extract(epoch FROM rolvaliduntil) FROM pg_roles WHERE rolname = '${user}'`);
+  const firstValidUntil = Number(await validUntil());
+  const renewals = () =>
+    running.stderr().match(/renewed the lease of database\/creds\/short for \d+ s/g)?.length ?? 0;
+
+  await waitFor(() => renewals() >= 3, {
+    timeoutMs: 20_000,
+    message: `fewer than 3 lease renewals:\n${running.stderr()}`,
+  });
+  // A login after the first VALID UNTIL has passed only succeeds because the renewals moved it.
+  const loginsBefore = running
+    .stdout()
+    .split('\n')
+    .filter((line) => line.startsWith('CONNECTED')).length;
+  await waitFor(() => Date.now() / 1000 > firstValidUntil + SHORT_TTL_S, { timeoutMs: 20_000 });
+  await waitFor(
+    () =>
+      running
+        .stdout()
+        .split('\n')
+        .filter((line) => line.startsWith('CONNECTED')).length >
+      loginsBefore + 1,
+    { timeoutMs: 5_000, message: 'the child stopped logging in' },
+  );
+  expect(running.stdout()).not.toContain('FAILED');
+  expect(Number(await validUntil())).toBeGreaterThan(firstValidUntil + SHORT_TTL_S);
+  expect(new Set(running.stdout().match(/^CONNECTED \S+/gm))).toEqual(new Set([`CONNECTED ${user}`]));
+
+  running.kill('SIGTERM');
+  expect((await running.exited).code).toBe(0);
+  await expectNoDynamicUsers('vault-exec stopped by SIGTERM after renewals');
+});
+
+test('stops the child and exits 75 when its token is revoked, and the PostgreSQL user goes with the token', async () => {
+  const running = await startApp({ tokenTtl: '3s', childArgs: ['--every', '200'] });
+  const { user } = await childCredentials(running);
+  await running.waitForOutput('READY');
+  expect(await dynamicUsers(pg())).toEqual([user]);
+
+  expect(await revokeTokensOfRole(vault(), running.role)).toBe(1);
+  const exit = await running.exited;
+  expect(exit.code).toBe(75);
+  expect(exit.stdout).toContain('SIGNAL SIGTERM');
+  await expectNoDynamicUsers('a renewal failure');
+});
+
+test('vault-exec check reads database/creds, prints the name only, and its lease ends with its token', async () => {
+  const app = await provisionApp(vault(), { readPaths: [APP_CREDS] });
+  const result = await runCli(['check'], {
+    env: cliEnv(vault(), app, { DATABASE_URL: databaseUrlTemplate(pg()) }),
+  });
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stdout).toBe('DATABASE_URL\n');
+  await expectNoDynamicUsers('vault-exec check');
+});
