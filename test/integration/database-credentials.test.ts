@@ -35,6 +35,7 @@ beforeAll(async () => {
 async function startApp(options: {
   credsPath?: string;
   tokenTtl?: string;
+  flags?: string[];
   childArgs?: string[];
 }): Promise<Running & { role: string }> {
   const credsPath = options.credsPath ?? APP_CREDS;
@@ -42,7 +43,8 @@ async function startApp(options: {
     readPaths: [credsPath],
     ...(options.tokenTtl !== undefined ? { tokenTtl: options.tokenTtl } : {}),
   });
-  const running = startCli(['--kill-timeout', '2s', '--', 'node', dbClient, ...(options.childArgs ?? [])], {
+  const args = ['--kill-timeout', '2s', ...(options.flags ?? [])];
+  const running = startCli([...args, '--', 'node', dbClient, ...(options.childArgs ?? [])], {
     env: cliEnv(vault(), app, {
       DATABASE_URL: databaseUrlTemplate(pg(), credsPath),
       PSQL: pg().bin('psql'),
@@ -80,6 +82,18 @@ test('DATABASE_URL comes from one read (one lease, one PostgreSQL user) and the 
   const exit = await running.exited;
   expect(exit.code).toBe(0);
   expect(exit.stdout).toContain('SIGNAL SIGTERM');
+  await expectNoDynamicUsers('vault-exec stopped by SIGTERM');
+});
+
+test('a --secrets import of the same path shares the one read with DATABASE_URL', async () => {
+  const running = await startApp({ flags: ['--secrets', `DB_=${APP_CREDS}`], childArgs: ['--every', '200'] });
+  const { user } = await childCredentials(running);
+  await running.waitForOutput('READY');
+  expect(running.stderr()).toContain('read 3 secrets from 1 path');
+  expect(await dynamicUsers(pg())).toEqual([user]);
+  expect(await leaseCount(vault(), APP_CREDS)).toBe(1);
+  running.kill('SIGTERM');
+  expect((await running.exited).code).toBe(0);
   await expectNoDynamicUsers('vault-exec stopped by SIGTERM');
 });
 
