@@ -50,7 +50,7 @@ export function assertChildEnvFits(
   const biggest = [...sizes]
     .sort((a, b) => b.bytes - a.bytes)
     .slice(0, BIGGEST_SHOWN)
-    .map(({ name, bytes }) => `${name} (${describeBytes(bytes)})`)
+    .map(({ name, bytes }) => `${name} (${bytes} bytes)`)
     .join(', ');
   throw new ChildEnvError(
     `the child's environment and arguments take ${describeBytes(total)}, over the kernel's limit of ${limits.totalBytes} bytes (a quarter of the stack limit, ulimit -s); the biggest variables are ${biggest}: move large values into files, or raise ulimit -s`,

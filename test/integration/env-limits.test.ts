@@ -1,10 +1,12 @@
 // A secret that no environment can carry (over MAX_ARG_STRLEN, or with a NUL byte) is refused before
 // the spawn with exit 65 and one line naming the variable, instead of the kernel's bare E2BIG.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { childEnvFrom, cliEnv, provisionApp, type AppCredentials } from '../support/app-role';
+import { childEnvFrom, cliEnv, leakedSecrets, provisionApp, type AppCredentials } from '../support/app-role';
 import { rememberSecret } from '../support/leak-scan';
-import { fixture, killAllStarted, runCli } from '../support/processes';
+import { bundlePath, fixture, killAllStarted, runCli } from '../support/processes';
 import { useVaultServer } from '../support/vault-server';
 
 /** Linux's MAX_ARG_STRLEN on 4 KiB pages: one NAME=value string with its NUL. */
@@ -20,6 +22,8 @@ const valueOf = (bytes: number): string =>
 const justUnder = valueOf(MAX_ARG_STRLEN - 'PEM='.length - 1);
 const bundle = valueOf(200 * 1024);
 const withNul = `${valueOf(16)}\u0000${valueOf(16)}`;
+/** Each under the per-string limit; together over the 128 KiB a 512 KiB stack limit leaves. */
+const parts = { a: valueOf(60 * 1024), b: valueOf(50 * 1024), c: valueOf(40 * 1024) };
 let app: AppCredentials;
 
 beforeAll(async () => {
@@ -27,6 +31,7 @@ beforeAll(async () => {
   await admin.writeKv2('limits/pem', { fits: justUnder, bundle });
   await admin.writeKv2('limits/imported', { bundle });
   await admin.writeKv2('limits/binary', { value: withNul });
+  await admin.writeKv2('limits/parts', parts);
   app = await provisionApp(vault(), { readPaths: ['secret/data/limits/*'] });
 });
 afterEach(() => killAllStarted());
@@ -68,4 +73,31 @@ test('a value whose NAME=value is exactly at the limit reaches the child', async
   const result = await run(['--secret', 'PEM=secret/limits/pem#fits']);
   expect(result.code, result.stderr).toBe(0);
   expect(childEnvFrom(result.stdout).PEM).toBe(justUnder);
+});
+
+test('an environment over the total the stack limit allows is refused, naming the biggest variables', async () => {
+  // ulimit -s 512 (KiB): execve then takes 128 KiB of strings in all, less than the three parts.
+  const failure = await promisify(execFile)(
+    'sh',
+    [
+      '-c',
+      'ulimit -s 512 && exec "$0" "$@"',
+      process.execPath,
+      bundlePath,
+      '--secrets',
+      'PART_=secret/limits/parts',
+      '--',
+      ...printEnv,
+    ],
+    { env: cliEnv(vault(), app), maxBuffer: 1 << 20 },
+  ).then(
+    () => expect.fail('vault-exec should have refused the environment'),
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+  expect(failure.code).toBe(65);
+  expect(failure.stdout).not.toContain('ENV ');
+  expect(failure.stderr).toMatch(
+    /vault-exec: the child's environment and arguments take \d+ bytes \([\d.]+ KiB\), over the kernel's limit of 131072 bytes \(a quarter of the stack limit, ulimit -s\); the biggest variables are PART_A \(61448 bytes\), PART_B \(51208 bytes\), PART_C \(40968 bytes\): move large values into files/,
+  );
+  expect(leakedSecrets(failure.stderr, Object.values(parts))).toEqual([]);
 });
