@@ -1,11 +1,11 @@
 // --user: vault-exec starts as root, logs in and reads as root, and runs the child as another user
 // who can read neither vault-exec's /proc environ nor the root-owned 0600 credential files. The
-// tests run as root (as a container's entrypoint does) and use nobody/nogroup, present on every
-// Debian-like system. The fixture and the bundle are copied to a world-readable directory so the
+// tests run as root (as a container's entrypoint does) and use nobody, present on every Linux
+// system. The fixture and the bundle are copied to a world-readable directory so the
 // checks do not depend on where the repository is checked out.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +15,20 @@ import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { bundlePath, fixture, killAllStarted, runCli } from '../support/processes';
 import { useVaultServer } from '../support/vault-server';
 
-const NOBODY = { uid: 65534, gid: 65534, name: 'nobody', group: 'nogroup' };
+/** nobody as this machine's account files have it (Debian: 65534, nogroup, /nonexistent), read independently. */
+const NOBODY = (() => {
+  const fields = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith('nobody:'))
+    ?.split(':');
+  if (!fields) throw new Error('these tests need a nobody user in /etc/passwd');
+  const gid = Number(fields[3]);
+  const group = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((entry) => Number(entry[2]) === gid)?.[0];
+  return { uid: Number(fields[2]), gid, home: fields[5]!, group: group ?? String(gid) };
+})();
 /** Groups a container's root usually has (Docker gives it 0, 1, 2, 3, 4, 6, 10, 11, 20, 26, 27). */
 const ROOT_SUPPLEMENTARY_GROUPS = [0, 4, 27];
 
@@ -87,14 +100,14 @@ describe('the child runs as the given user', () => {
     const identity = identityFrom(result.stdout);
     expect(identity).toMatchObject({ uid: NOBODY.uid, gid: NOBODY.gid, euid: NOBODY.uid, egid: NOBODY.gid });
     expect(identity.groups).toEqual([]);
-    expect(identity.env).toEqual({ HOME: '/nonexistent', USER: 'nobody', LOGNAME: 'nobody' });
+    expect(identity.env).toEqual({ HOME: NOBODY.home, USER: 'nobody', LOGNAME: 'nobody' });
     expect(identity.secretSha256).toBe(sha256(secret));
     // Without --user the child keeps them: the empty list above is the drop, not their absence.
     expect(identityFrom((await runChild([], [])).stdout).groups).toEqual(ROOT_SUPPLEMENTARY_GROUPS);
   });
 
   test('with a group given by name or number after the colon', async () => {
-    for (const spec of ['nobody:nogroup', '65534:65534']) {
+    for (const spec of [`nobody:${NOBODY.group}`, `${NOBODY.uid}:${NOBODY.gid}`]) {
       const result = await runChild(['--user', spec], []);
       expect(result.code, result.stderr).toBe(0);
       expect(identityFrom(result.stdout)).toMatchObject({ uid: NOBODY.uid, gid: NOBODY.gid, groups: [] });
@@ -111,7 +124,7 @@ describe('the child runs as the given user', () => {
 
   test('the env twin VAULT_EXEC_USER does the same', async () => {
     const result = await runCli(['--secret', 'SECRET=secret/user-test/app#secret', '--', ...reportIdentity], {
-      env: cliEnv(vault(), app, { VAULT_EXEC_USER: 'nobody:nogroup' }),
+      env: cliEnv(vault(), app, { VAULT_EXEC_USER: `nobody:${NOBODY.group}` }),
       cwd: shared,
     });
     expect(result.code, result.stderr).toBe(0);
@@ -189,7 +202,7 @@ describe('a --user that cannot work is a usage error before anything else', () =
     );
     expect(failure.code).toBe(64);
     expect(failure.stderr.trim()).toBe(
-      "vault-exec: --user needs vault-exec to start as root, but it runs as uid 65534: start it as root (the image's default user) or drop --user",
+      `vault-exec: --user needs vault-exec to start as root, but it runs as uid ${NOBODY.uid}: start it as root (the image's default user) or drop --user`,
     );
     expect(failure.stdout).toBe('');
     expect(proxy.requests()).toEqual([]);
