@@ -15,7 +15,7 @@ export interface GroupEntry {
   gid: number;
 }
 
-/** The largest id the kernel's id_t takes that is not the "no change" value (u32 -1); runc allows the same. */
+/** runc's (and so gosu's) upper bound: larger ids break tools that keep them in a signed int. */
 export const MAX_ID = 2 ** 31 - 1;
 
 /** `name:password:uid:gid:gecos:home:shell`; malformed lines, comments and NIS `+`/`-` lines are skipped. */
