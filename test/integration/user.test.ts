@@ -88,7 +88,7 @@ const runChild = (flags: string[], childArgs: string[], credentials: AppCredenti
   runCli(
     [...flags, '--secret', 'SECRET=secret/user-test/app#secret', '--', ...reportIdentity, ...childArgs],
     {
-      env: cliEnv(vault(), credentials, { HOME: '/root', USER: 'root', LOGNAME: 'root' }),
+      env: cliEnv(vault(), credentials, { HOME: '/home/root', USER: 'root', LOGNAME: 'root' }),
       cwd: shared,
     },
   );

@@ -4,12 +4,12 @@ import { parseGroup, parseId, parsePasswd } from '../../../src/child/accounts';
 describe('parsePasswd', () => {
   test('reads name, uid, gid and home from each well-formed line', () => {
     const text = [
-      'root:x:0:0:root:/root:/bin/bash',
+      'root:x:0:0:root:/home/root:/bin/bash',
       'node:x:1000:1000::/home/node:/bin/sh',
       'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin',
     ].join('\n');
     expect(parsePasswd(text)).toEqual([
-      { name: 'root', uid: 0, gid: 0, home: '/root' },
+      { name: 'root', uid: 0, gid: 0, home: '/home/root' },
       { name: 'node', uid: 1000, gid: 1000, home: '/home/node' },
       { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent' },
     ]);

@@ -3,7 +3,7 @@ import { resolveRunAs, withUserEnvironment, type RunAsSources } from '../../../s
 import { UsageError } from '../../../src/errors';
 
 const PASSWD = [
-  'root:x:0:0:root:/root:/bin/bash',
+  'root:x:0:0:root:/home/root:/bin/bash',
   'node:x:1000:1000::/home/node:/bin/sh',
   'nohome:x:1500:1500:::/bin/sh',
   'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin',
@@ -122,7 +122,7 @@ describe('resolveRunAs', () => {
 
 describe('withUserEnvironment', () => {
   test("sets the target user's HOME, USER and LOGNAME over root's", () => {
-    const env = { HOME: '/root', USER: 'root', LOGNAME: 'root', PATH: '/bin' };
+    const env = { HOME: '/home/root', USER: 'root', LOGNAME: 'root', PATH: '/bin' };
     expect(withUserEnvironment(env, { uid: 1000, gid: 1000, name: 'node', home: '/home/node' })).toEqual({
       HOME: '/home/node',
       USER: 'node',
@@ -132,7 +132,7 @@ describe('withUserEnvironment', () => {
   });
 
   test('a uid without a name gets HOME=/ and no USER or LOGNAME', () => {
-    const env = { HOME: '/root', USER: 'root', LOGNAME: 'root' };
+    const env = { HOME: '/home/root', USER: 'root', LOGNAME: 'root' };
     expect(withUserEnvironment(env, { uid: 4242, gid: 0, home: '/' })).toEqual({ HOME: '/' });
   });
 });
