@@ -1,5 +1,5 @@
 import type { ForwardedSignal } from './child/signals';
-import { createSupervisor, type Supervisor } from './child/supervise';
+import { createSupervisor, type Supervisor } from './child/supervisor-shell';
 import { runCheck } from './check';
 import { buildChildEnv } from './child-env';
 import { parseCommandLine } from './cli';

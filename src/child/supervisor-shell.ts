@@ -1,6 +1,6 @@
 import type { Logger } from '../log';
 import { spawnChild, type ChildProcess } from './spawn';
-import { INITIAL_STATE, transition, type Effect, type Event, type State } from './supervisor';
+import { INITIAL_STATE, transition, type Effect, type Event, type State } from './supervisor-machine';
 
 export interface Supervisor {
   dispatch(event: Event): void;

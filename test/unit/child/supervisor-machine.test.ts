@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { INITIAL_STATE, transition, type Event, type State } from '../../../src/child/supervisor';
+import { INITIAL_STATE, transition, type Event, type State } from '../../../src/child/supervisor-machine';
 
 const running: State = { phase: 'running' };
 const effectTypes = (state: State, event: Event) =>

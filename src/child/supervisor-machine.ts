@@ -2,7 +2,7 @@ import { EXIT } from '../exit-codes';
 import { STOP_SIGNALS, signalExitCode, type ForwardedSignal } from './signals';
 
 /**
- * The supervisor as a pure state machine. The shell (run-child.ts) feeds it events and performs the
+ * The supervisor as a pure state machine. The shell (supervisor-shell.ts) feeds it events and performs the
  * effects it returns; nothing here touches processes or timers, so every transition is unit-tested.
  *
  *   starting ──child-started──► running ──SIGTERM/SIGINT, renewal-failed──► stopping ──child-exited──► exited
