@@ -1,5 +1,6 @@
 import type { ForwardedSignal } from './child/signals';
 import { createSupervisor, type Supervisor } from './child/supervisor-shell';
+import { refuseProcessGroupOnTerminal } from './child/terminal';
 import { runCheck } from './check';
 import { buildChildEnv } from './child-env';
 import { parseCommandLine } from './cli';
@@ -22,6 +23,8 @@ export interface RunDependencies {
   /** Where signals go; main.ts routes process signals here once the supervisor exists. */
   onSignals(handler: (signal: ForwardedSignal) => void): void;
   isPidOne: boolean;
+  /** stdin is a terminal: the child shares the terminal's foreground group (see child/signals.ts). */
+  terminal?: boolean;
   /** Shared with the guarded process streams (main.ts), so library output is masked too. */
   redactor?: Redactor;
 }
@@ -39,6 +42,7 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
     }
     config = commandLine.config;
     kind = commandLine.kind;
+    refuseProcessGroupOnTerminal(config, deps.terminal ?? false);
   } catch (error) {
     return reportFailure(error, bootstrapLog);
   }
@@ -74,6 +78,8 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   const supervisor = createSupervisor({
     killTimeoutMs: config.killTimeoutMs,
     log,
+    terminal: deps.terminal,
+    processGroup: config.processGroup,
     onRespawn: () => respawn.run?.(),
   });
   deps.onSignals((signal) => supervisor.dispatch({ type: 'signal', signal }));

@@ -1,170 +1,328 @@
 import { describe, expect, test } from 'vitest';
-import { INITIAL_STATE, transition, type Event, type State } from '../../../src/child/supervisor-machine';
+import {
+  INITIAL_STATE,
+  transition,
+  type Effect,
+  type Event,
+  type State,
+} from '../../../src/child/supervisor-machine';
+import { FORWARDED_SIGNALS } from '../../../src/child/signals';
 
+const starting: State = INITIAL_STATE;
 const running: State = { phase: 'running' };
-const effectTypes = (state: State, event: Event) =>
-  transition(state, event).effects.map((effect) =>
-    effect.type === 'forward' ? `forward ${effect.signal}` : effect.type,
-  );
+const restarting: State = { phase: 'restarting', stopDelivered: true };
+const restartingChildGone: State = { phase: 'restarting', stopDelivered: false };
+const respawning: State = { phase: 'respawning' };
+const stopping: State = { phase: 'stopping' };
+const stoppingFor75: State = { phase: 'stopping', exitCode: 75 };
+const exited: State = { phase: 'exited', code: 3 };
 
-describe('before the child exists', () => {
-  test('a stop signal exits with 128+N and never starts the child', () => {
-    const result = transition(INITIAL_STATE, { type: 'signal', signal: 'SIGTERM' });
-    expect(result.state).toEqual({ phase: 'exited', code: 143 });
-    expect(result.effects).toContainEqual({ type: 'exit', code: 143 });
-    expect(transition(result.state, { type: 'child-started' }).state.phase).toBe('exited');
+const signal = (name: (typeof FORWARDED_SIGNALS)[number]): Event => ({ type: 'signal', signal: name });
+const exitedWith = (code: number): Event => ({ type: 'child-exited', code });
+const started: Event = { type: 'child-started' };
+const renewalFailed: Event = { type: 'renewal-failed', message: 'renewing the token was refused' };
+const restart: Event = { type: 'restart-requested', reason: 'the lease reached its max TTL' };
+const killTimer: Event = { type: 'kill-timer-fired' };
+const termNotDelivered: Event = { type: 'forward-failed', signal: 'SIGTERM' };
+
+/** Effects as short words, so a table row reads like the diagram in supervisor-machine.ts. */
+const summarize = (effects: Effect[]): string[] =>
+  effects.map((effect) => {
+    if (effect.type === 'forward') return `forward ${effect.signal}`;
+    if (effect.type === 'exit') return `exit ${effect.code}`;
+    if (effect.type === 'log') return `log ${effect.level}`;
+    return effect.type;
   });
 
-  test('SIGINT and SIGHUP also end start-up with their 128+N', () => {
-    expect(transition(INITIAL_STATE, { type: 'signal', signal: 'SIGINT' }).state).toEqual({
-      phase: 'exited',
-      code: 130,
-    });
-    expect(transition(INITIAL_STATE, { type: 'signal', signal: 'SIGHUP' }).state).toEqual({
-      phase: 'exited',
-      code: 129,
-    });
-  });
+type Row = [string, State, Event, State, string[]];
 
-  test('a terminal resize does not end start-up', () => {
-    expect(transition(INITIAL_STATE, { type: 'signal', signal: 'SIGWINCH' })).toEqual({
-      state: INITIAL_STATE,
-      effects: [],
-    });
+// Every transition of the machine outside terminal mode: [what, from, event, to, effects].
+const plain: Row[] = [
+  // starting: no child yet; a signal acts as its default action would.
+  ['starting: the child starts', starting, started, running, []],
+  [
+    'starting: SIGTERM exits 143',
+    starting,
+    signal('SIGTERM'),
+    { phase: 'exited', code: 143 },
+    ['log info', 'exit 143'],
+  ],
+  [
+    'starting: SIGINT exits 130',
+    starting,
+    signal('SIGINT'),
+    { phase: 'exited', code: 130 },
+    ['log info', 'exit 130'],
+  ],
+  [
+    'starting: SIGHUP exits 129',
+    starting,
+    signal('SIGHUP'),
+    { phase: 'exited', code: 129 },
+    ['log info', 'exit 129'],
+  ],
+  [
+    'starting: SIGPWR exits 158',
+    starting,
+    signal('SIGPWR'),
+    { phase: 'exited', code: 158 },
+    ['log info', 'exit 158'],
+  ],
+  ['starting: SIGWINCH changes nothing', starting, signal('SIGWINCH'), starting, []],
+  ['starting: SIGCONT changes nothing', starting, signal('SIGCONT'), starting, []],
+  ['starting: SIGURG changes nothing', starting, signal('SIGURG'), starting, []],
+  ['starting: SIGTSTP changes nothing', starting, signal('SIGTSTP'), starting, []],
+  [
+    'starting: a renewal failure exits 75',
+    starting,
+    renewalFailed,
+    { phase: 'exited', code: 75 },
+    ['log error', 'exit 75'],
+  ],
+  ['starting: a restart request is ignored', starting, restart, starting, ['log debug']],
+  ['starting: a stray exit is ignored', starting, exitedWith(1), starting, ['log debug']],
+  ['starting: a stray kill timer is ignored', starting, killTimer, starting, ['log debug']],
+  // running
+  [
+    'running: SIGTERM stops',
+    running,
+    signal('SIGTERM'),
+    stopping,
+    ['log info', 'forward SIGTERM', 'arm-kill-timer'],
+  ],
+  [
+    'running: SIGINT stops',
+    running,
+    signal('SIGINT'),
+    stopping,
+    ['log info', 'forward SIGINT', 'arm-kill-timer'],
+  ],
+  ['running: SIGHUP is forwarded', running, signal('SIGHUP'), running, ['forward SIGHUP']],
+  ['running: SIGQUIT is forwarded', running, signal('SIGQUIT'), running, ['forward SIGQUIT']],
+  ['running: SIGWINCH is forwarded', running, signal('SIGWINCH'), running, ['forward SIGWINCH']],
+  ['running: SIGTSTP is forwarded', running, signal('SIGTSTP'), running, ['forward SIGTSTP']],
+  ['running: the child exits with 3', running, exitedWith(3), { phase: 'exited', code: 3 }, ['exit 3']],
+  [
+    'running: a renewal failure stops for 75',
+    running,
+    renewalFailed,
+    stoppingFor75,
+    ['log error', 'forward SIGTERM', 'arm-kill-timer'],
+  ],
+  [
+    'running: a restart request sends SIGTERM',
+    running,
+    restart,
+    restarting,
+    ['log info', 'forward SIGTERM', 'arm-kill-timer'],
+  ],
+  [
+    'running: a failed forward is only logged',
+    running,
+    { type: 'forward-failed', signal: 'SIGUSR1' },
+    running,
+    ['log debug'],
+  ],
+  ['running: a stray kill timer is ignored', running, killTimer, running, ['log debug']],
+  ['running: a second start is ignored', running, started, running, ['log debug']],
+  // restarting: the old child was asked to stop
+  [
+    'restarting: the old child exits; respawn',
+    restarting,
+    exitedWith(143),
+    respawning,
+    ['clear-kill-timer', 'respawn'],
+  ],
+  ['restarting: SIGTERM never reached it', restarting, termNotDelivered, restartingChildGone, []],
+  [
+    'restarting: another failed forward is only logged',
+    restarting,
+    { type: 'forward-failed', signal: 'SIGKILL' },
+    restarting,
+    ['log debug'],
+  ],
+  [
+    'restarting: the child had exited by itself; its code ends the run',
+    restartingChildGone,
+    exitedWith(0),
+    { phase: 'exited', code: 0 },
+    ['clear-kill-timer', 'log info', 'exit 0'],
+  ],
+  ['restarting: SIGTERM turns it into a stop', restarting, signal('SIGTERM'), stopping, ['forward SIGTERM']],
+  ['restarting: SIGINT turns it into a stop', restarting, signal('SIGINT'), stopping, ['forward SIGINT']],
+  ['restarting: SIGHUP goes to the old child', restarting, signal('SIGHUP'), restarting, ['forward SIGHUP']],
+  ['restarting: a renewal failure stops for 75', restarting, renewalFailed, stoppingFor75, ['log error']],
+  [
+    'restarting: the kill timer sends SIGKILL',
+    restarting,
+    killTimer,
+    restarting,
+    ['log warn', 'forward SIGKILL'],
+  ],
+  ['restarting: a second restart request is ignored', restarting, restart, restarting, ['log debug']],
+  ['restarting: a stray start is ignored', restarting, started, restarting, ['log debug']],
+  // respawning: the restart window, no child at all
+  ['respawning: the new child starts', respawning, started, running, []],
+  [
+    'respawning: SIGTERM exits 143 and starts no child',
+    respawning,
+    signal('SIGTERM'),
+    { phase: 'exited', code: 143 },
+    ['log info', 'exit 143'],
+  ],
+  [
+    'respawning: SIGINT exits 130 and starts no child',
+    respawning,
+    signal('SIGINT'),
+    { phase: 'exited', code: 130 },
+    ['log info', 'exit 130'],
+  ],
+  ['respawning: SIGHUP is dropped', respawning, signal('SIGHUP'), respawning, ['log info']],
+  ['respawning: SIGUSR1 is dropped', respawning, signal('SIGUSR1'), respawning, ['log info']],
+  ['respawning: SIGWINCH is dropped', respawning, signal('SIGWINCH'), respawning, ['log info']],
+  [
+    'respawning: a failed respawn exits 75',
+    respawning,
+    renewalFailed,
+    { phase: 'exited', code: 75 },
+    ['log error', 'exit 75'],
+  ],
+  ['respawning: another restart request is ignored', respawning, restart, respawning, ['log debug']],
+  ['respawning: a stray exit is ignored', respawning, exitedWith(143), respawning, ['log debug']],
+  ['respawning: a stray kill timer is ignored', respawning, killTimer, respawning, ['log debug']],
+  // stopping
+  ['stopping: the kill timer sends SIGKILL', stopping, killTimer, stopping, ['log warn', 'forward SIGKILL']],
+  [
+    'stopping: a second SIGTERM is forwarded without re-arming',
+    stopping,
+    signal('SIGTERM'),
+    stopping,
+    ['forward SIGTERM'],
+  ],
+  ['stopping: SIGUSR2 is forwarded', stopping, signal('SIGUSR2'), stopping, ['forward SIGUSR2']],
+  [
+    "stopping: the child's code ends the run",
+    stopping,
+    exitedWith(143),
+    { phase: 'exited', code: 143 },
+    ['clear-kill-timer', 'exit 143'],
+  ],
+  [
+    'stopping for a renewal failure: 75 wins',
+    stoppingFor75,
+    exitedWith(143),
+    { phase: 'exited', code: 75 },
+    ['clear-kill-timer', 'exit 75'],
+  ],
+  ['stopping: a renewal failure keeps the first reason', stopping, renewalFailed, stopping, ['log debug']],
+  ['stopping: a restart request is ignored', stopping, restart, stopping, ['log debug']],
+  [
+    'stopping: a failed forward is only logged',
+    stopping,
+    { type: 'forward-failed', signal: 'SIGKILL' },
+    stopping,
+    ['log debug'],
+  ],
+  // exited
+  ['exited: a signal is ignored', exited, signal('SIGTERM'), exited, ['log debug']],
+  ['exited: an exit is ignored', exited, exitedWith(1), exited, ['log debug']],
+  ['exited: the kill timer is ignored', exited, killTimer, exited, ['log debug']],
+  ['exited: a restart request is ignored', exited, restart, exited, ['log debug']],
+  ['exited: a start is ignored', exited, started, exited, ['log debug']],
+];
+
+// Terminal mode: the terminal gave INT, QUIT, WINCH (and the shell CONT) to the child itself.
+const terminal: Row[] = [
+  [
+    'starting: Ctrl-C before the child exists exits 130',
+    starting,
+    signal('SIGINT'),
+    { phase: 'exited', code: 130 },
+    ['log info', 'exit 130'],
+  ],
+  ['running: SIGINT is not sent again and is no stop', running, signal('SIGINT'), running, ['log debug']],
+  ['running: SIGQUIT is not sent again', running, signal('SIGQUIT'), running, ['log debug']],
+  ['running: SIGWINCH is not sent again', running, signal('SIGWINCH'), running, ['log debug']],
+  ['running: SIGCONT is not sent again', running, signal('SIGCONT'), running, ['log debug']],
+  [
+    'running: SIGTERM still stops',
+    running,
+    signal('SIGTERM'),
+    stopping,
+    ['log info', 'forward SIGTERM', 'arm-kill-timer'],
+  ],
+  [
+    'running: SIGHUP (hang-up) stops',
+    running,
+    signal('SIGHUP'),
+    stopping,
+    ['log info', 'forward SIGHUP', 'arm-kill-timer'],
+  ],
+  ['running: SIGUSR1 is forwarded', running, signal('SIGUSR1'), running, ['forward SIGUSR1']],
+  ['restarting: SIGINT is not sent again', restarting, signal('SIGINT'), restarting, ['log debug']],
+  ['respawning: Ctrl-C in the window is dropped', respawning, signal('SIGINT'), respawning, ['log info']],
+  [
+    'respawning: SIGHUP exits 129',
+    respawning,
+    signal('SIGHUP'),
+    { phase: 'exited', code: 129 },
+    ['log info', 'exit 129'],
+  ],
+  ['stopping: SIGINT is not sent again', stopping, signal('SIGINT'), stopping, ['log debug']],
+];
+
+describe('the supervisor machine', () => {
+  test.each(plain)('%s', (_, from, event, to, effects) => {
+    const result = transition(from, event);
+    expect(result.state).toEqual(to);
+    expect(summarize(result.effects)).toEqual(effects);
   });
 });
 
-describe('while the child runs', () => {
-  test.each(['SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const)(
-    'forwards %s and keeps running',
-    (signal) => {
-      expect(transition(running, { type: 'signal', signal })).toEqual({
-        state: running,
-        effects: [{ type: 'forward', signal }],
-      });
-    },
-  );
-
-  test.each(['SIGTERM', 'SIGINT'] as const)('forwards %s and arms the kill timer', (signal) => {
-    const result = transition(running, { type: 'signal', signal });
-    expect(result.state).toEqual({ phase: 'stopping' });
-    expect(effectTypes(running, { type: 'signal', signal })).toEqual([
-      'log',
-      `forward ${signal}`,
-      'arm-kill-timer',
-    ]);
-  });
-
-  test("the child's exit code becomes ours", () => {
-    expect(transition(running, { type: 'child-exited', code: 3 })).toEqual({
-      state: { phase: 'exited', code: 3 },
-      effects: [{ type: 'exit', code: 3 }],
-    });
-  });
-
-  test('a renewal failure stops the child with SIGTERM and will exit 75', () => {
-    const result = transition(running, { type: 'renewal-failed', message: 'renewing the token was refused' });
-    expect(result.state).toEqual({ phase: 'stopping', exitCode: 75 });
-    expect(effectTypes(running, { type: 'renewal-failed', message: 'x' })).toEqual([
-      'log',
-      'forward SIGTERM',
-      'arm-kill-timer',
-    ]);
-    expect(transition(result.state, { type: 'child-exited', code: 143 }).state).toEqual({
-      phase: 'exited',
-      code: 75,
-    });
+describe('the supervisor machine in terminal mode', () => {
+  test.each(terminal)('%s', (_, from, event, to, effects) => {
+    const result = transition(from, event, { terminal: true });
+    expect(result.state).toEqual(to);
+    expect(summarize(result.effects)).toEqual(effects);
   });
 });
 
-describe('while stopping', () => {
-  const stopping: State = { phase: 'stopping' };
+describe('whole runs', () => {
+  const play = (events: Event[], settings = { terminal: false }) =>
+    events.reduce(
+      (acc, event) => {
+        const result = transition(acc.state, event, settings);
+        return { state: result.state, effects: [...acc.effects, ...summarize(result.effects)] };
+      },
+      { state: INITIAL_STATE, effects: [] as string[] },
+    );
 
-  test('the kill timer sends SIGKILL', () => {
-    expect(effectTypes(stopping, { type: 'kill-timer-fired' })).toEqual(['log', 'forward SIGKILL']);
+  test('a restart forwards SIGTERM, respawns once, and the new child runs', () => {
+    const run = play([started, restart, exitedWith(143), started]);
+    expect(run.state).toEqual(running);
+    expect(run.effects.filter((effect) => effect === 'respawn')).toHaveLength(1);
   });
 
-  test('a second SIGTERM is forwarded but does not re-arm the timer', () => {
-    expect(effectTypes(stopping, { type: 'signal', signal: 'SIGTERM' })).toEqual(['forward SIGTERM']);
+  test('a one-shot child that exits as the restart is requested ends the run with its code, once', () => {
+    const run = play([started, restart, termNotDelivered, exitedWith(0)]);
+    expect(run.state).toEqual({ phase: 'exited', code: 0 });
+    expect(run.effects).not.toContain('respawn');
   });
 
-  test('the first stop reason wins: a renewal failure after SIGTERM keeps the child’s exit code', () => {
-    const afterFailure = transition(stopping, { type: 'renewal-failed', message: 'late' }).state;
-    expect(afterFailure).toEqual(stopping);
-    expect(transition(afterFailure, { type: 'child-exited', code: 143 }).state).toEqual({
-      phase: 'exited',
-      code: 143,
-    });
+  test('a logrotate SIGHUP in the restart window does not end the run', () => {
+    const run = play([started, restart, exitedWith(143), signal('SIGHUP'), started]);
+    expect(run.state).toEqual(running);
   });
 
-  test('the child exiting clears the kill timer and exits with its code', () => {
-    expect(effectTypes(stopping, { type: 'child-exited', code: 0 })).toEqual(['clear-kill-timer', 'exit']);
-  });
-});
-
-test('after exit every event is ignored', () => {
-  const exited: State = { phase: 'exited', code: 0 };
-  for (const event of [
-    { type: 'signal', signal: 'SIGTERM' },
-    { type: 'child-exited', code: 1 },
-    { type: 'kill-timer-fired' },
-  ] as Event[]) {
-    const result = transition(exited, event);
-    expect(result.state).toBe(exited);
-    expect(result.effects.every((effect) => effect.type === 'log')).toBe(true);
-  }
-});
-
-describe('restarting with fresh secrets', () => {
-  const restarting: State = { phase: 'restarting' };
-
-  test('a restart request stops the child with SIGTERM and arms the kill timer', () => {
-    const result = transition(running, {
-      type: 'restart-requested',
-      reason: 'the lease of database/creds/app reached its max TTL',
-    });
-    expect(result.state).toEqual(restarting);
-    expect(effectTypes(running, { type: 'restart-requested', reason: 'x' })).toEqual([
-      'log',
-      'forward SIGTERM',
-      'arm-kill-timer',
-    ]);
+  test('SIGTERM in the restart window exits 143, and a late start is ignored', () => {
+    const run = play([started, restart, exitedWith(143), signal('SIGTERM'), started]);
+    expect(run.state).toEqual({ phase: 'exited', code: 143 });
   });
 
-  test('when the old child exits, its code is ignored and a new child is spawned', () => {
-    const result = transition(restarting, { type: 'child-exited', code: 143 });
-    expect(result.state).toEqual({ phase: 'starting' });
-    expect(effectTypes(restarting, { type: 'child-exited', code: 143 })).toEqual([
-      'clear-kill-timer',
-      'respawn',
-    ]);
-    expect(transition(result.state, { type: 'child-started' }).state).toEqual(running);
-  });
-
-  test('a stop signal during a restart becomes a stop, keeping the armed kill timer', () => {
-    const result = transition(restarting, { type: 'signal', signal: 'SIGTERM' });
-    expect(result.state).toEqual({ phase: 'stopping' });
-    expect(effectTypes(restarting, { type: 'signal', signal: 'SIGTERM' })).toEqual(['forward SIGTERM']);
-  });
-
-  test('a renewal failure during a restart ends the run with 75', () => {
-    const stopping = transition(restarting, { type: 'renewal-failed', message: 'x' }).state;
-    expect(transition(stopping, { type: 'child-exited', code: 143 }).state).toEqual({
-      phase: 'exited',
-      code: 75,
-    });
-  });
-
-  test('a failed respawn (fresh secrets could not be read) exits 75 without a child', () => {
-    expect(transition({ phase: 'starting' }, { type: 'renewal-failed', message: 'x' }).state).toEqual({
-      phase: 'exited',
-      code: 75,
-    });
-  });
-
-  test('a second restart request while restarting or stopping is ignored', () => {
-    expect(transition(restarting, { type: 'restart-requested', reason: 'again' }).state).toBe(restarting);
-    const stopping: State = { phase: 'stopping' };
-    expect(transition(stopping, { type: 'restart-requested', reason: 'late' }).state).toBe(stopping);
+  test('every forwarded signal has a defined outcome in every phase', () => {
+    for (const from of [starting, running, restarting, respawning, stopping, exited])
+      for (const name of FORWARDED_SIGNALS)
+        for (const terminalMode of [false, true])
+          expect(() => transition(from, signal(name), { terminal: terminalMode })).not.toThrow();
   });
 });
