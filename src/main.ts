@@ -6,6 +6,7 @@ import {
   signalExitCode,
   type ForwardedSignal,
 } from './child/signals';
+import { guardTerminalWrites } from './child/terminal';
 import { EXIT } from './exit-codes';
 import { createRedactor, guardStream } from './log';
 import { run } from './run';
@@ -34,6 +35,8 @@ process.on('uncaughtException', (error) => {
 const redactor = createRedactor();
 guardStream(process.stderr, redactor);
 guardStream(process.stdout, redactor);
+guardTerminalWrites(process.stderr, 2);
+guardTerminalWrites(process.stdout, 1);
 
 run(process.argv.slice(2), {
   env: process.env,
