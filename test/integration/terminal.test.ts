@@ -75,6 +75,48 @@ describe('terminal mode', () => {
     expect(exit.stdout).not.toContain('SIGKILL');
   });
 
+  test('Ctrl-Z stops vault-exec with the child, and fg resumes both', async () => {
+    const stateOf = (pid: number) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.charAt(stat.lastIndexOf(')') + 2);
+    };
+    const child = [
+      'import os, signal',
+      'signal.signal(signal.SIGCONT, lambda *_: print("CONTINUED", flush=True))',
+      'print("PID", os.getpid(), flush=True)',
+      'print("READY", flush=True)',
+      'while True: signal.pause()',
+    ].join('\n');
+    // A job-control shell in the terminal, as a developer would have; the command comes from its env.
+    const session = startInTerminal(['bash', '--norc', '--noprofile', '-i'], {
+      env: {
+        ...cliEnv(vault(), app),
+        PS1: '$ ',
+        NODE: process.execPath,
+        BUNDLE: bundlePath,
+        PY: python,
+        CODE: child,
+      },
+    });
+    session.type('"$NODE" "$BUNDLE" -- "$PY" -c "$CODE"\r');
+    const childPid = Number((await session.waitForOutput(/PID (\d+)/)).split(' ')[1]);
+    const pid = parentOf(childPid);
+    await session.waitForOutput('READY');
+    session.type('\x1a');
+    await session.waitForOutput(/Stopped/);
+    await waitFor(() => stateOf(pid) === 'T' && stateOf(childPid) === 'T', {
+      message: 'vault-exec and the child did not both stop',
+    });
+    session.type('fg\r');
+    await session.waitForOutput('CONTINUED');
+    await waitFor(() => stateOf(pid) !== 'T' && stateOf(childPid) !== 'T');
+    process.kill(pid, 'SIGTERM');
+    await session.waitForOutput(/\$ $/);
+    session.type('echo "STATUS $?"; exit\r');
+    await session.waitForOutput('STATUS 143');
+    await session.exited;
+  });
+
   test('--process-group is refused with one usage line and exit 64', async () => {
     for (const [args, env] of [
       [['--process-group', '--', 'true'], {}],
