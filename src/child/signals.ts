@@ -12,6 +12,8 @@ import { constants } from 'node:os';
  * - SIGCHLD: it is about our children, not for them.
  * - SIGTTIN, SIGTTOU: caught and dropped (IGNORED_SIGNALS), so vault-exec is never stopped for touching
  *   the terminal while the child owns it.
+ * Unlike tini, SIGABRT, SIGTRAP and SIGSYS are forwarded: Node does not count them as unsafe, and an
+ * abort() of vault-exec's own still ends it (abort re-raises with the default action).
  * Names missing on the platform (SIGPWR, SIGSTKFLT outside Linux) are skipped by `catchableSignals`.
  */
 export const FORWARDED_SIGNALS = [
