@@ -124,6 +124,14 @@ const OPTIONS: ReadonlyArray<{
     description: 'after SIGTERM/SIGINT, wait this long for the child before SIGKILL',
   },
   {
+    key: 'user',
+    flags: '--user <user[:group]>',
+    env: 'VAULT_EXEC_USER',
+    kind: 'string',
+    description:
+      'run the child as this user (name or uid) and group (name or gid); vault-exec must start as root',
+  },
+  {
     key: 'watch',
     flags: '--watch <interval>',
     env: 'VAULT_EXEC_WATCH',
@@ -174,6 +182,14 @@ const OPTIONS: ReadonlyArray<{
     description: 'do not revoke the token when vault-exec exits',
   },
   {
+    key: 'processGroup',
+    flags: '--process-group',
+    env: 'VAULT_EXEC_PROCESS_GROUP',
+    kind: 'boolean',
+    defaultValue: false,
+    description: 'run the child in its own process group and signal the whole group (not with a terminal)',
+  },
+  {
     key: 'logLevel',
     flags: '--log-level <level>',
     env: 'VAULT_EXEC_LOG_LEVEL',
@@ -219,7 +235,7 @@ refuses a terminal unless --force. --format (default dotenv):
 --mask is for CI logs: the child's stdout and stderr become pipes (no terminal).
 
 Exit codes: the child's code, or 128+N if it died of signal N; 64 usage,
-69 Vault not ready, 70 internal error, 75 renewal failed, 77 auth/permission denied,
+65 a secret cannot be passed in the environment (over 128 KiB, or a NUL byte), 69 Vault not ready, 70 internal error, 75 renewal failed, 77 auth/permission denied,
 78 secret path or key not found, 126 not executable, 127 command not found.
 
 Example:

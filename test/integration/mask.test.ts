@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { afterEach, beforeAll, expect, test } from 'vitest';
 import { cliEnv, provisionApp, secretValue, type AppCredentials } from '../support/app-role';
 import { bundlePath, fixture, killAllStarted, runCli, startCli } from '../support/processes';
-import { runInTerminal } from '../support/terminal';
+import { closeAllTerminals, startInTerminal } from '../support/terminal';
 import { useVaultServer } from '../support/vault-server';
 
 const vault = useVaultServer();
@@ -15,7 +15,10 @@ beforeAll(async () => {
   await vault().admin.writeKv2('mask/app', { one, pem });
   app = await provisionApp(vault(), { readPaths: ['secret/data/mask/*'] });
 });
-afterEach(() => killAllStarted());
+afterEach(() => {
+  killAllStarted();
+  closeAllTerminals();
+});
 
 const maskArgs = [
   '--mask',
@@ -82,7 +85,7 @@ test('a grandchild holding the pipes open does not keep vault-exec from exiting 
 });
 
 test('under a terminal, the child keeps the terminal on stdin while stdout and stderr become pipes', async () => {
-  const terminal = await runInTerminal(
+  const exit = await startInTerminal(
     [
       process.execPath,
       bundlePath,
@@ -94,10 +97,10 @@ test('under a terminal, the child keeps the terminal on stdin while stdout and s
       '-c',
       'test -t 0 && echo "stdin: terminal"; test -t 1 || echo "stdout: pipe"; test -t 2 || echo "stderr: pipe"',
     ],
-    cliEnv(vault(), app, { NODE_DEBUG: '', DEBUG: '' }),
-  );
-  expect(terminal.code).toBe(0);
-  expect(terminal.screen).toBe('stdin: terminal\nstdout: pipe\nstderr: pipe\n');
+    { env: cliEnv(vault(), app, { NODE_DEBUG: '', DEBUG: '' }) },
+  ).exited;
+  expect(exit.code).toBe(0);
+  expect(exit.stdout.replaceAll('\r\n', '\n')).toBe('stdin: terminal\nstdout: pipe\nstderr: pipe\n');
 });
 
 /** `vault-exec [--mask] -- yes | head -n 1` in bash: what head printed, and vault-exec's exit status. */
