@@ -226,8 +226,9 @@ variables (not the inherited environment), runs nothing and revokes its token. I
 refuses a terminal unless --force. --format (default dotenv):
   dotenv  NAME='value', read back exactly by the dotenv package and Node's
           util.parseEnv / --env-file, multi-line values included; refuses a value
-          with a carriage return, or with all of ' " and \`
+          with a carriage return, or with ' and \` and also " or a backslash
   docker  NAME=value, read literally by docker run --env-file; refuses multi-line values
+  (all but json refuse a NUL byte, which no environment variable can hold)
   json    one JSON object on one line, any value
   shell   export NAME='value' lines for eval in a POSIX shell, any value
   github  appends NAME<<DELIMITER blocks to $GITHUB_ENV and first prints

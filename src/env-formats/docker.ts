@@ -1,4 +1,4 @@
-import { checkPortableName, refuseValue } from './names';
+import { checkNoNul, checkPortableName, refuseValue } from './names';
 
 /**
  * `NAME=value` lines for `docker run --env-file` (and compose's `env_file` in its raw form): docker
@@ -9,6 +9,7 @@ export function formatDocker(values: ReadonlyMap<string, string>): string {
   const lines: string[] = [];
   for (const [name, value] of values) {
     checkPortableName(name, 'docker');
+    checkNoNul(name, value, 'docker');
     if (/[\r\n]/.test(value))
       refuseValue(
         name,

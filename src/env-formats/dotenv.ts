@@ -1,4 +1,4 @@
-import { checkPortableName, refuseValue } from './names';
+import { checkNoNul, checkPortableName, refuseValue } from './names';
 
 /**
  * `NAME='value'` lines, read back exactly by the `dotenv` package and by Node's `util.parseEnv` /
@@ -12,6 +12,7 @@ export function formatDotenv(values: ReadonlyMap<string, string>): string {
   const lines: string[] = [];
   for (const [name, value] of values) {
     checkPortableName(name, 'dotenv');
+    checkNoNul(name, value, 'dotenv');
     lines.push(`${name}=${quoteForDotenv(name, value)}\n`);
   }
   return lines.join('');

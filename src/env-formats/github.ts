@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { checkPortableName, refuseValue } from './names';
+import { checkNoNul, checkPortableName, refuseValue } from './names';
 
 /**
  * The two halves of `--format github`. The runner reads `$GITHUB_ENV` as `NAME<<DELIMITER`, the value's
@@ -19,6 +19,7 @@ export function formatGithubEnv(
   const blocks: string[] = [];
   for (const [name, value] of values) {
     checkPortableName(name, 'github');
+    checkNoNul(name, value, 'github');
     if (value.endsWith('\r'))
       refuseValue(
         name,

@@ -1,4 +1,4 @@
-import { checkPortableName } from './names';
+import { checkNoNul, checkPortableName } from './names';
 
 /**
  * `export NAME='value'` lines for `eval "$(vault-exec env --format shell)"` in any POSIX shell. Inside
@@ -9,6 +9,7 @@ export function formatShell(values: ReadonlyMap<string, string>): string {
   const lines: string[] = [];
   for (const [name, value] of values) {
     checkPortableName(name, 'shell');
+    checkNoNul(name, value, 'shell');
     lines.push(`export ${name}='${value.replaceAll("'", "'\\''")}'\n`);
   }
   return lines.join('');

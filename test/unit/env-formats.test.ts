@@ -153,3 +153,19 @@ describe('github', () => {
     expect(() => formatGithubEnv(single('x\r'))).toThrow(/ends with a carriage return/);
   });
 });
+
+test.each([['dotenv'], ['docker'], ['shell'], ['github']])(
+  'the %s format refuses a NUL byte, which no environment variable can hold',
+  (format) => {
+    const formatters: Record<string, (values: Map<string, string>) => unknown> = {
+      dotenv: formatDotenv,
+      docker: formatDocker,
+      shell: formatShell,
+      github: (values) => formatGithubEnv(values),
+    };
+    expect(() => formatters[format]!(new Map([['KEY', 'a\u0000b']]))).toThrow(
+      `cannot write KEY in the ${format} format: its value contains a NUL byte`,
+    );
+    expect(JSON.parse(formatJson(new Map([['KEY', 'a\u0000b']])))).toEqual({ KEY: 'a\u0000b' });
+  },
+);
