@@ -211,7 +211,11 @@ async function startAndSupervise(context: RunContext): Promise<number> {
         onChange: requestRestart,
       });
     }
-    masked.values = [...secrets.values.values(), ...(config.passToken ? [current.session.token] : [])];
+    masked.values = [
+      ...secrets.values.values(),
+      ...secrets.interpolated,
+      ...(config.passToken ? [current.session.token] : []),
+    ];
     supervisor.start(config.command, env);
   };
   respawn.run = () => {

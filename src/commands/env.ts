@@ -45,7 +45,7 @@ export async function runEnv(
   });
   const session = await login(client, config.auth, log);
   if (config.auth.method === 'approle') issuedTokens.push(session.token);
-  const { values } = await readSecrets({
+  const { values, interpolated } = await readSecrets({
     client,
     token: session.token,
     mappings: config.secrets,
@@ -57,7 +57,7 @@ export async function runEnv(
   if (githubEnvFile === undefined) {
     output.writeValues(STDOUT_FORMATTERS[config.envFormat as keyof typeof STDOUT_FORMATTERS](values));
   } else {
-    const { masks, fileText } = formatGithubEnv(values);
+    const { masks, fileText } = formatGithubEnv(values, interpolated);
     output.writeValues(masks);
     appendGithubEnv(githubEnvFile, fileText, output.appendFile ?? appendFileSync);
   }

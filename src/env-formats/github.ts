@@ -13,10 +13,14 @@ import { checkNoNul, checkPortableName, refuseValue } from './names';
  */
 export function formatGithubEnv(
   values: ReadonlyMap<string, string>,
+  /** Secrets inside longer values (a password in a URL), masked on their own too. */
+  alsoMask: readonly string[] = [],
   makeDelimiter: () => string = randomDelimiter,
 ): { masks: string; fileText: string } {
   const masks: string[] = [];
   const blocks: string[] = [];
+  for (const value of alsoMask)
+    for (const line of maskedLines(value)) masks.push(`::add-mask::${escapeCommandData(line)}\n`);
   for (const [name, value] of values) {
     checkPortableName(name, 'github');
     checkNoNul(name, value, 'github');

@@ -32,6 +32,8 @@ export interface SecretVersion {
 export interface ResolvedSecrets {
   /** Env name → value, in the order they should be applied. */
   values: Map<string, string>;
+  /** Values read for a `${vault:...}` inside a longer value, to be masked on their own as well. */
+  interpolated: string[];
   leases: Lease[];
   versions: SecretVersion[];
 }
@@ -96,14 +98,15 @@ export async function readSecrets(options: {
     for (const [key, value] of Object.entries(dataFor(path)))
       values.set(keyToEnvName(prefix, key), toEnvValue(value));
   }
+  const interpolated: string[] = [];
   for (const template of templates) {
-    values.set(
-      template.name,
-      template.parts.map((part) => ('ref' in part ? valueOf(part.ref) : part.literal)).join(''),
-    );
+    const parts = template.parts.map((part) => ('ref' in part ? valueOf(part.ref) : part.literal));
+    if (template.parts.length > 1)
+      template.parts.forEach((part, index) => 'ref' in part && interpolated.push(parts[index]!));
+    values.set(template.name, parts.join(''));
   }
   for (const mapping of mappings) values.set(mapping.name, valueOf(mapping.ref));
-  for (const value of values.values()) log.redact(value);
+  for (const value of [...values.values(), ...interpolated]) log.redact(value);
 
   const leases = reads.flatMap((read) => (read.lease ? [read.lease] : []));
   const versions = reads.flatMap((read) => (read.version ? [read.version] : []));
@@ -114,7 +117,7 @@ export async function readSecrets(options: {
       names: [...values.keys()].join(','),
     },
   );
-  return { values, leases, versions };
+  return { values, interpolated, leases, versions };
 }
 
 /**

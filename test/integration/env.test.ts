@@ -110,6 +110,18 @@ test('prints only the secret variables, a vault: reference among them, never the
   expect(Object.keys(JSON.parse(result.stdout)).sort()).toEqual(['DB', 'FROM_REF']);
 });
 
+test('with --format github, a secret interpolated into a longer value gets its own mask', async () => {
+  const githubEnv = join(mkdtempSync(join(tmpdir(), 'vault-exec-gh-')), 'env');
+  const result = await envCli(['--format', 'github'], {
+    GITHUB_ENV: githubEnv,
+    DATABASE_URL: 'postgres://app:${vault:secret/env/app#password}@db/app',
+  });
+  expect(result.code, result.stderr).toBe(0);
+  const url = readGithubEnvFile(readFileSync(githubEnv, 'utf8')).get('DATABASE_URL')!;
+  const password = url.slice('postgres://app:'.length, -'@db/app'.length);
+  expect(readAddMaskCommands(result.stdout).sort()).toEqual([url, password].sort());
+});
+
 test('the ::add-mask:: lines are printed before $GITHUB_ENV is written', async () => {
   // A FIFO cannot be written until someone reads it: vault-exec blocks on it, and by then the masks
   // must already be on its stdout.

@@ -124,3 +124,14 @@ test('when the reader of its output goes away, the child ends exactly as it woul
   expect(unmasked).toMatch(/^y\nstatus \d+\n$/);
   expect(await pipeYesIntoHead(maskArgs)).toBe(unmasked);
 });
+
+test('a secret interpolated into a longer value is masked on its own too', async () => {
+  const result = await run(
+    ['sh', '-c', 'echo "url: $DATABASE_URL"; echo "password alone: ${DATABASE_URL#*:}"'],
+    {
+      DATABASE_URL: 'app:${vault:secret/mask/app#one}',
+    },
+  );
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stdout).toBe('url: ***\npassword alone: ***\n');
+});

@@ -132,7 +132,7 @@ describe('github', () => {
 
   test('draws another delimiter when a value contains the first one drawn', () => {
     const drawn = ['EOF', 'EOF', 'OTHER'];
-    const { fileText } = formatGithubEnv(single('x\nEOF\ny'), () => drawn.shift()!);
+    const { fileText } = formatGithubEnv(single('x\nEOF\ny'), [], () => drawn.shift()!);
     expect(fileText).toBe('VALUE<<OTHER\nx\nEOF\ny\nOTHER\n');
     expect(readGithubEnvFile(fileText).get('VALUE')).toBe('x\nEOF\ny');
   });
