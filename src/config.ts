@@ -101,9 +101,10 @@ export interface RawOptions {
   passToken: boolean;
   revokeToken: boolean;
   processGroup: boolean;
-  mask: boolean;
-  format: EnvFormat;
-  force: boolean;
+  // Optional, so code that builds RawOptions for a run need not know about env's and --mask's flags.
+  mask?: boolean;
+  format?: EnvFormat;
+  force?: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
   user?: string;
@@ -167,9 +168,9 @@ export function buildConfig(
     passToken: options.passToken,
     revokeToken: options.revokeToken,
     processGroup: options.processGroup,
-    mask: options.mask,
-    envFormat: options.format,
-    forceTerminal: options.force,
+    mask: options.mask ?? false,
+    envFormat: options.format ?? DEFAULT_ENV_FORMAT,
+    forceTerminal: options.force ?? false,
     logLevel: options.logLevel,
     logFormat: options.logFormat,
     runAs,
