@@ -114,7 +114,8 @@ DB_REVOCATION_STATEMENTS="DO \$\$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE 
 
 db_admin_password() { # prints it without a trailing newline; never on a command line (printf is a builtin)
   if [ -n "${DB_ADMIN_PASSWORD_FILE:-}" ]; then
-    password="$(cat "$DB_ADMIN_PASSWORD_FILE")" || fail "cannot read DB_ADMIN_PASSWORD_FILE=$DB_ADMIN_PASSWORD_FILE"
+    # $(...) drops the trailing newline that `echo >file` and most secret files end with.
+    password="$(cat "$DB_ADMIN_PASSWORD_FILE")"
     printf '%s' "$password"
   else
     printf '%s' "${DB_ADMIN_PASSWORD:-}"
@@ -147,6 +148,9 @@ configure_database() {
   # (compose, a deploy variable) and is rotated away below. If it fails, it was rotated by an
   # earlier run, and Vault's own copy must still work (rewritten without credentials, it is kept).
   connection="$DB_MOUNT/config/$DB_CONNECTION_NAME"
+  if [ -n "${DB_ADMIN_PASSWORD_FILE:-}" ] && ! [ -r "$DB_ADMIN_PASSWORD_FILE" ]; then
+    fail "cannot read DB_ADMIN_PASSWORD_FILE=$DB_ADMIN_PASSWORD_FILE"
+  fi
   given_works=false
   error=""
   if db_has_admin_password; then
@@ -159,8 +163,9 @@ configure_database() {
     write_db_connection || fail "Vault can no longer log in to the database of $connection with the admin credentials it holds; reset the admin's password in PostgreSQL and pass it in DB_ADMIN_PASSWORD(_FILE)"
     say "connection $connection: kept the admin credentials Vault holds${error:+ (the password given no longer works: rotated)}"
   elif db_has_admin_password; then
-    say "Vault could not log in to the database as $DB_ADMIN_USERNAME: $error"
-    fail "check DB_CONNECTION_URL, DB_ADMIN_USERNAME and the admin password"
+    # The CLI's answer spans lines; its "* reason" line is the one that says what went wrong.
+    reason="$(printf '%s\n' "$error" | sed -n 's/^\* //p' | head -n 1)"
+    fail "Vault could not log in to the database as $DB_ADMIN_USERNAME (${reason:-$error}); check DB_CONNECTION_URL, DB_ADMIN_USERNAME and the admin password"
   else
     fail "DB_CONNECTION_URL is set but $connection does not exist yet: set DB_ADMIN_USERNAME and DB_ADMIN_PASSWORD (or DB_ADMIN_PASSWORD_FILE) for the first run"
   fi
