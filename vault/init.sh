@@ -161,7 +161,7 @@ configure_database() {
     say "connection $connection: Vault logged in as $DB_ADMIN_USERNAME with the password given"
   elif vault read "$connection" >/dev/null 2>&1; then
     write_db_connection || fail "Vault can no longer log in to the database of $connection with the admin credentials it holds; reset the admin's password in PostgreSQL and pass it in DB_ADMIN_PASSWORD(_FILE)"
-    say "connection $connection: kept the admin credentials Vault holds${error:+ (the password given no longer works: rotated)}"
+    say "connection $connection: kept the admin credentials Vault holds${error:+ (the password given does not log in, as after a rotation)}"
   elif db_has_admin_password; then
     # The CLI's answer spans lines; its "* reason" line is the one that says what went wrong.
     reason="$(printf '%s\n' "$error" | sed -n 's/^\* //p' | head -n 1)"
