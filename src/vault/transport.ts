@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { monotonicNow, type Clock } from '../clock';
 import {
   DEADLINE_EXCEEDED,
@@ -59,23 +60,38 @@ export function createTransport(
 ): Transport {
   const clock = options.clock ?? monotonicNow;
   const maxBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS }),
-    'https:': new https.Agent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, ...options.tls }),
-  };
+  const httpAgent = new http.Agent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS });
+  let httpsAgent: https.Agent | undefined;
 
   return {
     async send(request) {
       const deadlineAt = clock() + request.timeoutMs;
       let url = new URL(request.url);
       for (let hop = 0; ; hop++) {
-        const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
+        const agent = url.protocol === 'https:' ? (httpsAgent ??= createHttpsAgent(options.tls)) : httpAgent;
         const answer = await exchange(url, request, agent, deadlineAt - clock(), maxBytes);
         if (!isRedirect(answer.status)) return { status: answer.status, body: parseBody(answer.text) };
         url = followRedirect(url, answer, hop, new URL(request.url));
       }
     },
   };
+}
+
+/**
+ * Certificates and key go in as one secure context, not as agent options: Node names a pooled
+ * connection after its options, and NODE_DEBUG=http would print that name, private key included.
+ * Built at the first request, so a key that does not match its certificate fails like any other
+ * TLS problem (exit 69, with its own message) instead of before vault-exec has started.
+ */
+function createHttpsAgent(tls: https.AgentOptions = {}): https.Agent {
+  const { ca, cert, key, ...rest } = tls;
+  try {
+    const secureContext = createSecureContext({ ca, cert, key });
+    return new https.Agent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, ...rest, secureContext });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new VaultTransportError(describeTransportFailure(code, '', 0), code, { cause: error });
+  }
 }
 
 function isRedirect(status: number): boolean {
@@ -127,11 +143,12 @@ function exchange(
       settled = true;
       clearTimeout(timer);
       if (error === undefined) return resolve(answer!);
-      req.destroy();
+      req?.destroy();
       reject(error);
     };
     const fail = (code: string | undefined, reason: string, cause?: unknown): void =>
       settle(new VaultTransportError(reason, code, { cause, mayHaveReachedVault: sent }));
+    const reset = (): string => describeTransportFailure('ECONNRESET', url.origin, request.timeoutMs);
     const tooLarge = (): void =>
       fail(
         RESPONSE_TOO_LARGE,
@@ -155,7 +172,22 @@ function exchange(
       headers['Content-Length'] = Buffer.byteLength(request.body);
     }
     const send = url.protocol === 'https:' ? https.request : http.request;
-    const req = send(url, { method: request.method, headers, agent }, (res) => {
+    let req: http.ClientRequest | undefined;
+    const onError = (error: NodeJS.ErrnoException): void =>
+      fail(error.code, describeTransportFailure(error.code, url.origin, request.timeoutMs), error);
+    try {
+      req = send(url, { method: request.method, headers, agent }, onResponse);
+    } catch (error) {
+      // Thrown before anything was sent: a header Node refuses, a key that does not match its certificate.
+      return onError(error as NodeJS.ErrnoException);
+    }
+    req.on('finish', () => {
+      sent = true;
+    });
+    req.on('error', onError);
+    req.end(request.body);
+
+    function onResponse(res: http.IncomingMessage): void {
       answering = true;
       if (Number(res.headers['content-length']) > maxBytes) return tooLarge();
       const chunks: Buffer[] = [];
@@ -176,15 +208,7 @@ function exchange(
       res.on('close', () => {
         if (!res.complete) fail('ECONNRESET', reset());
       });
-    });
-    const reset = (): string => describeTransportFailure('ECONNRESET', url.origin, request.timeoutMs);
-    req.on('finish', () => {
-      sent = true;
-    });
-    req.on('error', (error: NodeJS.ErrnoException) =>
-      fail(error.code, describeTransportFailure(error.code, url.origin, request.timeoutMs), error),
-    );
-    req.end(request.body);
+    }
   });
 }
 
