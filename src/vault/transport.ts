@@ -1,6 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createSecureContext } from 'node:tls';
+import {
+  PROXY_TUNNEL_REFUSED,
+  createTunnelAgent,
+  proxyAuthorization,
+  proxyFor,
+  type ProxyEnv,
+} from './proxy';
 import { monotonicNow, type Clock } from '../clock';
 import {
   DEADLINE_EXCEEDED,
@@ -22,7 +29,7 @@ import {
  *   307/308 is followed, only within the same origin (scheme, host and port), method and body kept.
  *   A redirect to another origin (a standby naming its active node, a misconfigured proxy) is an
  *   error naming the Location: the token or secret_id never leave for an address the user did not give.
- * - Keep-alive connections; no proxy variables (HTTP(S)_PROXY/NO_PROXY, see proxy.ts).
+ * - Keep-alive connections, and HTTP(S)_PROXY/NO_PROXY as the Vault CLI reads them (proxy.ts).
  */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 export const MAX_REDIRECTS = 1;
@@ -55,21 +62,64 @@ interface RawAnswer {
   text: string;
 }
 
+/** Where one request goes: straight to Vault, or through a proxy. */
+interface Route {
+  send: typeof http.request;
+  target: URL | string;
+  options: http.RequestOptions;
+  /** Said after a failure, so a broken proxy is not taken for a broken Vault. */
+  via: string;
+}
+
 export function createTransport(
-  options: { tls?: https.AgentOptions; clock?: Clock; maxResponseBytes?: number } = {},
+  options: { tls?: https.AgentOptions; clock?: Clock; maxResponseBytes?: number; env?: ProxyEnv } = {},
 ): Transport {
   const clock = options.clock ?? monotonicNow;
   const maxBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+  const env = options.env ?? process.env;
   const httpAgent = new http.Agent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS });
   let httpsAgent: https.Agent | undefined;
+  let tunnelAgent: https.Agent | undefined;
+
+  const route = (url: URL, headers: Record<string, string>): Route => {
+    const proxy = proxyFor(url, env);
+    if (url.protocol === 'https:') {
+      const agent = proxy
+        ? (tunnelAgent ??= createHttpsAgent(options.tls, (agentOptions) =>
+            createTunnelAgent(proxy, agentOptions),
+          ))
+        : (httpsAgent ??= createHttpsAgent(options.tls));
+      return {
+        send: https.request,
+        target: url,
+        options: { agent, headers },
+        via: proxy ? ` (through the proxy ${proxy.origin})` : '',
+      };
+    }
+    if (proxy === undefined)
+      return { send: http.request, target: url, options: { agent: httpAgent, headers }, via: '' };
+    // Plain HTTP through a proxy: the request line names the whole URL.
+    return {
+      send: http.request,
+      target: url.href,
+      options: {
+        agent: httpAgent,
+        // hostname, not host: it is what Node reads first, and the URL above has one of its own.
+        hostname: proxy.hostname,
+        port: proxy.port || 80,
+        path: url.href,
+        headers: { ...headers, Host: url.host, ...proxyAuthorization(proxy) },
+      },
+      via: ` (through the proxy ${proxy.origin})`,
+    };
+  };
 
   return {
     async send(request) {
       const deadlineAt = clock() + request.timeoutMs;
       let url = new URL(request.url);
       for (let hop = 0; ; hop++) {
-        const agent = url.protocol === 'https:' ? (httpsAgent ??= createHttpsAgent(options.tls)) : httpAgent;
-        const answer = await exchange(url, request, agent, deadlineAt - clock(), maxBytes);
+        const answer = await exchange(url, request, route, deadlineAt - clock(), maxBytes);
         if (!isRedirect(answer.status)) return { status: answer.status, body: parseBody(answer.text) };
         url = followRedirect(url, answer, hop, new URL(request.url));
       }
@@ -83,11 +133,14 @@ export function createTransport(
  * Built at the first request, so a key that does not match its certificate fails like any other
  * TLS problem (exit 69, with its own message) instead of before vault-exec has started.
  */
-function createHttpsAgent(tls: https.AgentOptions = {}): https.Agent {
+function createHttpsAgent(
+  tls: https.AgentOptions = {},
+  create: (options: https.AgentOptions) => https.Agent = (options) => new https.Agent(options),
+): https.Agent {
   const { ca, cert, key, ...rest } = tls;
   try {
     const secureContext = createSecureContext({ ca, cert, key });
-    return new https.Agent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, ...rest, secureContext });
+    return create({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, ...rest, secureContext });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new VaultTransportError(describeTransportFailure(code, '', 0), code, { cause: error });
@@ -130,7 +183,7 @@ function followRedirect(from: URL, answer: RawAnswer, hop: number, original: URL
 function exchange(
   url: URL,
   request: WireRequest,
-  agent: http.Agent,
+  route: (url: URL, headers: Record<string, string>) => Route,
   timeoutMs: number,
   maxBytes: number,
 ): Promise<RawAnswer> {
@@ -166,17 +219,25 @@ function exchange(
       Math.max(0, timeoutMs),
     );
 
-    const headers: Record<string, string | number> = { ...request.headers };
+    const headers: Record<string, string> = { ...request.headers };
     if (request.body !== undefined) {
       headers['Content-Type'] = 'application/json';
-      headers['Content-Length'] = Buffer.byteLength(request.body);
+      headers['Content-Length'] = String(Buffer.byteLength(request.body));
     }
-    const send = url.protocol === 'https:' ? https.request : http.request;
     let req: http.ClientRequest | undefined;
+    let via = '';
     const onError = (error: NodeJS.ErrnoException): void =>
-      fail(error.code, describeTransportFailure(error.code, url.origin, request.timeoutMs), error);
+      fail(
+        error.code,
+        (error.code === PROXY_TUNNEL_REFUSED
+          ? error.message
+          : describeTransportFailure(error.code, url.origin, request.timeoutMs)) + via,
+        error,
+      );
     try {
-      req = send(url, { method: request.method, headers, agent }, onResponse);
+      const path = route(url, headers);
+      via = path.via;
+      req = path.send(path.target, { ...path.options, method: request.method }, onResponse);
     } catch (error) {
       // Thrown before anything was sent: a header Node refuses, a key that does not match its certificate.
       return onError(error as NodeJS.ErrnoException);

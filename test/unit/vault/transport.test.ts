@@ -5,12 +5,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createTransport, MAX_RESPONSE_BYTES, type WireRequest } from '../../../src/vault/transport';
 import { VaultTransportError } from '../../../src/vault/transport-error';
+
+/** A host name that resolves nowhere: only a proxy can reach it. */
+const REMOTE_HOST = 'vault.internal.test';
 
 interface Seen {
   method: string;
@@ -199,7 +202,12 @@ describe('over https', () => {
     execFileSync(
       'openssl',
       ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1']
-        .concat(['-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem')])
+        .concat([
+          '-addext',
+          `subjectAltName=IP:127.0.0.1,DNS:${REMOTE_HOST}`,
+          '-keyout',
+          join(dir, 'key.pem'),
+        ])
         .concat(['-out', join(dir, 'cert.pem')]),
       { stdio: 'ignore' },
     );
@@ -231,12 +239,61 @@ describe('over https', () => {
     expect(plain.seen).toEqual([]);
   });
 
+  test('through HTTPS_PROXY, TLS runs inside a CONNECT tunnel, verified against the Vault host name', async () => {
+    const secure = await serve(
+      (_req, res) => json(res, 200, { through: 'tunnel' }),
+      '127.0.0.1',
+      createHttpsServer(tls),
+    );
+    const tunnels: string[] = [];
+    const sockets: Socket[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (req: IncomingMessage, client: Socket) => {
+      tunnels.push(req.url ?? '');
+      sockets.push(client);
+      // Wherever the tunnel was asked to go, it goes to the local https server.
+      const upstream = connect(secure.port, '127.0.0.1', () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(client).pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    const { origin } = await serve(() => {}, '127.0.0.1', proxy);
+    const transport = createTransport({ tls: { ca: [tls.cert] }, env: { HTTPS_PROXY: origin } });
+    const answer = await transport.send(request(`https://${REMOTE_HOST}:8200/v1/sys/health`));
+    expect(answer.body).toEqual({ through: 'tunnel' });
+    expect(tunnels).toEqual([`${REMOTE_HOST}:8200`]);
+    expect(secure.seen[0]!.headers['x-vault-token']).toBe('hvs.TOKEN');
+    // A tunnel is no longer the proxy server's connection: close it here.
+    for (const socket of sockets) socket.destroy();
+  });
+
   test('a certificate from an unknown CA keeps its code', async () => {
     const secure = await serve((_req, res) => json(res, 200, {}), '127.0.0.1', createHttpsServer(tls));
     const error = await failure(createTransport().send(request(`${secure.origin}/v1/sys/health`)));
     expect(error.code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
     expect(error.isCertificateProblem).toBe(true);
     expect(error.mayHaveReachedVault).toBe(false);
+  });
+});
+
+describe('proxies', () => {
+  test('plain http goes to HTTP_PROXY with the whole URL in the request line', async () => {
+    const proxy = await serve((_req, res) => json(res, 200, { via: 'proxy' }));
+    const transport = createTransport({ env: { HTTP_PROXY: proxy.origin, NO_PROXY: 'other.test' } });
+    const answer = await transport.send(request(`http://${REMOTE_HOST}:8200/v1/sys/health`));
+    expect(answer.body).toEqual({ via: 'proxy' });
+    expect(proxy.seen[0]!.url).toBe(`http://${REMOTE_HOST}:8200/v1/sys/health`);
+    expect(proxy.seen[0]!.headers.host).toBe(`${REMOTE_HOST}:8200`);
+  });
+
+  test('a proxy that is down is named in the error', async () => {
+    const proxy = await serve(() => {});
+    await new Promise<void>((resolve) => servers.pop()!.close(() => resolve()));
+    const transport = createTransport({ env: { HTTPS_PROXY: proxy.origin } });
+    const error = await failure(transport.send(request(`https://${REMOTE_HOST}:8200/v1/sys/health`)));
+    expect(error.reason).toBe(`connection refused (through the proxy ${proxy.origin})`);
   });
 });
 
