@@ -1,17 +1,11 @@
-import http from 'node:http';
-import https from 'node:https';
-import { createSecureContext } from 'node:tls';
-import {
-  PROXY_TUNNEL_REFUSED,
-  createTunnelAgent,
-  proxyAuthorization,
-  proxyFor,
-  type ProxyEnv,
-} from './proxy';
+import type http from 'node:http';
+import type https from 'node:https';
 import { monotonicNow, type Clock } from '../clock';
+import { PROXY_TUNNEL_REFUSED, type ProxyEnv } from './proxy';
+import { followRedirect, isRedirect } from './redirects';
+import { createRouter, type Router } from './routes';
 import {
   DEADLINE_EXCEEDED,
-  REDIRECT_REFUSED,
   RESPONSE_TOO_LARGE,
   VaultTransportError,
   describeTransportFailure,
@@ -24,17 +18,10 @@ import {
  * - One deadline per request, covering connection, headers, body and a redirect hop, so an answer
  *   that trickles in cannot hold a renewal past it.
  * - A size cap: Vault's answers are small JSON documents; a bigger one is a misrouted request.
- * - Redirects as narrowly as a token allows. Vault's Go client follows one 301/302/307 wherever it
- *   points (refusing only https to http) and re-sends X-Vault-Token and the body there. Here one
- *   307/308 is followed, only within the same origin (scheme, host and port), method and body kept.
- *   A redirect to another origin (a standby naming its active node, a misconfigured proxy) is an
- *   error naming the Location: the token or secret_id never leave for an address the user did not give.
- * - Keep-alive connections, and HTTP(S)_PROXY/NO_PROXY as the Vault CLI reads them (proxy.ts).
+ * - Redirects only as narrowly as a token allows (redirects.ts).
+ * - Keep-alive connections, and HTTP(S)_PROXY/NO_PROXY as the Vault CLI reads them (routes.ts, proxy.ts).
  */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
-export const MAX_REDIRECTS = 1;
-/** Idle pooled connections are closed before Vault's own idle timeout (5 min) can race a reuse. */
-export const KEEP_ALIVE_IDLE_MS = 30_000;
 
 export interface WireRequest {
   method: string;
@@ -62,57 +49,12 @@ interface RawAnswer {
   text: string;
 }
 
-/** Where one request goes: straight to Vault, or through a proxy. */
-interface Route {
-  send: typeof http.request;
-  target: URL | string;
-  options: http.RequestOptions;
-  /** Said after a failure, so a broken proxy is not taken for a broken Vault. */
-  via: string;
-}
-
 export function createTransport(
   options: { tls?: https.AgentOptions; clock?: Clock; maxResponseBytes?: number; env?: ProxyEnv } = {},
 ): Transport {
   const clock = options.clock ?? monotonicNow;
   const maxBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
-  const env = options.env ?? process.env;
-  const httpAgent = new http.Agent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS });
-  let httpsAgent: https.Agent | undefined;
-  let tunnelAgent: https.Agent | undefined;
-
-  const route = (url: URL, headers: Record<string, string>): Route => {
-    const proxy = proxyFor(url, env);
-    if (url.protocol === 'https:') {
-      const agent = proxy
-        ? (tunnelAgent ??= createHttpsAgent(options.tls, (agentOptions) =>
-            createTunnelAgent(proxy, agentOptions),
-          ))
-        : (httpsAgent ??= createHttpsAgent(options.tls));
-      return {
-        send: https.request,
-        target: url,
-        options: { agent, headers },
-        via: proxy ? ` (through the proxy ${proxy.origin})` : '',
-      };
-    }
-    if (proxy === undefined)
-      return { send: http.request, target: url, options: { agent: httpAgent, headers }, via: '' };
-    // Plain HTTP through a proxy: the request line names the whole URL.
-    return {
-      send: http.request,
-      target: url.href,
-      options: {
-        agent: httpAgent,
-        // hostname, not host: it is what Node reads first, and the URL above has one of its own.
-        hostname: proxy.hostname,
-        port: proxy.port || 80,
-        path: url.href,
-        headers: { ...headers, Host: url.host, ...proxyAuthorization(proxy) },
-      },
-      via: ` (through the proxy ${proxy.origin})`,
-    };
-  };
+  const route = createRouter(options.tls, options.env ?? process.env);
 
   return {
     async send(request) {
@@ -127,63 +69,10 @@ export function createTransport(
   };
 }
 
-/**
- * Certificates and key go in as one secure context, not as agent options: Node names a pooled
- * connection after its options, and NODE_DEBUG=http would print that name, private key included.
- * Built at the first request, so a key that does not match its certificate fails like any other
- * TLS problem (exit 69, with its own message) instead of before vault-exec has started.
- */
-function createHttpsAgent(
-  tls: https.AgentOptions = {},
-  create: (options: https.AgentOptions) => https.Agent = (options) => new https.Agent(options),
-): https.Agent {
-  const { ca, cert, key, ...rest } = tls;
-  try {
-    const secureContext = createSecureContext({ ca, cert, key });
-    return create({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, ...rest, secureContext });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new VaultTransportError(describeTransportFailure(code, '', 0), code, { cause: error });
-  }
-}
-
-function isRedirect(status: number): boolean {
-  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
-}
-
-/** The next URL of a redirect, or the error that says why vault-exec will not go there. */
-function followRedirect(from: URL, answer: RawAnswer, hop: number, original: URL): URL {
-  const refuse = (why: string): never => {
-    throw new VaultTransportError(why, REDIRECT_REFUSED, { mayHaveReachedVault: true });
-  };
-  const where = answer.location === undefined ? 'nowhere (no Location header)' : answer.location;
-  if (answer.status !== 307 && answer.status !== 308)
-    refuse(
-      `HTTP ${answer.status} redirect to ${where} refused: vault-exec follows only 307 and 308, which keep the method and body`,
-    );
-  if (answer.location === undefined)
-    return refuse(`HTTP ${answer.status} redirect without a Location header`);
-  let target: URL;
-  try {
-    target = new URL(answer.location, from);
-  } catch {
-    return refuse(`HTTP ${answer.status} redirect to an invalid Location ${answer.location}`);
-  }
-  if (hop + 1 > MAX_REDIRECTS)
-    refuse(`a second redirect (to ${target.href}) refused: vault-exec follows one redirect per request`);
-  if (from.protocol === 'https:' && target.protocol !== 'https:')
-    refuse(`redirect from https to ${target.href} refused: vault-exec never downgrades to plain HTTP`);
-  if (target.origin !== original.origin)
-    refuse(
-      `redirect to ${target.href} refused: it is another origin than ${original.origin}, and vault-exec sends the token and request body only to VAULT_ADDR; if it is your Vault's active node, set VAULT_ADDR to ${target.origin}`,
-    );
-  return target;
-}
-
 function exchange(
   url: URL,
   request: WireRequest,
-  route: (url: URL, headers: Record<string, string>) => Route,
+  route: Router,
   timeoutMs: number,
   maxBytes: number,
 ): Promise<RawAnswer> {
