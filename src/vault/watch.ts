@@ -44,7 +44,7 @@ export function watchToken(options: {
           }),
         ),
       reacquire:
-        auth.method === 'approle'
+        auth.method !== 'token'
           ? async () => {
               const result = await attemptLogin(client, auth, log);
               if (!result.ok)
