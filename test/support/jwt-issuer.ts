@@ -6,6 +6,8 @@ import { rememberSecret } from './leak-scan';
 
 export interface JwtIssuer {
   publicKeyPem: string;
+  /** The public key as a JSON Web Key, for a JWKS document. */
+  publicJwk: Record<string, unknown>;
   /**
    * Signs `claims`; `iat`/`nbf` are now (or `issuedSecondsAgo` earlier) and `exp` is `ttlSeconds`
    * (default 5 minutes) after that.
@@ -13,10 +15,13 @@ export interface JwtIssuer {
   sign(claims: Record<string, unknown>, options?: { ttlSeconds?: number; issuedSecondsAgo?: number }): string;
 }
 
+const KEY_ID = 'vault-exec-test';
+
 export function createJwtIssuer(): JwtIssuer {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   return {
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    publicJwk: { ...publicKey.export({ format: 'jwk' }), kid: KEY_ID, alg: 'RS256', use: 'sig' },
     sign: (claims, options = {}) =>
       signJwt(privateKey, claims, options.ttlSeconds ?? 300, options.issuedSecondsAgo ?? 0),
   };
@@ -29,7 +34,7 @@ function signJwt(
   issuedSecondsAgo: number,
 ): string {
   const now = Math.floor(Date.now() / 1000) - issuedSecondsAgo;
-  const header = { alg: 'RS256', typ: 'JWT', kid: 'test' };
+  const header = { alg: 'RS256', typ: 'JWT', kid: KEY_ID };
   // jti makes every JWT distinct, so the leak scan can tell them apart.
   const payload = {
     iat: now,
