@@ -2,6 +2,7 @@
 // in with it. That service cannot run here, so a local stand-in plays it
 // (test/support/github-token-stand-in.ts): it checks the request token and the audience, and answers
 // with a JWT signed by the test's key pair, which the real Vault server's jwt auth method trusts.
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { childEnvFrom, cliEnv } from '../support/app-role';
 import {
@@ -124,3 +125,25 @@ test('asks for a new token at every re-login, with the audience of --jwt-audienc
   running.kill('SIGTERM');
   expect((await running.exited).code).toBe(0);
 });
+
+test('a token service that does not answer is retried, then the start fails with 69', async () => {
+  const closed = new URL(standIn.requestUrl);
+  closed.port = String(await closedPort());
+  const result = await runCli(['--auth', 'jwt', '--role', 'gha', '--', 'true'], {
+    env: cliEnv(vault(), undefined, { ...runner(), ACTIONS_ID_TOKEN_REQUEST_URL: closed.href }),
+  });
+  expect(result.code).toBe(69);
+  expect(result.stderr).toContain('failed: request failed (ECONNREFUSED); retrying (attempt 3)');
+  expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
+    `vault-exec: requesting an OIDC token from GitHub's OIDC token service (${closed.host}) failed: request failed (ECONNREFUSED)`,
+  );
+});
+
+/** A loopback port nothing listens on (any more). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
