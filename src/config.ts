@@ -180,6 +180,13 @@ export function parseBoolean(value: string | undefined, name: string, fallback: 
 function resolveAuth(options: RawOptions, env: Env, readFile: (path: string) => string): AuthConfig {
   const method = options.auth;
   if (method === 'jwt' || method === 'kubernetes') return resolveRoleLogin(method, options, env, readFile);
+  // Without --auth these would be ignored, and the login fail later with a misleading hint.
+  const jwtFlag =
+    nonEmpty(options.role) !== undefined ? '--role' : nonEmpty(options.jwtFile) ? '--jwt-file' : '';
+  if (jwtFlag !== '')
+    throw new UsageError(
+      `${jwtFlag} is for --auth jwt or --auth kubernetes${method === undefined ? '' : `, not ${method}`}: add --auth (or VAULT_EXEC_AUTH)`,
+    );
   const roleId =
     method === 'token'
       ? undefined

@@ -38,6 +38,15 @@ describe('--auth', () => {
     expect(() => authOf([], { VAULT_EXEC_AUTH: 'ldap' })).toThrow(/VAULT_EXEC_AUTH: use one of approle/);
   });
 
+  test('--role or --jwt-file without --auth jwt or kubernetes is a usage error, not ignored', () => {
+    expect(() => authOf(['--role', 'ci'], { VAULT_TOKEN: 't' })).toThrow(
+      '--role is for --auth jwt or --auth kubernetes: add --auth (or VAULT_EXEC_AUTH)',
+    );
+    expect(() => authOf(['--auth', 'approle', '--jwt-file', '/ci/jwt'], { VAULT_ROLE_ID: 'r' })).toThrow(
+      '--jwt-file is for --auth jwt or --auth kubernetes, not approle: add --auth (or VAULT_EXEC_AUTH)',
+    );
+  });
+
   test.each(['jwt', 'kubernetes'])('%s without --role is a usage error', (method) => {
     expect(() => authOf(['--auth', method], { VAULT_EXEC_JWT: 'a.b.c' })).toThrow(
       new RegExp(`--auth ${method} needs --role \\(or VAULT_EXEC_ROLE\\)`),
