@@ -1,7 +1,7 @@
 // --auth jwt against the real Vault server's jwt auth method, which trusts a key pair made by the
 // test (jwt_validation_pubkeys). A role binds the audience and a claim, as a GitHub or GitLab role
 // binds aud and repository.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -167,6 +167,24 @@ describe('at the token max TTL', () => {
     expect(isPidAlive(pid)).toBe(true);
     running.kill('SIGTERM');
     expect((await running.exited).code).toBe(0);
+  });
+
+  test('retries a JWT file that has gone missing until the token expires, then exits 75', async () => {
+    const file = jwtFile(issuer.sign(claims, { ttlSeconds: 120 }));
+    const running = startCli(
+      ['--auth', 'jwt', '--role', 'short', '--jwt-file', file, '--', 'node', fixture('ready-then-wait.mjs')],
+      { env: cliEnv(vault(), undefined) },
+    );
+    await running.waitForOutput('READY');
+    rmSync(file);
+    const exit = await running.exited;
+    expect(exit.code).toBe(75);
+    expect(exit.stderr).toMatch(
+      /replacing the token failed: cannot read --jwt-file .*: no such file; retrying in/,
+    );
+    expect(exit.stderr).toMatch(
+      /replacing the token failed until the token expired \(last: cannot read --jwt-file .*: no such file\)/,
+    );
   });
 
   test('exits 75 when the only JWT (from VAULT_EXEC_JWT) has expired by the re-login', async () => {
