@@ -84,6 +84,7 @@ test("requests the job's OIDC token with the default audience, logs in, and the 
   // The runner gives these to every step of the job; tools such as npm's provenance need them.
   expect(env.ACTIONS_ID_TOKEN_REQUEST_TOKEN).toBe(requestToken);
   expect(result.stderr).toContain('JWT from GitHub Actions OIDC (audience "sigstore")');
+  expect(result.stderr).not.toContain(requestToken);
 });
 
 test('a wrong request token ends with one clear line and exit 77', async () => {

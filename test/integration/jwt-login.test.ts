@@ -64,6 +64,9 @@ describe('a signed JWT in a file', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(childEnvFrom(result.stdout).DB_PASSWORD).toBe(secret.password);
     expect(result.stdout).not.toContain(jwt);
+    // At debug level, with NODE_DEBUG on (cliEnv); the suite's leak scan checks every run the same way.
+    expect(result.stderr).toMatch(/vault-exec: Vault at .* is ready/);
+    expect(result.stderr).not.toContain(jwt);
     expect(result.stderr).toMatch(
       /logged in to .* with JWT role "ci" \(auth\/jwt, JWT from --jwt-file .*\/token\)/,
     );
