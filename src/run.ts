@@ -1,4 +1,7 @@
 import type { ForwardedSignal } from './child/signals';
+import { assertChildEnvFits } from './child/env-limits';
+import { withUserEnvironment } from './child/run-as';
+import { spawnChild } from './child/spawn';
 import { createSupervisor, type Supervisor } from './child/supervise';
 import { runCheck } from './check';
 import { buildChildEnv } from './child-env';
@@ -72,6 +75,7 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
     killTimeoutMs: config.killTimeoutMs,
     log,
     onRespawn: () => respawn.run?.(),
+    spawn: (command, env) => spawnChild(command, env, config.runAs),
   });
   deps.onSignals((signal) => supervisor.dispatch({ type: 'signal', signal }));
   const abort = new AbortController();
@@ -155,12 +159,13 @@ async function startAndSupervise(context: RunContext): Promise<number> {
       log,
     });
     const env = buildChildEnv({
-      inherited: deps.env,
+      inherited: config.runAs ? withUserEnvironment(deps.env, config.runAs) : deps.env,
       secrets: secrets.values,
       templates: config.templates,
       passToken: config.passToken ? current.session.token : undefined,
       log,
     });
+    assertChildEnvFits(config.command, env);
     if (signal.aborted) return;
     stopLeaseWatch();
     leaseCount = secrets.leases.length;
