@@ -155,7 +155,7 @@ describe('at the token max TTL', () => {
   });
 
   test('logs in again with the rotated JWT file, and the child keeps running', async () => {
-    const file = jwtFile(issuer.sign(claims, { ttlSeconds: 3 }));
+    const file = jwtFile(issuer.sign(claims, { ttlSeconds: 5 }));
     const running = startCli(
       ['--auth', 'jwt', '--role', 'short', '--jwt-file', file, '--', 'node', fixture('ready-then-wait.mjs')],
       { env: cliEnv(vault(), undefined) },
@@ -163,15 +163,18 @@ describe('at the token max TTL', () => {
     const pid = Number((await running.waitForOutput(/PID (\d+)/)).match(/PID (\d+)/)![1]);
     // As a CI runner or the kubelet does: a fresh token replaces the file before the old one expires.
     writeFileSync(file, issuer.sign(claims, { ttlSeconds: 120 }));
-    await waitFor(() => (running.stderr().match(/replaced the token before it expired/g) ?? []).length >= 2, {
-      timeoutMs: 20_000,
-      message: `fewer than 2 re-logins:\n${running.stderr()}`,
+    // Re-logins come about every 3 s: the third is well past the first JWT's expiry.
+    await waitFor(() => (running.stderr().match(/replaced the token before it expired/g) ?? []).length >= 3, {
+      timeoutMs: 30_000,
+      message: `fewer than 3 re-logins:\n${running.stderr()}`,
     });
     expect(isPidAlive(pid)).toBe(true);
     running.kill('SIGTERM');
     expect((await running.exited).code).toBe(0);
   });
 
+  // Retried while time is left; how many retries fit depends on when the re-login falls, so only the
+  // last word is checked.
   test('retries a JWT file that has gone missing until the token expires, then exits 75', async () => {
     const file = jwtFile(issuer.sign(claims, { ttlSeconds: 120 }));
     const running = startCli(
@@ -183,9 +186,6 @@ describe('at the token max TTL', () => {
     const exit = await running.exited;
     expect(exit.code).toBe(75);
     expect(exit.stderr).toMatch(
-      /replacing the token failed: cannot read --jwt-file .*: no such file; retrying in/,
-    );
-    expect(exit.stderr).toMatch(
       /replacing the token failed until the token expired \(last: cannot read --jwt-file .*: no such file\)/,
     );
   });
@@ -194,7 +194,7 @@ describe('at the token max TTL', () => {
     const running = startCli(
       ['--auth', 'jwt', '--role', 'short', '--', 'node', fixture('ready-then-wait.mjs')],
       {
-        env: cliEnv(vault(), undefined, { VAULT_EXEC_JWT: issuer.sign(claims, { ttlSeconds: 2 }) }),
+        env: cliEnv(vault(), undefined, { VAULT_EXEC_JWT: issuer.sign(claims, { ttlSeconds: 5 }) }),
       },
     );
     const exit = await running.exited;
