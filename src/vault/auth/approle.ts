@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import type { Clock } from '../../clock';
 import type { AuthConfig } from '../../config';
 import type { Logger } from '../../log';
 import { vaultMessage, type VaultClient, type VaultResponse } from '../client';
@@ -11,7 +12,7 @@ export function loginWithAppRole(
   client: VaultClient,
   auth: AppRoleAuth,
   log: Logger,
-  now: () => number,
+  now: Clock,
 ): Promise<LoginResult> {
   return postLogin(client, {
     label: 'AppRole login',

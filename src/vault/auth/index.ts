@@ -1,3 +1,4 @@
+import { monotonicNow, type Clock } from '../../clock';
 import type { AuthConfig } from '../../config';
 import { AuthError, UsageError, VaultUnavailableError } from '../../errors';
 import type { Logger } from '../../log';
@@ -19,7 +20,7 @@ export function attemptLogin(
   client: VaultClient,
   auth: AuthConfig,
   log: Logger,
-  now: () => number = Date.now,
+  now: Clock = monotonicNow,
 ): Promise<LoginResult> {
   switch (auth.method) {
     case 'token':

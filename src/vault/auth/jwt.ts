@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock';
 import type { AuthConfig } from '../../config';
 import type { Logger } from '../../log';
 import { vaultMessage, type VaultClient } from '../client';
@@ -12,7 +13,7 @@ export function loginWithJwt(
   client: VaultClient,
   auth: Extract<AuthConfig, { method: 'jwt' }>,
   log: Logger,
-  now: () => number,
+  now: Clock,
 ): Promise<LoginResult> {
   return loginWithRoleAndJwt(client, auth, 'JWT login', log, now);
 }
@@ -26,7 +27,7 @@ export async function loginWithRoleAndJwt(
   auth: RoleJwtAuth,
   label: string,
   log: Logger,
-  now: () => number,
+  now: Clock,
 ): Promise<LoginResult> {
   const jwt = await readJwt(auth.jwt, log);
   if (!jwt.ok) return jwt;

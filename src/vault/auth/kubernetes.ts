@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock';
 import type { AuthConfig } from '../../config';
 import type { Logger } from '../../log';
 import type { VaultClient } from '../client';
@@ -13,7 +14,7 @@ export function loginWithKubernetes(
   client: VaultClient,
   auth: Extract<AuthConfig, { method: 'kubernetes' }>,
   log: Logger,
-  now: () => number,
+  now: Clock,
 ): Promise<LoginResult> {
   return loginWithRoleAndJwt(client, auth, 'Kubernetes login', log, now);
 }

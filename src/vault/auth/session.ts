@@ -1,6 +1,8 @@
+import type { Clock } from '../../clock';
 import type { Logger } from '../../log';
 import type { VaultClient, VaultResponse } from '../client';
 import { isTransientFailure, requestWithRetry } from '../retry';
+import { parseTtlSeconds } from '../ttl';
 
 /** What a login gives us: the token and how long it lives. */
 export interface Session {
@@ -9,6 +11,7 @@ export interface Session {
   ttlSeconds: number;
   renewable: boolean;
   policies: string[];
+  /** On the monotonic clock. */
   obtainedAt: number;
 }
 
@@ -34,7 +37,7 @@ export async function postLogin(
     mount: string;
     body: Record<string, unknown>;
     log: Logger;
-    now: () => number;
+    now: Clock;
     describeRejection(response: VaultResponse): string;
   },
 ): Promise<LoginResult> {
@@ -54,16 +57,24 @@ export async function postLogin(
     };
   }
   if (result.status === 200 && typeof result.body?.auth?.client_token === 'string') {
-    return { ok: true, session: sessionFrom(result, options.now) };
+    const ttlSeconds = parseTtlSeconds(result.body.auth.lease_duration);
+    // A damaged answer, not a token that never expires: a later login will most likely read it whole.
+    if (ttlSeconds === undefined)
+      return {
+        ok: false,
+        rejected: false,
+        message: `${label} at ${client.address} (auth/${mount}) answered 200 without a valid auth.lease_duration`,
+      };
+    return { ok: true, session: sessionFrom(result, ttlSeconds, options.now) };
   }
   return { ok: false, rejected: true, message: options.describeRejection(result) };
 }
 
-function sessionFrom(response: VaultResponse, now: () => number): Session {
+function sessionFrom(response: VaultResponse, ttlSeconds: number, now: Clock): Session {
   const auth = response.body.auth;
   return {
     token: auth.client_token,
-    ttlSeconds: Number(auth.lease_duration) || 0,
+    ttlSeconds,
     renewable: auth.renewable === true,
     policies: Array.isArray(auth.policies) ? auth.policies : [],
     obtainedAt: now(),

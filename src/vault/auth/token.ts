@@ -1,13 +1,15 @@
+import type { Clock } from '../../clock';
 import type { AuthConfig } from '../../config';
 import { vaultMessage, type VaultClient } from '../client';
 import { isTransientFailure, requestWithRetry } from '../retry';
+import { parseTtlSeconds } from '../ttl';
 import type { LoginResult } from './session';
 
 /** A token given by the user is not a login: it is looked up, to learn its TTL and policies. */
 export async function lookUpToken(
   client: VaultClient,
   auth: Extract<AuthConfig, { method: 'token' }>,
-  now: () => number,
+  now: Clock,
 ): Promise<LoginResult> {
   const result = await requestWithRetry(() =>
     client.request('GET', 'auth/token/lookup-self', { token: auth.token }),
@@ -27,11 +29,18 @@ export async function lookUpToken(
     };
   }
   const data = result.body?.data ?? {};
+  const ttlSeconds = parseTtlSeconds(data.ttl);
+  if (ttlSeconds === undefined)
+    return {
+      ok: false,
+      rejected: false,
+      message: `looking up the token from ${auth.source} at ${client.address} answered 200 without a valid ttl`,
+    };
   return {
     ok: true,
     session: {
       token: auth.token,
-      ttlSeconds: Number(data.ttl) || 0,
+      ttlSeconds,
       renewable: data.renewable === true,
       policies: Array.isArray(data.policies) ? data.policies : [],
       obtainedAt: now(),
