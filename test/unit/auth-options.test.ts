@@ -122,4 +122,5 @@ const RAW_DEFAULTS: RawOptions = {
   revokeToken: true,
   logLevel: 'info',
   logFormat: 'text',
+  processGroup: false,
 };
