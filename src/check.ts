@@ -1,6 +1,6 @@
 import type { AuthConfig, Config } from './config';
 import type { Logger } from './log';
-import { login } from './vault/auth';
+import { isOwnToken, login } from './vault/auth';
 import type { VaultClient } from './vault/client';
 import { waitForVault } from './vault/health';
 import { readSecrets } from './vault/secrets';
@@ -25,7 +25,7 @@ export async function runCheck(
   });
   const session = await login(client, keepSecretIdFile(config.auth, log), log);
   // Revoked by the caller even when a read below fails.
-  if (config.auth.method === 'approle') issuedTokens.push(session.token);
+  if (isOwnToken(config.auth)) issuedTokens.push(session.token);
   const secrets = await readSecrets({
     client,
     token: session.token,

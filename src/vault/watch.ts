@@ -18,9 +18,10 @@ export interface CurrentSession {
 }
 
 /**
- * Keeps the token alive. At its max TTL an AppRole token is replaced by logging in again with the same
- * secret_id (if the role lets it be reused); KV secrets do not depend on the token, so the child keeps
- * running. A token given by the user cannot be replaced: when it expires, the child is stopped.
+ * Keeps the token alive. At its max TTL the token is replaced by logging in again: AppRole with the same
+ * secret_id (if the role lets it be reused), jwt and kubernetes with a JWT read afresh; KV secrets do
+ * not depend on the token, so the child keeps running. A token given by the user cannot be replaced:
+ * when it expires, the child is stopped.
  */
 export function watchToken(options: {
   client: VaultClient;
@@ -45,7 +46,7 @@ export function watchToken(options: {
           }),
         ),
       reacquire:
-        auth.method === 'approle'
+        auth.method !== 'token'
           ? async () => {
               const result = await attemptLogin(client, auth, log);
               if (!result.ok)

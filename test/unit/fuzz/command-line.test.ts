@@ -285,7 +285,7 @@ function formatCommandLine(
   ];
   const env: Record<string, string> = { HOME, VAULT_SKIP_VERIFY: String(config.tls.skipVerify) };
   if (config.auth.method === 'token') env.VAULT_TOKEN = config.auth.token;
-  else {
+  else if (config.auth.method === 'approle') {
     env.VAULT_ROLE_ID = config.auth.roleId;
     argv.push(`--approle-mount=${config.auth.mount}`);
     if (config.auth.secretIdFile !== undefined) argv.push(`--secret-id-file=${config.auth.secretIdFile}`);
