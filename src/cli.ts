@@ -1,7 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import {
+  AUTH_METHODS,
   DEFAULT_APPROLE_MOUNT,
   DEFAULT_ENV_FORMAT,
+  DEFAULT_JWT_AUDIENCE,
   DEFAULT_KILL_TIMEOUT,
   DEFAULT_REQUEST_TIMEOUT,
   DEFAULT_VAULT_ADDR,
@@ -97,7 +99,46 @@ const OPTIONS: ReadonlyArray<{
     env: 'VAULT_EXEC_APPROLE_MOUNT',
     kind: 'string',
     defaultValue: DEFAULT_APPROLE_MOUNT,
-    description: 'mount path of the AppRole auth method',
+    description: 'mount path of the AppRole auth method (an alias of --auth-mount)',
+  },
+  {
+    key: 'auth',
+    flags: '--auth <method>',
+    env: 'VAULT_EXEC_AUTH',
+    kind: 'string',
+    choices: AUTH_METHODS,
+    description:
+      'how to log in: approle, token, jwt or kubernetes (default: approle with a role_id, else token)',
+  },
+  {
+    key: 'authMount',
+    flags: '--auth-mount <path>',
+    env: 'VAULT_EXEC_AUTH_MOUNT',
+    kind: 'string',
+    description: "mount path of the auth method (default: the method's name)",
+  },
+  {
+    key: 'role',
+    flags: '--role <name>',
+    env: 'VAULT_EXEC_ROLE',
+    kind: 'string',
+    description: 'the Vault role to log in as (jwt and kubernetes)',
+  },
+  {
+    key: 'jwtFile',
+    flags: '--jwt-file <path>',
+    env: 'VAULT_EXEC_JWT_FILE',
+    kind: 'string',
+    description:
+      'read the JWT from this file at every login (jwt: else VAULT_EXEC_JWT, else GitHub Actions OIDC; kubernetes: else the service-account token)',
+  },
+  {
+    key: 'jwtAudience',
+    flags: '--jwt-audience <aud>',
+    env: 'VAULT_EXEC_JWT_AUDIENCE',
+    kind: 'string',
+    defaultValue: DEFAULT_JWT_AUDIENCE,
+    description: 'the audience (aud) of the GitHub Actions OIDC token vault-exec requests',
   },
   {
     key: 'secret',
@@ -215,6 +256,8 @@ Everything after "--" is the child's command line, passed on untouched.
 Credentials: AppRole from VAULT_ROLE_ID + VAULT_SECRET_ID (or the *-file flags);
 otherwise a token from VAULT_TOKEN or ~/.vault-token. There is deliberately no
 --secret-id flag: command lines are readable by every user of the machine.
+CI: --auth jwt --role NAME logs in with --jwt-file, VAULT_EXEC_JWT or GitHub
+Actions' OIDC token; --auth kubernetes --role NAME with the service-account token.
 TLS: VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY,
 VAULT_TLS_SERVER_NAME, VAULT_SKIP_VERIFY; namespace: VAULT_NAMESPACE.
 In the inherited environment, NAME=vault:PATH#KEY and \${vault:PATH#KEY} are resolved.

@@ -5,6 +5,7 @@ import { resolveRunAs, type RunAs } from './child/run-as';
 import { parseDuration } from './duration';
 import { UsageError, quote } from './errors';
 import type { EnvFormat } from './env-formats';
+import { chooseJwtSource, JWT_ENV_NAME, type JwtSource } from './jwt-source';
 import type { LogFormat, LogLevel } from './log';
 import {
   findEnvTemplates,
@@ -29,9 +30,19 @@ export const DEFAULT_REQUEST_TIMEOUT = '10s';
 export const DEFAULT_APPROLE_MOUNT = 'approle';
 /** `vault-exec env`: the format every dotenv loader reads (see src/env-formats/dotenv.ts). */
 export const DEFAULT_ENV_FORMAT: EnvFormat = 'dotenv';
+export const AUTH_METHODS = ['approle', 'token', 'jwt', 'kubernetes'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+/** vault-action's default for the GitHub OIDC token's audience, so one Vault role serves both. */
+export const DEFAULT_JWT_AUDIENCE = 'sigstore';
+export const DEFAULT_KUBERNETES_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 /** The child never receives these unless --pass-token asks for the token. */
-export const CREDENTIAL_ENV_NAMES = ['VAULT_ROLE_ID', 'VAULT_SECRET_ID', 'VAULT_TOKEN'] as const;
+export const CREDENTIAL_ENV_NAMES = [
+  'VAULT_ROLE_ID',
+  'VAULT_SECRET_ID',
+  'VAULT_TOKEN',
+  JWT_ENV_NAME,
+] as const;
 
 export interface TlsConfig {
   caCert?: string;
@@ -53,7 +64,16 @@ export type AuthConfig =
       secretIdFile?: string;
       removeSecretIdFile: boolean;
     }
-  | { method: 'token'; token: string; source: string };
+  | { method: 'token'; token: string; source: string }
+  | ({ method: 'jwt' } & RoleLogin)
+  | ({ method: 'kubernetes' } & RoleLogin);
+
+/** A login with a Vault role and a JWT: Vault's jwt and kubernetes auth methods take the same body. */
+export interface RoleLogin {
+  mount: string;
+  role: string;
+  jwt: JwtSource;
+}
 
 export interface Config {
   command: string[];
@@ -96,6 +116,11 @@ export interface RawOptions {
   removeSecretIdFile: boolean;
   secretIdWrapped: boolean;
   approleMount: string;
+  auth?: AuthMethod;
+  authMount?: string;
+  role?: string;
+  jwtFile?: string;
+  jwtAudience: string;
   secret: string[];
   secrets: string[];
   passToken: boolean;
@@ -187,9 +212,21 @@ export function parseBoolean(value: string | undefined, name: string, fallback: 
 }
 
 function resolveAuth(options: RawOptions, env: Env, readFile: (path: string) => string): AuthConfig {
-  const roleId = options.roleIdFile
-    ? readCredentialFile(options.roleIdFile, '--role-id-file', readFile)
-    : nonEmpty(env.VAULT_ROLE_ID);
+  const method = options.auth;
+  if (method === 'jwt' || method === 'kubernetes') return resolveRoleLogin(method, options, env, readFile);
+  // Without --auth these would be ignored, and the login fail later with a misleading hint.
+  const jwtFlag =
+    nonEmpty(options.role) !== undefined ? '--role' : nonEmpty(options.jwtFile) ? '--jwt-file' : '';
+  if (jwtFlag !== '')
+    throw new UsageError(
+      `${jwtFlag} is for --auth jwt or --auth kubernetes${method === undefined ? '' : `, not ${method}`}: add --auth (or VAULT_EXEC_AUTH)`,
+    );
+  const roleId =
+    method === 'token'
+      ? undefined
+      : options.roleIdFile
+        ? readCredentialFile(options.roleIdFile, '--role-id-file', readFile)
+        : nonEmpty(env.VAULT_ROLE_ID);
   if (roleId !== undefined) {
     const secretId = options.secretIdFile
       ? readCredentialFile(options.secretIdFile, '--secret-id-file', readFile)
@@ -199,12 +236,14 @@ function resolveAuth(options: RawOptions, env: Env, readFile: (path: string) => 
       roleId,
       secretId,
       secretIdWrapped: options.secretIdWrapped,
-      mount: trimSlashes(options.approleMount),
+      mount: mountPath(options.authMount ?? options.approleMount),
       secretIdFile: options.secretIdFile,
       removeSecretIdFile: options.removeSecretIdFile,
     };
   }
-  if (options.secretIdFile || nonEmpty(env.VAULT_SECRET_ID)) {
+  if (method === 'approle')
+    throw new UsageError('--auth approle needs a role_id: set VAULT_ROLE_ID or --role-id-file');
+  if (method !== 'token' && (options.secretIdFile || nonEmpty(env.VAULT_SECRET_ID))) {
     throw new UsageError('a secret_id was given without a role_id: set VAULT_ROLE_ID or --role-id-file');
   }
   const token = nonEmpty(env.VAULT_TOKEN);
@@ -215,6 +254,41 @@ function resolveAuth(options: RawOptions, env: Env, readFile: (path: string) => 
   throw new UsageError(
     'no Vault credentials: set VAULT_ROLE_ID and VAULT_SECRET_ID (or --role-id-file and --secret-id-file) for AppRole, or VAULT_TOKEN for development',
   );
+}
+
+/** jwt and kubernetes: the role is required, the JWT's source is chosen now and read at each login. */
+function resolveRoleLogin(
+  method: 'jwt' | 'kubernetes',
+  options: RawOptions,
+  env: Env,
+  readFile: (path: string) => string,
+): AuthConfig {
+  const role = nonEmpty(options.role);
+  if (role === undefined)
+    throw new UsageError(
+      `--auth ${method} needs --role (or VAULT_EXEC_ROLE): the name of the Vault role at auth/${mountPath(options.authMount ?? method)}/role/<name>`,
+    );
+  const jwt = chooseJwtSource(
+    method,
+    {
+      jwtFile: nonEmpty(options.jwtFile),
+      jwtAudience: options.jwtAudience,
+      kubernetesTokenPath: DEFAULT_KUBERNETES_TOKEN_PATH,
+    },
+    env,
+  );
+  // Read once now so a wrong path fails before waiting for Vault; each login reads it again.
+  if (jwt.kind === 'file') {
+    try {
+      readCredentialFile(jwt.path, jwt.origin, readFile);
+    } catch (error) {
+      if (options.jwtFile !== undefined) throw error;
+      throw new UsageError(
+        `${(error as Error).message} (is this a Kubernetes pod with a service account token mounted? otherwise give --jwt-file)`,
+      );
+    }
+  }
+  return { method, mount: mountPath(options.authMount ?? method), role, jwt };
 }
 
 function readCredentialFile(path: string, flag: string, readFile: (path: string) => string): string {
@@ -269,8 +343,10 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-function trimSlashes(path: string): string {
-  return path.replace(/^\/+|\/+$/g, '');
+function mountPath(path: string): string {
+  const trimmed = path.replace(/^\/+|\/+$/g, '');
+  if (trimmed === '') throw new UsageError(`invalid mount path ${quote(path)}: name the auth method's mount`);
+  return trimmed;
 }
 
 function readText(path: string): string {

@@ -12,7 +12,7 @@ import type { Config, Env } from './config';
 import { VaultExecError } from './errors';
 import { EXIT } from './exit-codes';
 import { createLogger, type Logger, type Redactor } from './log';
-import { login, type Session } from './vault/auth';
+import { isOwnToken, login, redactCredentials, type Session } from './vault/auth';
 import { createVaultClient, type VaultClient } from './vault/client';
 import { waitForVault } from './vault/health';
 import { watchLeases, watchToken } from './vault/watch';
@@ -60,10 +60,7 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
     write: deps.writeStderr,
     redactor: deps.redactor,
   });
-  if (config.auth.method === 'approle') {
-    log.redact(config.auth.roleId);
-    if (config.auth.secretId !== undefined) log.redact(config.auth.secretId);
-  } else log.redact(config.auth.token);
+  redactCredentials(config.auth, log);
 
   let client: VaultClient;
   try {
@@ -165,7 +162,7 @@ async function startAndSupervise(context: RunContext): Promise<number> {
       : config.auth;
   const session: Session = await login(client, auth, log);
   // Tokens we did not create (a developer's VAULT_TOKEN or ~/.vault-token) are never revoked.
-  if (auth.method === 'approle') issuedTokens.push(session.token);
+  if (isOwnToken(auth)) issuedTokens.push(session.token);
   const current = { session };
   const requestRestart = (reason: string): void => supervisor.dispatch({ type: 'restart-requested', reason });
   let leaseCount = 0;

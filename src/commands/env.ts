@@ -4,10 +4,11 @@ import { UsageError, quote } from '../errors';
 import { formatGithubEnv } from '../env-formats/github';
 import { STDOUT_FORMATTERS } from '../env-formats';
 import type { Logger } from '../log';
-import { login } from '../vault/auth';
+import { isOwnToken, login } from '../vault/auth';
 import type { VaultClient } from '../vault/client';
 import { waitForVault } from '../vault/health';
 import { readSecrets } from '../vault/secrets';
+import { unwrapSecretId } from '../vault/unwrap';
 
 export interface EnvOutput {
   env: Env;
@@ -43,8 +44,14 @@ export async function runEnv(
     requestTimeoutMs: config.requestTimeoutMs,
     log,
   });
-  const session = await login(client, config.auth, log);
-  if (config.auth.method === 'approle') issuedTokens.push(session.token);
+  // A wrapped secret_id is unwrapped as a start would: env is a real consumer of it, not a preflight.
+  const auth =
+    config.auth.method === 'approle' && config.auth.secretIdWrapped
+      ? await unwrapSecretId(client, config.auth, log)
+      : config.auth;
+  const session = await login(client, auth, log);
+  // Revoked by the caller, even when a read below fails; a token the user gave is never revoked.
+  if (isOwnToken(auth)) issuedTokens.push(session.token);
   const { values, interpolated } = await readSecrets({
     client,
     token: session.token,

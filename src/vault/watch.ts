@@ -10,6 +10,7 @@ import {
 } from './client';
 import { watchLifetime, type RenewOutcome } from './lifetime';
 import type { Lease } from './secrets';
+import { renewalOutcome } from './ttl';
 
 /** The session in use; replaced when a re-login succeeds, so lease renewals use the newest token. */
 export interface CurrentSession {
@@ -17,9 +18,10 @@ export interface CurrentSession {
 }
 
 /**
- * Keeps the token alive. At its max TTL an AppRole token is replaced by logging in again with the same
- * secret_id (if the role lets it be reused); KV secrets do not depend on the token, so the child keeps
- * running. A token given by the user cannot be replaced: when it expires, the child is stopped.
+ * Keeps the token alive. At its max TTL the token is replaced by logging in again: AppRole with the same
+ * secret_id (if the role lets it be reused), jwt and kubernetes with a JWT read afresh; KV secrets do
+ * not depend on the token, so the child keeps running. A token given by the user cannot be replaced:
+ * when it expires, the child is stopped.
  */
 export function watchToken(options: {
   client: VaultClient;
@@ -44,7 +46,7 @@ export function watchToken(options: {
           }),
         ),
       reacquire:
-        auth.method === 'approle'
+        auth.method !== 'token'
           ? async () => {
               const result = await attemptLogin(client, auth, log);
               if (!result.ok)
@@ -111,10 +113,7 @@ async function renewRequest(send: () => Promise<VaultResponse>): Promise<RenewOu
     if (error instanceof VaultTransportError) return { kind: 'transient', reason: error.reason };
     throw error;
   }
-  if (response.status === 200) {
-    const ttl = Number(response.body?.auth?.lease_duration ?? response.body?.lease_duration);
-    return { kind: 'renewed', ttlSeconds: Number.isFinite(ttl) ? ttl : 0 };
-  }
+  if (response.status === 200) return renewalOutcome(response.body);
   const message = vaultMessage(response);
   // Vault answers 500 (not 4xx) when a still-valid token or lease is at its max TTL: not a failure of Vault.
   if (/past the max TTL/i.test(message)) return { kind: 'exhausted', reason: message };

@@ -6,8 +6,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { cliEnv, provisionApp, secretValue, type AppCredentials } from '../support/app-role';
+import { TEST_ISSUER, enableJwtAuth, writeRole } from '../support/ci-auth-setup';
+import { startGitHubTokenStandIn, type GitHubTokenStandIn } from '../support/github-token-stand-in';
+import { createJwtIssuer } from '../support/jwt-issuer';
+import { rememberSecret } from '../support/leak-scan';
 import { readAddMaskCommands, readGithubEnvFile } from '../support/env-file-readers';
 import { killAllStarted, runNode } from '../support/processes';
 import { useVaultServer } from '../support/vault-server';
@@ -18,10 +22,35 @@ const vault = useVaultServer();
 let app: AppCredentials;
 const password = secretValue('action-db');
 const certificate = `-----BEGIN CERT-----\n${secretValue('cert-body')}\n-----END CERT-----`;
+// The runner's OIDC token service cannot run here: a local stand-in answers as it does, with JWTs
+// signed by the test's key pair, which the real Vault server's jwt auth method trusts.
+const issuer = createJwtIssuer();
+const requestToken = rememberSecret('runner-request-token-7c1e04b9aa');
+let tokenService: GitHubTokenStandIn;
 beforeAll(async () => {
   await vault().admin.writeKv2('action/db', { password, certificate });
   app = await provisionApp(vault(), { readPaths: ['secret/data/action/*'] });
+  await enableJwtAuth(vault(), issuer);
+  await writeRole(vault(), 'auth/jwt/role/deploy-ci', {
+    role_type: 'jwt',
+    bound_audiences: ['https://vault.acme.test'],
+    bound_claims: { repository: 'acme/app' },
+    user_claim: 'repository',
+    token_policies: [app.role],
+    token_ttl: '1m',
+  });
+  tokenService = await startGitHubTokenStandIn({
+    requestToken,
+    signFor: (audience) =>
+      issuer.sign({
+        iss: TEST_ISSUER,
+        aud: audience,
+        sub: 'repo:acme/app:ref:refs/heads/main',
+        repository: 'acme/app',
+      }),
+  });
 });
+afterAll(() => tokenService.close());
 afterEach(() => killAllStarted());
 
 /** What the runner gives a step: its files, the inputs, no Vault variables of the developer's. */
@@ -58,6 +87,25 @@ test('with AppRole, exports the secrets to later steps and masks every value lin
     env: { ...process.env, ...Object.fromEntries(exported) },
   });
   expect(later.stdout).toBe(certificate);
+});
+
+test('with GitHub OIDC (method jwt), logs in with the job token, no Vault credential stored', async () => {
+  const { env, files } = runnerStep({
+    url: vault().addr,
+    method: 'jwt',
+    role: 'deploy-ci',
+    'jwt-audience': 'https://vault.acme.test',
+    secrets: SECRETS_INPUT,
+  });
+  Object.assign(env, {
+    ACTIONS_ID_TOKEN_REQUEST_URL: tokenService.requestUrl,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken,
+  });
+  const step = await runNode([entry], { env });
+  expect(step.code, step.stderr).toBe(0);
+  expect(tokenService.audiences.at(-1)).toBe('https://vault.acme.test');
+  expect(readGithubEnvFile(readFileSync(files.GITHUB_ENV, 'utf8')).get('DB_PASSWORD')).toBe(password);
+  expect(step.stdout + step.stderr).not.toContain(requestToken);
 });
 
 test('with a token and export-env false, sets step outputs instead of environment variables', async () => {

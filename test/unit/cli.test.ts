@@ -191,3 +191,8 @@ describe('--mask', () => {
     expect(configOf(['--', 'true'], { VAULT_EXEC_MASK: 'true' }).mask).toBe(true);
   });
 });
+
+test('check with a role_id and nothing to read is a check (a login preflight), not a run or an error', () => {
+  const result = parseCommandLine(['check'], { VAULT_ROLE_ID: 'role', HOME: '/nonexistent' });
+  expect(result).toMatchObject({ kind: 'check', config: { command: [], secrets: [], pathImports: [] } });
+});
