@@ -10,6 +10,7 @@ import dotenv from 'dotenv';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { cliEnv, provisionApp, secretValue, type AppCredentials } from '../support/app-role';
 import { readAddMaskCommands, readDockerEnvFile, readGithubEnvFile } from '../support/env-file-readers';
+import { rememberSecret } from '../support/leak-scan';
 import { bundlePath, killAllStarted, runCli, startCli } from '../support/processes';
 import { closeAllTerminals, startInTerminal } from '../support/terminal';
 import { useVaultServer } from '../support/vault-server';
@@ -213,4 +214,16 @@ test('revokes the token it logged in for, after success and after a failure', as
   expect(await tokensOfRole()).toBe(0);
   expect((await envCli(['--secret', 'DB=secret/env/app#nope'])).code).toBe(78);
   expect(await tokensOfRole()).toBe(0);
+});
+
+test('unwraps a response-wrapped secret_id as a start would, then logs in with it', async () => {
+  const { wrappingToken } = await vault().admin.createSecretId(app.role, { wrapTtl: '60s' });
+  const result = await runCli(
+    ['env', '--secret-id-wrapped', '--format', 'json', '--secret', 'DB=secret/env/app#password'],
+    {
+      env: cliEnv(vault(), { ...app, secretId: rememberSecret(wrappingToken!) }),
+    },
+  );
+  expect(result.code, result.stderr).toBe(0);
+  expect(JSON.parse(result.stdout).DB).toMatch(/^db-password-/);
 });
