@@ -12,7 +12,9 @@ import {
   type RawOptions,
 } from './config';
 import { UsageError, escapeControlCharacters, quote } from './errors';
+import { checkFallbackEnvAllowed } from './dev/fallback-policy';
 import { LOG_FORMATS, LOG_LEVELS } from './log';
+import { openProjectFile } from './project-file/open-project-file';
 import { VERSION } from './version';
 
 export type CommandLine =
@@ -20,8 +22,11 @@ export type CommandLine =
 
 type OptionKind = 'string' | 'list' | 'boolean';
 
-/** Every flag with its env twin; --help and the README options table come from this list. */
-const OPTIONS: ReadonlyArray<{
+/**
+ * Every flag with its env twin; --help, the README options table and the project file's keys
+ * (the long flag names without "--") come from this list.
+ */
+export const OPTIONS: ReadonlyArray<{
   key: keyof RawOptions;
   flags: string;
   env: string;
@@ -37,6 +42,14 @@ const OPTIONS: ReadonlyArray<{
     kind: 'string',
     defaultValue: DEFAULT_VAULT_ADDR,
     description: 'Vault server address',
+  },
+  {
+    key: 'config',
+    flags: '--config <file>',
+    env: 'VAULT_EXEC_CONFIG',
+    kind: 'string',
+    description:
+      'read options from this YAML project file (run and check find vault-exec.yaml by themselves)',
   },
   {
     key: 'waitTimeout',
@@ -125,6 +138,14 @@ const OPTIONS: ReadonlyArray<{
       'every <interval>, check the static secrets in use and restart the child gracefully when one changed',
   },
   {
+    key: 'fallbackEnv',
+    flags: '--fallback-env <file>',
+    env: 'VAULT_EXEC_FALLBACK_ENV',
+    kind: 'string',
+    description:
+      'vault-exec run only, never in production: when Vault stays unreachable or sealed, take the mapped names from this .env file',
+  },
+  {
     key: 'passToken',
     flags: '--pass-token',
     env: 'VAULT_EXEC_PASS_TOKEN',
@@ -170,7 +191,9 @@ TLS: VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY,
 VAULT_TLS_SERVER_NAME, VAULT_SKIP_VERIFY; namespace: VAULT_NAMESPACE.
 In the inherited environment, NAME=vault:PATH#KEY and \${vault:PATH#KEY} are resolved.
 VAULT_EXEC_SECRET and VAULT_EXEC_SECRETS take whitespace- or comma-separated lists.
-A flag on the command line wins over its env twin.
+Project file: "vault-exec run" and "check" read the nearest vault-exec.yaml (or .yml)
+up to the repository root; keys are the long flag names without "--", plus "command".
+A flag on the command line wins over its env twin, which wins over the project file.
 
 Exit codes: the child's code, or 128+N if it died of signal N; 64 usage,
 69 Vault not ready, 70 internal error, 75 renewal failed, 77 auth/permission denied,
@@ -179,7 +202,7 @@ Exit codes: the child's code, or 128+N if it died of signal N; 64 usage,
 Example:
   VAULT_ADDR=https://vault:8200 vault-exec --secret DB_PASSWORD=secret/app/db#password -- node server.js`;
 
-export function parseCommandLine(argv: string[], env: Env): CommandLine {
+export function parseCommandLine(argv: string[], env: Env, cwd: string = process.cwd()): CommandLine {
   const separator = argv.indexOf('--');
   const ours = separator === -1 ? argv : argv.slice(0, separator);
   const childCommand = separator === -1 ? undefined : argv.slice(separator + 1);
@@ -208,10 +231,30 @@ export function parseCommandLine(argv: string[], env: Env): CommandLine {
       `unexpected argument ${quote(positional[0]!)} before "--": put the whole child command after "--"`,
     );
   }
-  const config = buildConfig(childCommand ?? positional, mergeEnvTwins(program, env), {
+  const projectFile = openProjectFile(
+    {
+      given:
+        program.getOptionValueSource('config') === 'cli'
+          ? program.opts().config
+          : nonBlank(env.VAULT_EXEC_CONFIG),
+      discover: ours[0] === 'run' || ours[0] === 'check',
+      cwd,
+      home: env.HOME,
+    },
+    OPTIONS,
+  );
+  const options = mergeEnvTwins(program, env, projectFile?.values ?? {});
+  options.fallbackEnv = checkFallbackEnvAllowed({
+    file: options.fallbackEnv,
+    fromProjectFile:
+      program.getOptionValueSource('fallbackEnv') !== 'cli' &&
+      nonBlank(env.VAULT_EXEC_FALLBACK_ENV) === undefined,
+    form: ours[0] === 'run' || ours[0] === 'check' ? ours[0] : 'container',
     env,
-    commandRequired: kind === 'run',
   });
+  const command = childCommand ?? (positional.length > 0 ? positional : (projectFile?.command ?? []));
+  const config = buildConfig(command, options, { env, commandRequired: kind === 'run' });
+  config.projectFile = projectFile?.path;
   if (kind === 'check' && config.auth.method === 'approle' && config.auth.secretIdWrapped) {
     throw new UsageError(
       'check cannot use a wrapped secret_id: unwrapping it would use it up before the real start',
@@ -266,15 +309,17 @@ function buildProgram(writeOut: (text: string) => void): Command {
   return program;
 }
 
-/** A flag on the command line wins over its VAULT_EXEC_* twin, which wins over the default. */
-function mergeEnvTwins(program: Command, env: Env): RawOptions {
+/** A flag on the command line wins over its VAULT_EXEC_* twin, then the project file, then the default. */
+function mergeEnvTwins(program: Command, env: Env, fromFile: Record<string, unknown>): RawOptions {
   const parsed = program.opts<Record<string, unknown>>();
   const merged: Record<string, unknown> = {};
   for (const spec of OPTIONS) {
     const fromCli = program.getOptionValueSource(spec.key) === 'cli';
     const envValue = env[spec.env];
     if (fromCli || envValue === undefined || envValue.trim() === '') {
-      merged[spec.key] = parsed[spec.key] ?? spec.defaultValue;
+      merged[spec.key] = fromCli
+        ? parsed[spec.key]
+        : (fromFile[spec.key] ?? parsed[spec.key] ?? spec.defaultValue);
       continue;
     }
     if (spec.kind === 'boolean')
@@ -287,4 +332,8 @@ function mergeEnvTwins(program: Command, env: Env): RawOptions {
     } else merged[spec.key] = envValue.trim();
   }
   return merged as unknown as RawOptions;
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
