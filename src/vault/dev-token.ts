@@ -62,7 +62,7 @@ export function parseTokenHelperSetting(text: string): string | undefined {
 
 /** For when a token we did not create runs out: vault-exec cannot log in again for the developer. */
 export function explainUserTokenEnd(message: string, source: string): string {
-  return `${message}; the token from ${source} cannot be renewed by vault-exec: run \`vault login\` again, then restart`;
+  return `${message} (it came from ${source}, which vault-exec cannot log in again for): run \`vault login\` again, then restart`;
 }
 
 function runHelperOrExplain(run: RunTokenHelper, helper: string, shownConfig: string, env: Env): string {
