@@ -185,7 +185,8 @@ const HELP_FOOTER = `
 Everything after "--" is the child's command line, passed on untouched.
 
 Credentials: AppRole from VAULT_ROLE_ID + VAULT_SECRET_ID (or the *-file flags);
-otherwise a token from VAULT_TOKEN or ~/.vault-token. There is deliberately no
+otherwise your own login: VAULT_TOKEN, the Vault CLI's token_helper (~/.vault),
+then ~/.vault-token, as left by "vault login". There is deliberately no
 --secret-id flag: command lines are readable by every user of the machine.
 TLS: VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY,
 VAULT_TLS_SERVER_NAME, VAULT_SKIP_VERIFY; namespace: VAULT_NAMESPACE.
@@ -284,7 +285,7 @@ export function describeOptions(): Array<{
 function buildProgram(writeOut: (text: string) => void): Command {
   const program = new Command('vault-exec')
     .usage(
-      '[options] -- <command> [args...]\n       vault-exec check [options]   (preflight: wait, log in, read every path; prints variable names, runs nothing)',
+      '[options] -- <command> [args...]\n       vault-exec run [options] [-- <command> [args...]]   (development: reads vault-exec.yaml, may fall back to .env)\n       vault-exec check [options]   (preflight: wait, log in, read every path; prints variable names, runs nothing)',
     )
     .description('Wait for Vault, log in, put secrets in the environment, then run and supervise <command>.')
     .version(`vault-exec ${VERSION}`, '-V, --version', 'print the version')
