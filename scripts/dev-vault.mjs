@@ -3,10 +3,10 @@
 // secret-id files, random demo secrets under secret/<project>/dev/). Shared by the demo and the bench.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
@@ -63,7 +63,7 @@ export async function startProvisionedVault(init = {}) {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...cleanEnv,
-      PATH: `${dirname(vaultBinary)}:${process.env.PATH}`,
+      PATH: `${cliDirectory(vaultBinary, work)}:${process.env.PATH}`,
       VAULT_ADDR: vaultAddr,
       VAULT_TOKEN: rootToken,
       OUT_DIR: work,
@@ -72,6 +72,15 @@ export async function startProvisionedVault(init = {}) {
     },
   });
   return { vaultAddr, vaultBinary, rootToken, work, stop };
+}
+
+/** init.sh calls `vault`; an installed OpenBao is called `bao`, so it gets a `vault` link in `work`. */
+function cliDirectory(binary, work) {
+  if (basename(binary) === 'vault') return dirname(binary);
+  const directory = join(work, 'bin');
+  mkdirSync(directory);
+  symlinkSync(binary, join(directory, 'vault'));
+  return directory;
 }
 
 export async function waitFor(check, message, timeoutMs = 30_000) {

@@ -130,6 +130,14 @@ export const OPTIONS: ReadonlyArray<{
     description: 'after SIGTERM/SIGINT, wait this long for the child before SIGKILL',
   },
   {
+    key: 'user',
+    flags: '--user <user[:group]>',
+    env: 'VAULT_EXEC_USER',
+    kind: 'string',
+    description:
+      'run the child as this user (name or uid) and group (name or gid); vault-exec must start as root',
+  },
+  {
     key: 'watch',
     flags: '--watch <interval>',
     env: 'VAULT_EXEC_WATCH',
@@ -197,7 +205,7 @@ up to the repository root; keys are the long flag names without "--", plus "comm
 A flag on the command line wins over its env twin, which wins over the project file.
 
 Exit codes: the child's code, or 128+N if it died of signal N; 64 usage,
-69 Vault not ready, 70 internal error, 75 renewal failed, 77 auth/permission denied,
+65 a secret cannot be passed in the environment (over 128 KiB, or a NUL byte), 69 Vault not ready, 70 internal error, 75 renewal failed, 77 auth/permission denied,
 78 secret path or key not found, 126 not executable, 127 command not found.
 
 Example:

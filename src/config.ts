@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolveRunAs, type RunAs } from './child/run-as';
 import { parseDuration } from './duration';
 import { findDeveloperToken } from './vault/dev-token';
 import { UsageError, quote } from './errors';
@@ -15,7 +16,12 @@ import {
 /** Defaults, in one place. The README's options table quotes these. */
 export const DEFAULT_VAULT_ADDR = 'https://127.0.0.1:8200';
 export const DEFAULT_WAIT_TIMEOUT = '60s';
-export const DEFAULT_KILL_TIMEOUT = '10s';
+/**
+ * docker stop (and compose) SIGKILL the whole container 10 s after SIGTERM. 7 s for the child, then up
+ * to 2 s for the token revocation (REVOKE_TIMEOUT_MS in run.ts), still ends vault-exec inside those
+ * 10 s with a second to spare. The rule for any other grace period: --kill-timeout + 2 s <= grace.
+ */
+export const DEFAULT_KILL_TIMEOUT = '7s';
 /** Long enough for a loaded Vault, short enough that a hung connection is noticed well within a token's TTL. */
 export const DEFAULT_REQUEST_TIMEOUT = '10s';
 export const DEFAULT_APPROLE_MOUNT = 'approle';
@@ -63,6 +69,8 @@ export interface Config {
   revokeToken: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** --user: the child runs as this uid/gid; undefined keeps vault-exec's own. */
+  runAs?: RunAs;
   /** The project file the options came from, if any (logged at start). */
   projectFile?: string;
   /** `vault-exec run` in development: the .env file to use when Vault stays unreachable. */
@@ -89,6 +97,7 @@ export interface RawOptions {
   revokeToken: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  user?: string;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -108,6 +117,11 @@ export function buildConfig(
   if (commandRequired && (command.length === 0 || command[0] === '')) {
     throw new UsageError('no command given: use vault-exec [options] -- <command> [args...]');
   }
+  // First: a wrong --user must fail before anything reads credentials or waits for Vault.
+  const runAs =
+    options.user === undefined
+      ? undefined
+      : resolveRunAs(options.user, { readFile, uid: process.getuid?.(), gid: process.getgid?.() });
   const mappings = options.secret.map(parseSecretMapping);
   const duplicate = mappings.find(
     (mapping, index) => mappings.findIndex((other) => other.name === mapping.name) !== index,
@@ -145,6 +159,7 @@ export function buildConfig(
     revokeToken: options.revokeToken,
     logLevel: options.logLevel,
     logFormat: options.logFormat,
+    runAs,
     fallbackEnv: options.fallbackEnv,
   };
 }

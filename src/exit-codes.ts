@@ -4,6 +4,8 @@
  */
 export const EXIT = {
   usage: 64,
+  /** EX_DATAERR: a secret's value cannot be passed in an environment (too large, or a NUL byte). */
+  childEnvUnusable: 65,
   vaultUnavailable: 69,
   internal: 70,
   renewalFailed: 75,

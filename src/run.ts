@@ -1,4 +1,7 @@
 import type { ForwardedSignal } from './child/signals';
+import { assertChildEnvFits } from './child/env-limits';
+import { withUserEnvironment } from './child/run-as';
+import { spawnChild } from './child/spawn';
 import { createSupervisor, type Supervisor } from './child/supervise';
 import { runCheck } from './check';
 import { buildChildEnv } from './child-env';
@@ -79,6 +82,7 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
     killTimeoutMs: config.killTimeoutMs,
     log,
     onRespawn: () => respawn.run?.(),
+    spawn: (command, env) => spawnChild(command, env, config.runAs),
   });
   deps.onSignals((signal) => supervisor.dispatch({ type: 'signal', signal }));
   const abort = new AbortController();
@@ -140,10 +144,10 @@ async function startAndSupervise(context: RunContext): Promise<number> {
     });
   } catch (error) {
     if (config.fallbackEnv === undefined || !isOutage(error)) throw error;
-    supervisor.start(
-      config.command,
-      buildFallbackChildEnv({ config, inherited: deps.env, outage: error as Error, log }),
-    );
+    const inherited = config.runAs ? withUserEnvironment(deps.env, config.runAs) : deps.env;
+    const env = buildFallbackChildEnv({ config, inherited, outage: error as Error, log });
+    assertChildEnvFits(config.command, env);
+    supervisor.start(config.command, env);
     return supervisor.exited;
   }
   // Unwrapped once: the plain secret_id is what re-logins at max TTL use.
@@ -171,12 +175,13 @@ async function startAndSupervise(context: RunContext): Promise<number> {
       log,
     });
     const env = buildChildEnv({
-      inherited: deps.env,
+      inherited: config.runAs ? withUserEnvironment(deps.env, config.runAs) : deps.env,
       secrets: secrets.values,
       templates: config.templates,
       passToken: config.passToken ? current.session.token : undefined,
       log,
     });
+    assertChildEnvFits(config.command, env);
     if (signal.aborted) return;
     stopLeaseWatch();
     leaseCount = secrets.leases.length;

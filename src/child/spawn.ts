@@ -15,7 +15,12 @@ export interface ChildProcess {
  * the environment we built. execa's own escalation is off (`forceKillAfterDelay: false`): its default
  * would SIGKILL the child 5 s after a forwarded SIGTERM, whatever --kill-timeout says.
  */
-export function spawnChild(command: string[], env: Record<string, string>): ChildProcess {
+export function spawnChild(
+  command: string[],
+  env: Record<string, string>,
+  /** --user: libuv then also calls setgroups(0, NULL), so the child keeps no supplementary group. */
+  identity?: { uid: number; gid: number },
+): ChildProcess {
   const [file, ...args] = command as [string, ...string[]];
   const subprocess = execa(file, args, {
     stdio: 'inherit',
@@ -25,6 +30,7 @@ export function spawnChild(command: string[], env: Record<string, string>): Chil
     forceKillAfterDelay: false,
     cleanup: true,
     windowsHide: true,
+    ...(identity && { uid: identity.uid, gid: identity.gid }),
   });
   const done = subprocess.then((result) => {
     if (result.signal) return { code: signalExitCode(result.signal) };

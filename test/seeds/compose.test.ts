@@ -48,6 +48,8 @@ test('the apps run behind an init, after vault-init completed, with credentials 
   for (const name of ['node-app', 'flask-app']) {
     const service = compose.services[name];
     expect(service.init, name).toBe(true);
+    // The image starts as root; vault-exec runs the app as its own user, who cannot read the credentials.
+    expect(service.environment.VAULT_EXEC_USER, name).toMatch(/^(node|app)$/);
     expect(service.depends_on['vault-init'], name).toEqual({ condition: 'service_completed_successfully' });
     expect(service.environment.VAULT_EXEC_ROLE_ID_FILE, name).toBe('/approle/role-id');
     expect(service.environment.VAULT_EXEC_SECRET_ID_FILE, name).toBe('/approle/secret-id');

@@ -6,14 +6,19 @@ const ensureScript = fileURLToPath(new URL('../../scripts/ensure-vault-server', 
 let cached: string | undefined;
 
 // A cold build takes minutes, so the script runs at most once per process. Failures throw rather
-// than skip: an integration run without a real server must not look green.
+// than skip: an integration run without a real server must not look green. `--pinned`: the suite
+// runs against the one pinned Vault version, never whatever `vault` is installed, so CI is
+// reproducible (VAULT_EXEC_SERVER_BIN still overrides it on purpose).
 export function vaultBinaryPath(): string {
   if (cached !== undefined) return cached;
 
   let stdout: string;
   try {
     // stderr is inherited so the build's progress is visible while the (long) cold build runs.
-    stdout = execFileSync(ensureScript, [], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    stdout = execFileSync(ensureScript, ['--pinned'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+    });
   } catch (error) {
     const status = (error as { status?: number | null }).status;
     const signal = (error as { signal?: string | null }).signal;

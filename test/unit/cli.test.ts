@@ -58,7 +58,7 @@ describe('options', () => {
     expect(config).toMatchObject({
       vaultAddr: 'https://127.0.0.1:8200',
       waitTimeoutMs: 60_000,
-      killTimeoutMs: 10_000,
+      killTimeoutMs: 7_000,
       requestTimeoutMs: 10_000,
       revokeToken: true,
       passToken: false,
