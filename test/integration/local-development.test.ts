@@ -4,9 +4,10 @@
 // refused in production.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { secretValue } from '../support/app-role';
+import { rememberSecret } from '../support/leak-scan';
 import { createDevProject, deadAddress, type DevProject } from '../support/dev-project';
 import { killAllStarted, startCli, runCli } from '../support/processes';
 import { appPolicy } from '../support/vault-admin';
@@ -16,18 +17,34 @@ import { useVaultServer } from '../support/vault-server';
 const vault = useVaultServer();
 const example = join(import.meta.dirname, '../../examples/node');
 const password = secretValue('userpass-password');
-const db = { username: 'saas_app', password: secretValue('db') };
-const jwt = secretValue('jwt');
 let project: DevProject;
+let db: { password: string };
+let jwt: string;
 
 beforeAll(async () => {
   const { admin } = vault();
-  await admin.writeKv2('saas-project/dev/database', db);
-  await admin.writeKv2('saas-project/dev/jwt', { secret: jwt });
+  project = createDevProject();
+  // The README's dev-server steps: init.sh seeds random demo secrets under secret/saas-project/dev/.
+  execFileSync('sh', ['vault/init.sh'], {
+    cwd: join(import.meta.dirname, '../..'),
+    env: {
+      PATH: `${dirname(vaultBinaryPath())}:${process.env.PATH}`,
+      HOME: project.home,
+      VAULT_ADDR: vault().addr,
+      VAULT_TOKEN: vault().rootToken,
+      OUT_DIR: join(project.root, 'approle'),
+      SEED_DEMO_SECRETS: 'true',
+    },
+    stdio: 'ignore',
+  });
+  db = (await admin.request('GET', 'secret/data/saas-project/dev/database')).body.data.data;
+  rememberSecret(db.password);
+  jwt = rememberSecret(
+    (await admin.request('GET', 'secret/data/saas-project/dev/jwt')).body.data.data.secret,
+  );
   await admin.writePolicy('developer', appPolicy(['secret/data/saas-project/dev/*']));
   await admin.request('POST', 'sys/auth/userpass', { type: 'userpass' });
   await admin.request('POST', 'auth/userpass/users/dev', { password, token_policies: ['developer'] });
-  project = createDevProject();
   for (const file of ['server.js', 'vault-exec.yaml'])
     copyFileSync(join(example, file), join(project.repo, file));
 });
