@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { UsageError } from '../../../src/errors';
+import { OPTIONS } from '../../../src/cli';
 import { findProjectFile } from '../../../src/project-file/find-project-file';
+import { openProjectFile } from '../../../src/project-file/open-project-file';
 
 const roots: string[] = [];
 afterEach(() => roots.splice(0).forEach((root) => rmSync(root, { recursive: true, force: true })));
@@ -54,5 +56,20 @@ test('both names in one directory is a usage error', () => {
   expect(() => findProjectFile(src, home)).toThrow(UsageError);
   expect(() => findProjectFile(src, home)).toThrow(
     /both vault-exec.yaml and vault-exec.yml are in .*: keep one/,
+  );
+});
+
+test('a file named by --config that does not exist is one usage line', () => {
+  const { home, src } = tree([]);
+  expect(() => openProjectFile({ given: 'missing.yaml', discover: true, cwd: src, home }, OPTIONS)).toThrow(
+    /^cannot read the project file missing.yaml: no such file$/,
+  );
+});
+
+test('discovery is off for the container form, even with a file in the directory', () => {
+  const { home, app } = tree(['home/projects/app/vault-exec.yaml']);
+  expect(openProjectFile({ discover: false, cwd: app, home }, OPTIONS)).toBeUndefined();
+  expect(openProjectFile({ discover: true, cwd: app, home }, OPTIONS)?.path).toBe(
+    join(app, 'vault-exec.yaml'),
   );
 });
