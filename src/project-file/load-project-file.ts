@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Node } from 'yaml';
+import { isMap, isScalar, isSeq, loadYaml } from './lazy-yaml';
 import { UsageError, escapeControlCharacters, quote } from '../errors';
 import { checkFileValue, describeShape, shapeOfPlaceholder, type ValueShape } from './check-file-value';
 import { suggestKey } from './suggest-key';
@@ -94,47 +95,41 @@ export function parseProjectFile(
         `${where}: unknown key ${shown}${suggestion ? ` (did you mean ${quote(suggestion)}?)` : ''}; keys are the long flag names without "--" (see vault-exec --help)`,
       );
     }
-    const check = (text: string, node: Node | null): string =>
-      checkFileValue(text, {
-        shape: shapeOf(spec),
-        choices: spec.choices,
-        at: at(node),
-        key,
-        baseDir: dirname(file.path),
-      });
-    if (spec.kind === 'boolean') {
-      if (!isScalar(value) || typeof value.value !== 'boolean')
-        throw new UsageError(`${where}: ${shown} takes true or false`);
-      result.values[spec.key] = isNegated(spec) ? !value.value : value.value;
-    } else if (spec.kind === 'list') {
-      const items = isSeq(value) ? (value.items as Array<Node | null>) : [value];
-      result.values[spec.key] = items.map((item) =>
-        check(
-          scalarText(item, `${at(item)}: each entry of ${shown} is a ${describeShape(shapeOf(spec))}`),
-          item,
-        ),
-      );
-    } else {
-      result.values[spec.key] = check(
-        scalarText(value, `${where}: ${shown} takes a ${describeShape(shapeOf(spec))}`),
-        value,
-      );
-    }
+    result.values[spec.key] = readOptionValue(spec, value, { key, at, baseDir: dirname(file.path) });
   }
   return result;
 }
 
-/**
- * Loaded on first use: the container form never reads a project file, so it should not pay for
- * initialising the parser at every start.
- */
-function loadYaml(): typeof import('yaml') {
-  return require('yaml') as typeof import('yaml');
+/** One option's value, typed as commander would give it, each scalar checked for its shape. */
+function readOptionValue(
+  spec: FileOptionSpec,
+  value: Node | null,
+  context: { key: string; at: (node: Node | null) => string; baseDir: string },
+): string | string[] | boolean {
+  const { key, at } = context;
+  const shown = quote(escapeControlCharacters(key));
+  const shape = shapeOf(spec);
+  const check = (node: Node | null, typeError: string): string =>
+    checkFileValue(scalarText(node, typeError), {
+      shape,
+      choices: spec.choices,
+      at: at(node),
+      key,
+      baseDir: context.baseDir,
+    });
+  if (spec.kind === 'boolean') {
+    if (!isScalar(value) || typeof value.value !== 'boolean')
+      throw new UsageError(`${at(value)}: ${shown} takes true or false`);
+    return isNegated(spec) ? !value.value : value.value;
+  }
+  if (spec.kind === 'list') {
+    const items = isSeq(value) ? (value.items as Array<Node | null>) : [value];
+    return items.map((item) =>
+      check(item, `${at(item)}: each entry of ${shown} is a ${describeShape(shape)}`),
+    );
+  }
+  return check(value, `${at(value)}: ${shown} takes a ${describeShape(shape)}`);
 }
-
-const isMap = (node: unknown): node is import('yaml').YAMLMap => loadYaml().isMap(node);
-const isSeq = (node: unknown): node is import('yaml').YAMLSeq => loadYaml().isSeq(node);
-const isScalar = (node: unknown): node is import('yaml').Scalar => loadYaml().isScalar(node);
 
 /** `--vault-addr <url>` is `vault-addr`; `--no-revoke-token` is `no-revoke-token`, true meaning "don't". */
 export function fileKeyOf(spec: FileOptionSpec): string {
