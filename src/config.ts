@@ -67,6 +67,8 @@ export interface Config {
   templates: EnvTemplate[];
   passToken: boolean;
   revokeToken: boolean;
+  /** --process-group: the child leads its own process group, and signals go to the whole group. */
+  processGroup: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
   /** --user: the child runs as this uid/gid; undefined keeps vault-exec's own. */
@@ -95,6 +97,7 @@ export interface RawOptions {
   secrets: string[];
   passToken: boolean;
   revokeToken: boolean;
+  processGroup: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
   user?: string;
@@ -157,6 +160,7 @@ export function buildConfig(
     templates: findEnvTemplates(referenceCandidates(env)),
     passToken: options.passToken,
     revokeToken: options.revokeToken,
+    processGroup: options.processGroup,
     logLevel: options.logLevel,
     logFormat: options.logFormat,
     runAs,

@@ -2,7 +2,8 @@ import type { ForwardedSignal } from './child/signals';
 import { assertChildEnvFits } from './child/env-limits';
 import { withUserEnvironment } from './child/run-as';
 import { spawnChild } from './child/spawn';
-import { createSupervisor, type Supervisor } from './child/supervise';
+import { createSupervisor, type Supervisor } from './child/supervisor-shell';
+import { refuseProcessGroupOnTerminal } from './child/terminal';
 import { runCheck } from './check';
 import { buildChildEnv } from './child-env';
 import { parseCommandLine } from './cli';
@@ -27,6 +28,8 @@ export interface RunDependencies {
   /** Where signals go; main.ts routes process signals here once the supervisor exists. */
   onSignals(handler: (signal: ForwardedSignal) => void): void;
   isPidOne: boolean;
+  /** stdin is a terminal: the child shares the terminal's foreground group (see child/signals.ts). */
+  terminal?: boolean;
   /** Shared with the guarded process streams (main.ts), so library output is masked too. */
   redactor?: Redactor;
 }
@@ -44,6 +47,7 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
     }
     config = commandLine.config;
     kind = commandLine.kind;
+    refuseProcessGroupOnTerminal(config, deps.terminal ?? false);
   } catch (error) {
     return reportFailure(error, bootstrapLog);
   }
@@ -81,8 +85,10 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   const supervisor = createSupervisor({
     killTimeoutMs: config.killTimeoutMs,
     log,
+    terminal: deps.terminal,
+    processGroup: config.processGroup,
     onRespawn: () => respawn.run?.(),
-    spawn: (command, env) => spawnChild(command, env, config.runAs),
+    spawn: (command, env, options) => spawnChild(command, env, { ...options, identity: config.runAs }),
   });
   deps.onSignals((signal) => supervisor.dispatch({ type: 'signal', signal }));
   const abort = new AbortController();
