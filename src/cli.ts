@@ -15,6 +15,7 @@ import { UsageError, escapeControlCharacters, quote } from './errors';
 import { checkFallbackEnvAllowed } from './dev/fallback-policy';
 import { LOG_FORMATS, LOG_LEVELS } from './log';
 import { openProjectFile } from './project-file/open-project-file';
+import { refuseFileAddressForOwnToken } from './project-file/own-token-address';
 import { VERSION } from './version';
 
 export type CommandLine =
@@ -263,15 +264,19 @@ export function parseCommandLine(argv: string[], env: Env, cwd: string = process
   const options = mergeEnvTwins(program, env, projectFile?.values ?? {});
   options.fallbackEnv = checkFallbackEnvAllowed({
     file: options.fallbackEnv,
-    fromProjectFile:
-      program.getOptionValueSource('fallbackEnv') !== 'cli' &&
-      nonBlank(env.VAULT_EXEC_FALLBACK_ENV) === undefined,
+    fromProjectFile: sourceOf(program, env, 'fallbackEnv', projectFile?.values) === 'file',
     form: ours[0] === 'run' || ours[0] === 'check' ? ours[0] : 'container',
     env,
   });
   const command = childCommand ?? (positional.length > 0 ? positional : (projectFile?.command ?? []));
   const config = buildConfig(command, options, { env, commandRequired: kind === 'run' });
   config.projectFile = projectFile?.path;
+  refuseFileAddressForOwnToken({
+    fileAddress:
+      sourceOf(program, env, 'vaultAddr', projectFile?.values) === 'file' ? options.vaultAddr : undefined,
+    auth: config.auth,
+    file: projectFile?.path ?? '',
+  });
   if (kind === 'check' && config.auth.method === 'approle' && config.auth.secretIdWrapped) {
     throw new UsageError(
       'check cannot use a wrapped secret_id: unwrapping it would use it up before the real start',
@@ -349,6 +354,19 @@ function mergeEnvTwins(program: Command, env: Env, fromFile: Record<string, unkn
     } else merged[spec.key] = envValue.trim();
   }
   return merged as unknown as RawOptions;
+}
+
+/** Where an option's value came from, in the order mergeEnvTwins applies. */
+function sourceOf(
+  program: Command,
+  env: Env,
+  key: keyof RawOptions,
+  fromFile: Record<string, unknown> = {},
+): 'command line' | 'env' | 'file' | 'default' {
+  if (program.getOptionValueSource(key) === 'cli') return 'command line';
+  const spec = OPTIONS.find((option) => option.key === key);
+  if (spec !== undefined && nonBlank(env[spec.env]) !== undefined) return 'env';
+  return fromFile[key] !== undefined ? 'file' : 'default';
 }
 
 function nonBlank(value: string | undefined): string | undefined {

@@ -19,6 +19,8 @@ const local = {
 };
 let project: DevProject;
 let token: string;
+/** Where the checkout's Vault is: set as VAULT_ADDR, as `vault login` needs it too. */
+let vaultAddr: string;
 
 beforeAll(async () => {
   const { admin } = vault();
@@ -34,12 +36,10 @@ afterEach(() => {
 const MAPPING = ['secret: [DB_PASSWORD=secret/dev/db#password]', 'secrets: [API_=secret/dev/api]'];
 
 /** A checkout whose project file maps names (by default two) and names .env as the fallback. */
-function checkout(vaultAddr: string, mapping: string[] = MAPPING): DevProject {
+function checkout(address: string, mapping: string[] = MAPPING): DevProject {
+  vaultAddr = address;
   project = createDevProject();
-  project.write(
-    'vault-exec.yaml',
-    [`vault-addr: ${vaultAddr}`, 'wait-timeout: 1s', ...mapping, 'fallback-env: .env', ''].join('\n'),
-  );
+  project.write('vault-exec.yaml', ['wait-timeout: 1s', ...mapping, 'fallback-env: .env', ''].join('\n'));
   project.write(
     '.env',
     [
@@ -54,7 +54,7 @@ function checkout(vaultAddr: string, mapping: string[] = MAPPING): DevProject {
   return project;
 }
 const run = (args: string[], extra: Record<string, string> = {}) =>
-  runCli(args, { env: project.env(extra), cwd: project.repo });
+  runCli(args, { env: project.env({ VAULT_ADDR: vaultAddr, ...extra }), cwd: project.repo });
 
 describe('Vault down in development', () => {
   test('starts the child with the mapped names from .env, a warning, and VAULT_EXEC_FALLBACK=1', async () => {
