@@ -129,6 +129,24 @@ test('precedence: the command line wins over the env twin, which wins over the f
   );
 });
 
+test("the file's vault-addr never receives your own token: VAULT_ADDR must say where it goes", async () => {
+  project = createDevProject();
+  project.write('vault-exec.yaml', `vault-addr: ${vault().addr}\n${PROJECT_FILE}`);
+  project.write('../home/.vault-token', token);
+  const refused = await runCli(['run', '--', ...printEnv], { env: project.env(), cwd: project.repo });
+  expect(refused.code).toBe(64);
+  expect(refused.stdout).toBe('');
+  expect(refused.stderr.trim().split('\n')).toEqual([
+    `vault-exec: ${project.repo}/vault-exec.yaml sets vault-addr, but your own token (from ~/.vault-token) only goes to an address you set: export VAULT_ADDR=${vault().addr} (vault login needs it too), or pass --vault-addr`,
+  ]);
+  const chosen = await runCli(['run', '--', ...printEnv], {
+    env: project.env({ VAULT_ADDR: vault().addr }),
+    cwd: project.repo,
+  });
+  expect(chosen.code, chosen.stderr).toBe(0);
+  expect(childEnvFrom(chosen.stdout).DB_PASSWORD).toBe(db.password);
+});
+
 describe('a malformed project file stops the start with 64 and one line naming file, line and key', () => {
   const literal = 'sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0';
   test.each([
