@@ -55,12 +55,14 @@ export function checkFileValue(
         if (value.trim() === '') throw new UsageError('the path is empty');
         return isAbsolute(value) ? value : resolve(options.baseDir, value);
       case 'secret-mapping':
-        if (!/^[^=]*=[^#]+#/.test(value))
+        // A Vault path always has a mount and a name: "DB_PASSWORD=hunter2#x" is a value, not a path.
+        if (!/^[^=]*=[^#]*[^/#]\/[^#]+#/.test(value))
           throw new UsageError(`an entry is not a NAME=PATH#KEY reference; ${PUT_IT_IN_VAULT}`);
         parseSecretMapping(value);
         return value;
       case 'path-import':
-        parsePathImport(value);
+        if (!parsePathImport(value).path.includes('/'))
+          throw new UsageError(`an entry is not a [PREFIX=]PATH reference; ${PUT_IT_IN_VAULT}`);
         return value;
       case 'free':
         return value;

@@ -134,6 +134,8 @@ describe('a file holds references only', () => {
       'NAME=PATH#KEY reference',
       2,
     ],
+    ['a value where a path import belongs', 'secrets: [DB_PASSWORD=hunter2]', '[PREFIX=]PATH reference', 1],
+    ['a value with a hash', 'secret: ["DB_PASSWORD=pass#word"]', 'NAME=PATH#KEY reference', 1],
     ['a Vault token in a duration', `watch: ${literal}`, 'a Vault token', 1],
     ['a JWT in a path', 'fallback-env: eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln', 'JWT', 1],
     [
