@@ -3,11 +3,13 @@
 # run it again (every `docker compose up`, every deploy) and it converges without breaking anything.
 #
 #   1. enable AppRole at $APPROLE_MOUNT and KV v2 at secret/ if they are absent
-#   2. write the policies from vault/policies/ ($ROLE for the app, $PROJECT-admin for migration/CI)
-#   3. create or update the role: short token TTLs, reusable secret_id (vault-exec logs in again with
+#   2. with DB_CONNECTION_URL: Vault's database engine, so that the app gets a PostgreSQL user of its
+#      own per start (database/creds/$ROLE), dropped when vault-exec's lease ends (vault/README.md)
+#   3. write the policies from vault/policies/ ($ROLE for the app, $PROJECT-admin for migration/CI)
+#   4. create or update the role: short token TTLs, reusable secret_id (vault-exec logs in again with
 #      the same secret_id when its token reaches token_max_ttl)
-#   4. write role-id and secret-id (or secret-id.wrapped) to $OUT_DIR, mode 600
-#   5. optionally seed random demo secrets (dev only), never overwriting existing ones
+#   5. write role-id and secret-id (or secret-id.wrapped) to $OUT_DIR, mode 600
+#   6. optionally seed random demo secrets (dev only), never overwriting existing ones
 #
 # POSIX sh and the `vault` CLI only, so it runs unchanged in the official vault image (compose's
 # vault-init service). Needs an operator token: mounts, auth methods and policies are privileged.
@@ -23,6 +25,22 @@
 #   APP_UID, APP_GID          chown the files to the app's user (the app may not run as root)
 #   SEED_DEMO_SECRETS [false] write random demo values for the examples where nothing exists yet
 #   POLICY_DIR [dir of this script/policies]
+#
+# The database engine (only when DB_CONNECTION_URL is set; without it nothing below is touched):
+#   DB_CONNECTION_URL         postgresql://{{username}}:{{password}}@HOST:5432/DBNAME?sslmode=...; Vault
+#                             fills in the placeholders with the admin credentials it holds
+#   DB_ADMIN_USERNAME         the PostgreSQL role Vault administers users with (a dedicated one with
+#                             CREATEROLE in production, see vault/README.md)
+#   DB_ADMIN_PASSWORD or DB_ADMIN_PASSWORD_FILE
+#                             its current password; needed the first time only: once Vault holds
+#                             the connection, its own (rotated) copy is used when this one fails
+#   DB_ROTATE_ROOT [true]     rotate the admin password (database/rotate-root) as soon as the one
+#                             given here works, so that only Vault knows it. Dev compose sets false:
+#                             its in-memory Vault forgets the rotated password on restart, while
+#                             the database keeps it, and would lock Vault out
+#   DB_MOUNT [database]       DB_CONNECTION_NAME [$ROLE]
+#   DB_DEFAULT_TTL [1h]       DB_MAX_TTL [24h]: a dynamic user's lease; vault-exec renews it and
+#                             restarts the app with a new user before the max TTL
 set -eu
 
 : "${VAULT_ADDR:?set VAULT_ADDR to the Vault server}"
@@ -39,13 +57,19 @@ WRAP_TTL="${WRAP_TTL:-}"
 NEW_SECRET_ID="${NEW_SECRET_ID:-false}"
 SEED_DEMO_SECRETS="${SEED_DEMO_SECRETS:-false}"
 POLICY_DIR="${POLICY_DIR:-$(dirname "$0")/policies}"
+DB_CONNECTION_URL="${DB_CONNECTION_URL:-}"
+DB_MOUNT="${DB_MOUNT:-database}"
+DB_CONNECTION_NAME="${DB_CONNECTION_NAME:-$ROLE}"
+DB_ROTATE_ROOT="${DB_ROTATE_ROOT:-true}"
+DB_DEFAULT_TTL="${DB_DEFAULT_TTL:-1h}"
+DB_MAX_TTL="${DB_MAX_TTL:-24h}"
 export VAULT_ADDR VAULT_TOKEN
 
 say() { echo "vault-init: $*" >&2; }
 fail() { say "error: $*"; exit 1; }
 
 # The names go into sed, HCL paths and API paths unquoted: allow only what is safe in all three.
-for name in "$PROJECT" "$APP_ENV" "$ROLE" "$APPROLE_MOUNT"; do
+for name in "$PROJECT" "$APP_ENV" "$ROLE" "$APPROLE_MOUNT" "$DB_MOUNT" "$DB_CONNECTION_NAME"; do
   case "$name" in
     '' | *[!a-zA-Z0-9_-]*) fail "'$name' is not a valid name (letters, digits, '-' and '_' only)" ;;
   esac
@@ -72,15 +96,123 @@ else
   say "enabled KV v2 at secret/"
 fi
 
-# --- 2. policies --------------------------------------------------------------------------------
-write_policy() { # name file
-  sed -e "s/@PROJECT@/$PROJECT/g" -e "s/@ENV@/$APP_ENV/g" "$2" | vault policy write "$1" - >/dev/null
-  say "wrote policy $1 (from $(basename "$2"))"
+# --- 2. database engine (only with DB_CONNECTION_URL) -------------------------------------------
+# Each read of $DB_MOUNT/creds/$ROLE creates a PostgreSQL user for that one app instance; its lease
+# ends with vault-exec's token (or at DB_MAX_TTL), and Vault then runs the revocation statements.
+# The statements live here, not in files, so the script stays one file in the vault image.
+# Least privilege: data access in schema public and nothing else (no CREATE, no DDL, no role rights).
+# The admin is made a member of each user so that a non-superuser admin may REASSIGN/DROP OWNED it.
+DB_CREATION_STATEMENTS="CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+GRANT \"{{name}}\" TO CURRENT_USER;
+GRANT USAGE ON SCHEMA public TO \"{{name}}\";
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{{name}}\";
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \"{{name}}\";"
+# Really gone: whatever it owns goes to the admin, its grants go, then the role. One DO block (Vault
+# runs a statement with \$\$ whole), and a no-op when someone dropped the user already, so a revocation
+# can never get stuck retrying.
+DB_REVOCATION_STATEMENTS="DO \$\$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{{name}}') THEN REASSIGN OWNED BY \"{{name}}\" TO CURRENT_USER; DROP OWNED BY \"{{name}}\"; DROP ROLE \"{{name}}\"; END IF; END \$\$;"
+
+db_admin_password() { # prints it without a trailing newline; never on a command line (printf is a builtin)
+  if [ -n "${DB_ADMIN_PASSWORD_FILE:-}" ]; then
+    # $(...) drops the trailing newline that `echo >file` and most secret files end with.
+    password="$(cat "$DB_ADMIN_PASSWORD_FILE")"
+    printf '%s' "$password"
+  else
+    printf '%s' "${DB_ADMIN_PASSWORD:-}"
+  fi
 }
-write_policy "$ROLE" "$POLICY_DIR/app.hcl"
+db_has_admin_password() { [ -n "${DB_ADMIN_PASSWORD_FILE:-}" ] || [ -n "${DB_ADMIN_PASSWORD:-}" ]; }
+
+write_db_connection() { # [with-admin]: verify_connection makes Vault log in first; a failed write changes nothing
+  if [ "${1:-}" = with-admin ]; then
+    db_admin_password | vault write "$DB_MOUNT/config/$DB_CONNECTION_NAME" \
+      plugin_name=postgresql-database-plugin connection_url="$DB_CONNECTION_URL" \
+      allowed_roles="$ROLE" verify_connection=true username="$DB_ADMIN_USERNAME" password=- >/dev/null
+  else
+    vault write "$DB_MOUNT/config/$DB_CONNECTION_NAME" \
+      plugin_name=postgresql-database-plugin connection_url="$DB_CONNECTION_URL" \
+      allowed_roles="$ROLE" verify_connection=true >/dev/null
+  fi
+}
+
+configure_database() {
+  if db_type="$(vault read -field=type "sys/mounts/$DB_MOUNT" 2>/dev/null)"; then
+    [ "$db_type" = database ] || fail "$DB_MOUNT/ is mounted but is a $db_type engine, not database"
+    say "database engine already enabled at $DB_MOUNT/"
+  else
+    vault secrets enable -path="$DB_MOUNT" database >/dev/null
+    say "enabled the database engine at $DB_MOUNT/"
+  fi
+
+  # The admin password given here is tried first: if it still logs in, it is known outside Vault
+  # (compose, a deploy variable) and is rotated away below. If it fails, it was rotated by an
+  # earlier run, and Vault's own copy must still work (rewritten without credentials, it is kept).
+  connection="$DB_MOUNT/config/$DB_CONNECTION_NAME"
+  if [ -n "${DB_ADMIN_PASSWORD_FILE:-}" ] && ! [ -r "$DB_ADMIN_PASSWORD_FILE" ]; then
+    fail "cannot read DB_ADMIN_PASSWORD_FILE=$DB_ADMIN_PASSWORD_FILE"
+  fi
+  given_works=false
+  error=""
+  if db_has_admin_password; then
+    : "${DB_ADMIN_USERNAME:?set DB_ADMIN_USERNAME to the PostgreSQL role Vault administers users with}"
+    if error="$(write_db_connection with-admin 2>&1)"; then given_works=true; fi
+  fi
+  if [ "$given_works" = true ]; then
+    say "connection $connection: Vault logged in as $DB_ADMIN_USERNAME with the password given"
+  elif vault read "$connection" >/dev/null 2>&1; then
+    write_db_connection || fail "Vault can no longer log in to the database of $connection with the admin credentials it holds; reset the admin's password in PostgreSQL and pass it in DB_ADMIN_PASSWORD(_FILE)"
+    say "connection $connection: kept the admin credentials Vault holds${error:+ (the password given does not log in, as after a rotation)}"
+  elif db_has_admin_password; then
+    # The CLI's answer spans lines; its "* reason" line is the one that says what went wrong.
+    reason="$(printf '%s\n' "$error" | sed -n 's/^\* //p' | head -n 1)"
+    fail "Vault could not log in to the database as $DB_ADMIN_USERNAME (${reason:-$error}); check DB_CONNECTION_URL, DB_ADMIN_USERNAME and the admin password"
+  else
+    fail "DB_CONNECTION_URL is set but $connection does not exist yet: set DB_ADMIN_USERNAME and DB_ADMIN_PASSWORD (or DB_ADMIN_PASSWORD_FILE) for the first run"
+  fi
+
+  if [ "$given_works" = true ] && [ "$DB_ROTATE_ROOT" = true ]; then
+    vault write -f "$DB_MOUNT/rotate-root/$DB_CONNECTION_NAME" >/dev/null
+    say "rotated the password of $DB_ADMIN_USERNAME: only Vault knows it now (DB_ROTATE_ROOT=true)"
+  elif [ "$given_works" = true ]; then
+    say "warning: the admin password is not rotated (DB_ROTATE_ROOT=$DB_ROTATE_ROOT); acceptable for dev only"
+  fi
+
+  # Rewriting the role changes what new users get; users already handed out keep their grants.
+  vault write "$DB_MOUNT/roles/$ROLE" \
+    db_name="$DB_CONNECTION_NAME" \
+    creation_statements="$DB_CREATION_STATEMENTS" \
+    revocation_statements="$DB_REVOCATION_STATEMENTS" \
+    default_ttl="$DB_DEFAULT_TTL" \
+    max_ttl="$DB_MAX_TTL" >/dev/null
+  say "database role $ROLE: $DB_MOUNT/creds/$ROLE, default_ttl=$DB_DEFAULT_TTL max_ttl=$DB_MAX_TTL"
+}
+
+# A role written by an earlier run stays granted, so a run without the DB settings (a deploy job
+# that only issues a secret_id) cannot silently take the database away from a running app.
+database_role_exists() { vault read "$DB_MOUNT/roles/$ROLE" >/dev/null 2>&1; }
+
+if [ -n "$DB_CONNECTION_URL" ]; then
+  configure_database
+fi
+
+# --- 3. policies --------------------------------------------------------------------------------
+write_policy() { # name file...: the files are joined into one policy
+  name="$1"
+  shift
+  cat "$@" | sed -e "s/@PROJECT@/$PROJECT/g" -e "s/@ENV@/$APP_ENV/g" -e "s/@ROLE@/$ROLE/g" \
+    -e "s/@DB_MOUNT@/$DB_MOUNT/g" | vault policy write "$name" - >/dev/null
+  sources=""
+  for file in "$@"; do sources="$sources${sources:+ + }$(basename "$file")"; done
+  say "wrote policy $name (from $sources)"
+}
+if [ -n "$DB_CONNECTION_URL" ] || database_role_exists; then
+  write_policy "$ROLE" "$POLICY_DIR/app.hcl" "$POLICY_DIR/app-database.hcl"
+else
+  write_policy "$ROLE" "$POLICY_DIR/app.hcl"
+fi
 write_policy "$PROJECT-admin" "$POLICY_DIR/admin.hcl"
 
-# --- 3. the role --------------------------------------------------------------------------------
+# --- 4. the role --------------------------------------------------------------------------------
 # Writing a role updates it in place (role_id and issued secret_ids survive), so this is idempotent.
 # token_no_default_policy: the app's token can do exactly what app.hcl lists, no cubbyhole etc.
 # secret_id_num_uses=0: vault-exec logs in again with the same secret_id when the token reaches
@@ -95,7 +227,7 @@ vault write "auth/$APPROLE_MOUNT/role/$ROLE" \
   secret_id_ttl="$SECRET_ID_TTL" >/dev/null
 say "role $ROLE: token_ttl=$TOKEN_TTL token_max_ttl=$TOKEN_MAX_TTL secret_id_ttl=$SECRET_ID_TTL"
 
-# --- 4. credentials for the app -----------------------------------------------------------------
+# --- 5. credentials for the app -----------------------------------------------------------------
 # Files are created 600 and moved into place whole, so an app starting at the same moment never
 # reads half a secret_id. Values go from the CLI's stdout straight to a file, never to our output.
 umask 077
@@ -137,7 +269,7 @@ else
   say "wrote $OUT_DIR/secret-id (new secret_id)"
 fi
 
-# --- 5. demo secrets (dev only) -----------------------------------------------------------------
+# --- 6. demo secrets (dev only) -----------------------------------------------------------------
 # Random values for the examples, so `docker compose up` works with no .env at all. Real values
 # arrive through vault/migrate.mjs. -cas=0 means "only if absent": a migrated value is never replaced.
 random_value() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }

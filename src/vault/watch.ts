@@ -11,6 +11,7 @@ import {
 } from './client';
 import { watchLifetime, type RenewOutcome } from './lifetime';
 import type { Lease } from './secrets';
+import { renewalOutcome } from './ttl';
 
 /** The session in use; replaced when a re-login succeeds, so lease renewals use the newest token. */
 export interface CurrentSession {
@@ -118,10 +119,7 @@ async function renewRequest(send: () => Promise<VaultResponse>): Promise<RenewOu
     if (error instanceof VaultTransportError) return { kind: 'transient', reason: error.reason };
     throw error;
   }
-  if (response.status === 200) {
-    const ttl = Number(response.body?.auth?.lease_duration ?? response.body?.lease_duration);
-    return { kind: 'renewed', ttlSeconds: Number.isFinite(ttl) ? ttl : 0 };
-  }
+  if (response.status === 200) return renewalOutcome(response.body);
   const message = vaultMessage(response);
   // Vault answers 500 (not 4xx) when a still-valid token or lease is at its max TTL: not a failure of Vault.
   if (/past the max TTL/i.test(message)) return { kind: 'exhausted', reason: message };

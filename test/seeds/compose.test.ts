@@ -9,6 +9,8 @@ import { pythonEnv, repoRoot, run } from './helpers';
 
 const composeFile = join(repoRoot, 'docker-compose.yml');
 const DEV_ROOT_TOKEN = 'dev-only-root-token';
+const DEV_DB_PASSWORD = 'dev-only-postgres-password';
+const CREDS_PATH = 'database/creds/saas-project-dev';
 let venv: string;
 let compose: any;
 
@@ -62,10 +64,15 @@ test('the apps run behind an init, after vault-init completed, with credentials 
   expect(compose.services.vault.healthcheck.test).toBeDefined();
 });
 
-test('the only secret-looking literal is the documented dev root token', () => {
+test('the only secret-looking literals are the documented dev root token and dev database password', () => {
   const text = readFileSync(composeFile, 'utf8');
   expect(compose.services.vault.environment.VAULT_DEV_ROOT_TOKEN_ID).toBe(DEV_ROOT_TOKEN);
   expect(compose.services['vault-init'].environment.VAULT_TOKEN).toBe(DEV_ROOT_TOKEN);
+  // The database password goes to the database and to vault-init (for Vault), never to an app.
+  const holders = Object.entries<any>(compose.services)
+    .filter(([, service]) => JSON.stringify(service).includes(DEV_DB_PASSWORD))
+    .map(([name]) => name);
+  expect(holders.sort()).toEqual(['db', 'vault-init']);
   // What the seeds had before: default credentials and Vault tokens or ids written into the file.
   for (const pattern of [
     /postgres:postgres/i,
@@ -81,5 +88,24 @@ test('the only secret-looking literal is the documented dev root token', () => {
       if (/SECRET|PASSWORD|TOKEN|KEY/.test(variable) && !variable.startsWith('VAULT_EXEC_'))
         expect(value, `${name} ${variable}`).toMatch(/^vault:/);
     }
+  }
+});
+
+test('the apps get a dynamic database user: one creds path for DATABASE_URL, from a db that Vault administers', () => {
+  const db = compose.services.db;
+  expect(db.image).toMatch(/^postgres:/);
+  expect(db.healthcheck.test).toContain('pg_isready');
+  for (const port of db.ports ?? []) expect(String(port)).toMatch(/^127\.0\.0\.1:/);
+  const init = compose.services['vault-init'];
+  expect(init.depends_on.db).toEqual({ condition: 'service_healthy' });
+  expect(init.environment.DB_CONNECTION_URL).toBe(
+    'postgresql://{{username}}:{{password}}@db:5432/saas?sslmode=disable',
+  );
+  for (const name of ['node-app', 'flask-app']) {
+    const url: string = compose.services[name].environment.DATABASE_URL;
+    // Compose turns $$ into $; what vault-exec sees reads the one path for both parts.
+    const paths = [...url.matchAll(/\$\$\{vault:([^#}]+)#(username|password)\}/g)].map((match) => match[1]);
+    expect(paths, name).toEqual([CREDS_PATH, CREDS_PATH]);
+    expect(url, name).toMatch(/@db:5432\/saas$/);
   }
 });
