@@ -16,7 +16,10 @@ import {
 } from './config';
 import { ENV_FORMATS } from './env-formats';
 import { UsageError, escapeControlCharacters, quote } from './errors';
+import { checkFallbackEnvAllowed } from './dev/fallback-policy';
 import { LOG_FORMATS, LOG_LEVELS } from './log';
+import { openProjectFile } from './project-file/open-project-file';
+import { refuseFileAddressForOwnToken } from './project-file/own-token-address';
 import { VERSION } from './version';
 
 export type CommandLine =
@@ -29,8 +32,11 @@ const ENV_ONLY_KEYS: ReadonlyArray<keyof RawOptions> = ['format', 'force'];
 
 type OptionKind = 'string' | 'list' | 'boolean';
 
-/** Every flag with its env twin; --help and the README options table come from this list. */
-const OPTIONS: ReadonlyArray<{
+/**
+ * Every flag with its env twin; --help, the README options table and the project file's keys
+ * (the long flag names without "--") come from this list.
+ */
+export const OPTIONS: ReadonlyArray<{
   key: keyof RawOptions;
   flags: string;
   env: string;
@@ -46,6 +52,14 @@ const OPTIONS: ReadonlyArray<{
     kind: 'string',
     defaultValue: DEFAULT_VAULT_ADDR,
     description: 'Vault server address',
+  },
+  {
+    key: 'config',
+    flags: '--config <file>',
+    env: 'VAULT_EXEC_CONFIG',
+    kind: 'string',
+    description:
+      'read options from this YAML project file (run and check find vault-exec.yaml by themselves)',
   },
   {
     key: 'waitTimeout',
@@ -181,6 +195,14 @@ const OPTIONS: ReadonlyArray<{
       'every <interval>, check the static secrets in use and restart the child gracefully when one changed',
   },
   {
+    key: 'fallbackEnv',
+    flags: '--fallback-env <file>',
+    env: 'VAULT_EXEC_FALLBACK_ENV',
+    kind: 'string',
+    description:
+      'vault-exec run only, never in production: when Vault stays unreachable or sealed, take the mapped names from this .env file',
+  },
+  {
     key: 'passToken',
     flags: '--pass-token',
     env: 'VAULT_EXEC_PASS_TOKEN',
@@ -254,7 +276,8 @@ const HELP_FOOTER = `
 Everything after "--" is the child's command line, passed on untouched.
 
 Credentials: AppRole from VAULT_ROLE_ID + VAULT_SECRET_ID (or the *-file flags);
-otherwise a token from VAULT_TOKEN or ~/.vault-token. There is deliberately no
+otherwise your own login: VAULT_TOKEN, the Vault CLI's token_helper (~/.vault),
+then ~/.vault-token, as left by "vault login". There is deliberately no
 --secret-id flag: command lines are readable by every user of the machine.
 CI: --auth jwt --role NAME logs in with --jwt-file, VAULT_EXEC_JWT or GitHub
 Actions' OIDC token; --auth kubernetes --role NAME with the service-account token.
@@ -262,7 +285,9 @@ TLS: VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY,
 VAULT_TLS_SERVER_NAME, VAULT_SKIP_VERIFY; namespace: VAULT_NAMESPACE.
 In the inherited environment, NAME=vault:PATH#KEY and \${vault:PATH#KEY} are resolved.
 VAULT_EXEC_SECRET and VAULT_EXEC_SECRETS take whitespace- or comma-separated lists.
-A flag on the command line wins over its env twin.
+Project file: "vault-exec run" and "check" read the nearest vault-exec.yaml (or .yml)
+up to the repository root; keys are the long flag names without "--", plus "command".
+A flag on the command line wins over its env twin, which wins over the project file.
 
 vault-exec env logs in and reads exactly as a start would, prints only the secret
 variables (not the inherited environment), runs nothing and revokes its token. It
@@ -285,7 +310,7 @@ Exit codes: the child's code, or 128+N if it died of signal N; 64 usage,
 Example:
   VAULT_ADDR=https://vault:8200 vault-exec --secret DB_PASSWORD=secret/app/db#password -- node server.js`;
 
-export function parseCommandLine(argv: string[], env: Env): CommandLine {
+export function parseCommandLine(argv: string[], env: Env, cwd: string = process.cwd()): CommandLine {
   const separator = argv.indexOf('--');
   const ours = separator === -1 ? argv : argv.slice(0, separator);
   const childCommand = separator === -1 ? undefined : argv.slice(separator + 1);
@@ -315,14 +340,45 @@ export function parseCommandLine(argv: string[], env: Env): CommandLine {
       `unexpected argument ${quote(positional[0]!)} before "--": put the whole child command after "--"`,
     );
   }
+  const projectFile = openProjectFile(
+    {
+      given:
+        program.getOptionValueSource('config') === 'cli'
+          ? program.opts().config
+          : nonBlank(env.VAULT_EXEC_CONFIG),
+      // env reads what a `run` would, so it finds the project file too.
+      discover: ours[0] === 'run' || ours[0] === 'check' || kind === 'env',
+      cwd,
+      home: env.HOME,
+    },
+    OPTIONS,
+  );
   const misplaced = ENV_ONLY_KEYS.find((key) => program.getOptionValueSource(key) === 'cli');
   if (kind !== 'env' && misplaced !== undefined)
     throw new UsageError(
       `--${misplaced} belongs to vault-exec env: use vault-exec env --${misplaced} ... (see vault-exec --help)`,
     );
-  const config = buildConfig(childCommand ?? positional, mergeEnvTwins(program, env), {
+  const options = mergeEnvTwins(program, env, projectFile?.values ?? {});
+  const fallbackFromFile = sourceOf(program, env, 'fallbackEnv', projectFile?.values) === 'file';
+  if (kind === 'env' && options.fallbackEnv !== undefined && !fallbackFromFile)
+    throw new UsageError(
+      'vault-exec env never falls back to a .env file: drop --fallback-env (VAULT_EXEC_FALLBACK_ENV)',
+    );
+  options.fallbackEnv = checkFallbackEnvAllowed({
+    file: options.fallbackEnv,
+    fromProjectFile: fallbackFromFile,
+    // env, like check, ignores a project file's fallback-env: it must print what Vault holds.
+    form: kind === 'env' ? 'check' : ours[0] === 'run' || ours[0] === 'check' ? ours[0] : 'container',
     env,
-    commandRequired: kind === 'run',
+  });
+  const command = childCommand ?? (positional.length > 0 ? positional : (projectFile?.command ?? []));
+  const config = buildConfig(command, options, { env, commandRequired: kind === 'run' });
+  config.projectFile = projectFile?.path;
+  refuseFileAddressForOwnToken({
+    fileAddress:
+      sourceOf(program, env, 'vaultAddr', projectFile?.values) === 'file' ? options.vaultAddr : undefined,
+    auth: config.auth,
+    file: projectFile?.path ?? '',
   });
   if (kind === 'env' && (childCommand !== undefined || positional.length > 0))
     throw new UsageError('vault-exec env runs no command: remove the command, or drop "env" to run it');
@@ -360,6 +416,7 @@ function buildProgram(writeOut: (text: string) => void): Command {
   const program = new Command('vault-exec')
     .usage(
       '[options] -- <command> [args...]\n' +
+        '       vault-exec run [options] [-- <command> [args...]]   (development: reads vault-exec.yaml, may fall back to .env)\n' +
         '       vault-exec check [options]   (preflight: wait, log in, read every path; prints variable names, runs nothing)\n' +
         '       vault-exec env [options]     (prints the secret VALUES for later CI steps; the only command that prints values)',
     )
@@ -386,15 +443,17 @@ function buildProgram(writeOut: (text: string) => void): Command {
   return program;
 }
 
-/** A flag on the command line wins over its VAULT_EXEC_* twin, which wins over the default. */
-function mergeEnvTwins(program: Command, env: Env): RawOptions {
+/** A flag on the command line wins over its VAULT_EXEC_* twin, then the project file, then the default. */
+function mergeEnvTwins(program: Command, env: Env, fromFile: Record<string, unknown>): RawOptions {
   const parsed = program.opts<Record<string, unknown>>();
   const merged: Record<string, unknown> = {};
   for (const spec of OPTIONS) {
     const fromCli = program.getOptionValueSource(spec.key) === 'cli';
     const envValue = env[spec.env];
     if (fromCli || envValue === undefined || envValue.trim() === '') {
-      merged[spec.key] = parsed[spec.key] ?? spec.defaultValue;
+      merged[spec.key] = fromCli
+        ? parsed[spec.key]
+        : (fromFile[spec.key] ?? parsed[spec.key] ?? spec.defaultValue);
       continue;
     }
     if (spec.kind === 'boolean')
@@ -407,4 +466,21 @@ function mergeEnvTwins(program: Command, env: Env): RawOptions {
     } else merged[spec.key] = envValue.trim();
   }
   return merged as unknown as RawOptions;
+}
+
+/** Where an option's value came from, in the order mergeEnvTwins applies. */
+function sourceOf(
+  program: Command,
+  env: Env,
+  key: keyof RawOptions,
+  fromFile: Record<string, unknown> = {},
+): 'command line' | 'env' | 'file' | 'default' {
+  if (program.getOptionValueSource(key) === 'cli') return 'command line';
+  const spec = OPTIONS.find((option) => option.key === key);
+  if (spec !== undefined && nonBlank(env[spec.env]) !== undefined) return 'env';
+  return fromFile[key] !== undefined ? 'file' : 'default';
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

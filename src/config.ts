@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { resolveRunAs, type RunAs } from './child/run-as';
 import { parseDuration } from './duration';
+import { findDeveloperToken } from './vault/dev-token';
 import { UsageError, quote } from './errors';
 import type { EnvFormat } from './env-formats';
 import { chooseJwtSource, JWT_ENV_NAME, type JwtSource } from './jwt-source';
@@ -102,10 +101,16 @@ export interface Config {
   logFormat: LogFormat;
   /** --user: the child runs as this uid/gid; undefined keeps vault-exec's own. */
   runAs?: RunAs;
+  /** The project file the options came from, if any (logged at start). */
+  projectFile?: string;
+  /** `vault-exec run` in development: the .env file to use when Vault stays unreachable. */
+  fallbackEnv?: string;
 }
 
 /** Flag values after commander and the VAULT_EXEC_* twins have been merged (see cli.ts). */
 export interface RawOptions {
+  config?: string;
+  fallbackEnv?: string;
   vaultAddr: string;
   waitTimeout: string;
   killTimeout: string;
@@ -199,6 +204,7 @@ export function buildConfig(
     logLevel: options.logLevel,
     logFormat: options.logFormat,
     runAs,
+    fallbackEnv: options.fallbackEnv,
   };
 }
 
@@ -246,13 +252,10 @@ function resolveAuth(options: RawOptions, env: Env, readFile: (path: string) => 
   if (method !== 'token' && (options.secretIdFile || nonEmpty(env.VAULT_SECRET_ID))) {
     throw new UsageError('a secret_id was given without a role_id: set VAULT_ROLE_ID or --role-id-file');
   }
-  const token = nonEmpty(env.VAULT_TOKEN);
-  if (token !== undefined) return { method: 'token', token, source: 'VAULT_TOKEN' };
-  const tokenFile = join(env.HOME ?? homedir(), '.vault-token');
-  const fileToken = tryRead(tokenFile, readFile);
-  if (fileToken !== undefined) return { method: 'token', token: fileToken, source: '~/.vault-token' };
+  const developer = findDeveloperToken(env, readFile);
+  if (developer !== undefined) return { method: 'token', ...developer };
   throw new UsageError(
-    'no Vault credentials: set VAULT_ROLE_ID and VAULT_SECRET_ID (or --role-id-file and --secret-id-file) for AppRole, or VAULT_TOKEN for development',
+    'no Vault credentials: set VAULT_ROLE_ID and VAULT_SECRET_ID (or --role-id-file and --secret-id-file) for AppRole, or for development log in with `vault login` (or set VAULT_TOKEN)',
   );
 }
 
@@ -304,14 +307,6 @@ function readCredentialFile(path: string, flag: string, readFile: (path: string)
   const value = content.trim();
   if (value === '') throw new UsageError(`${flag} ${path} is empty`);
   return value;
-}
-
-function tryRead(path: string, readFile: (path: string) => string): string | undefined {
-  try {
-    return nonEmpty(readFile(path).trim());
-  } catch {
-    return undefined;
-  }
 }
 
 /** Our own settings (VAULT_*) are never treated as references, so VAULT_ADDR=vault:8200-style values stay legal. */

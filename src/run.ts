@@ -9,6 +9,8 @@ import { runEnv } from './commands/env';
 import { buildChildEnv } from './child-env';
 import { parseCommandLine } from './cli';
 import type { Config, Env } from './config';
+import { buildFallbackChildEnv } from './dev/fallback-env';
+import { isOutage } from './dev/fallback-policy';
 import { VaultExecError } from './errors';
 import { EXIT } from './exit-codes';
 import { createLogger, type Logger, type Redactor } from './log';
@@ -61,6 +63,8 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
     redactor: deps.redactor,
   });
   redactCredentials(config.auth, log);
+  if (config.projectFile !== undefined)
+    log.info(`using the project file ${config.projectFile}`, { event: 'project-file' });
 
   let client: VaultClient;
   try {
@@ -148,13 +152,22 @@ interface RunContext {
 async function startAndSupervise(context: RunContext): Promise<number> {
   const { config, deps, log, client, supervisor, respawn, signal, issuedTokens, stopWatchers, masked } =
     context;
-  await waitForVault({
-    client,
-    timeoutMs: config.waitTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    log,
-    signal,
-  });
+  try {
+    await waitForVault({
+      client,
+      timeoutMs: config.waitTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      log,
+      signal,
+    });
+  } catch (error) {
+    if (config.fallbackEnv === undefined || !isOutage(error)) throw error;
+    const inherited = config.runAs ? withUserEnvironment(deps.env, config.runAs) : deps.env;
+    const env = buildFallbackChildEnv({ config, inherited, outage: error as Error, log });
+    assertChildEnvFits(config.command, env);
+    supervisor.start(config.command, env);
+    return supervisor.exited;
+  }
   // Unwrapped once: the plain secret_id is what re-logins at max TTL use.
   const auth =
     config.auth.method === 'approle' && config.auth.secretIdWrapped

@@ -17,6 +17,9 @@ export const WAIT_MAX_DELAY_MS = 5_000;
  */
 const READY_STATUSES = new Set([200, 429, 473]);
 
+/** Vault never became ready within the wait: an outage, as opposed to a mistake (dev/fallback-policy.ts). */
+export class VaultNotReadyError extends VaultUnavailableError {}
+
 export async function waitForVault(options: {
   client: VaultClient;
   timeoutMs: number;
@@ -66,7 +69,7 @@ export async function waitForVault(options: {
     await sleep(delay, signal);
     if (now() - started >= timeoutMs) break;
   }
-  throw new VaultUnavailableError(
+  throw new VaultNotReadyError(
     `Vault at ${client.address} was not ready within ${formatDuration(timeoutMs)} (last: ${lastReason}); check VAULT_ADDR, that Vault runs and is unsealed, or raise --wait-timeout`,
   );
 }

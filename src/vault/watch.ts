@@ -1,6 +1,7 @@
 import type { AuthConfig } from '../config';
 import type { Logger } from '../log';
 import { attemptLogin, type Session } from './auth';
+import { explainUserTokenEnd } from './dev-token';
 import {
   VaultTransportError,
   isTransientStatus,
@@ -62,7 +63,13 @@ export function watchToken(options: {
             }
           : undefined,
     },
-    { log, onFailure: options.onFailure },
+    {
+      log,
+      onFailure:
+        auth.method === 'token'
+          ? (message) => options.onFailure(explainUserTokenEnd(message, auth.source))
+          : options.onFailure,
+    },
   );
   return () => watcher.stop();
 }

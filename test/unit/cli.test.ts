@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseCommandLine } from '../../src/cli';
 import { UsageError } from '../../src/errors';
@@ -195,4 +198,22 @@ describe('--mask', () => {
 test('check with a role_id and nothing to read is a check (a login preflight), not a run or an error', () => {
   const result = parseCommandLine(['check'], { VAULT_ROLE_ID: 'role', HOME: '/nonexistent' });
   expect(result).toMatchObject({ kind: 'check', config: { command: [], secrets: [], pathImports: [] } });
+});
+
+describe('vault-exec env and the project file', () => {
+  test('env reads the secrets of the project file it finds, as vault-exec run does', () => {
+    const project = mkdtempSync(join(tmpdir(), 'vault-exec-env-project-'));
+    mkdirSync(join(project, '.git'));
+    writeFileSync(join(project, 'vault-exec.yaml'), 'secret:\n  - DB_PASSWORD=secret/app/db#password\n');
+    const result = parseCommandLine(['env', '--format', 'json'], { ...env, HOME: tmpdir() }, project);
+    expect(result.kind === 'env' && result.config.secrets.map((mapping) => mapping.name)).toEqual([
+      'DB_PASSWORD',
+    ]);
+  });
+
+  test('a --fallback-env given to env is refused: env prints what Vault holds, never a .env file', () => {
+    expect(() => parseCommandLine(['env', '--fallback-env', '.env'], env)).toThrow(
+      'vault-exec env never falls back to a .env file: drop --fallback-env (VAULT_EXEC_FALLBACK_ENV)',
+    );
+  });
 });
