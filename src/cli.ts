@@ -59,7 +59,7 @@ export const OPTIONS: ReadonlyArray<{
     env: 'VAULT_EXEC_CONFIG',
     kind: 'string',
     description:
-      'read options from this YAML project file (run and check find vault-exec.yaml by themselves)',
+      'read options from this YAML project file (run, check and env find vault-exec.yaml by themselves)',
   },
   {
     key: 'waitTimeout',
@@ -285,7 +285,7 @@ TLS: VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY,
 VAULT_TLS_SERVER_NAME, VAULT_SKIP_VERIFY; namespace: VAULT_NAMESPACE.
 In the inherited environment, NAME=vault:PATH#KEY and \${vault:PATH#KEY} are resolved.
 VAULT_EXEC_SECRET and VAULT_EXEC_SECRETS take whitespace- or comma-separated lists.
-Project file: "vault-exec run" and "check" read the nearest vault-exec.yaml (or .yml)
+Project file: "vault-exec run", "check" and "env" read the nearest vault-exec.yaml (or .yml)
 up to the repository root; keys are the long flag names without "--", plus "command".
 A flag on the command line wins over its env twin, which wins over the project file.
 
@@ -296,11 +296,11 @@ refuses a terminal unless --force. --format (default dotenv):
           util.parseEnv / --env-file, multi-line values included; refuses a value
           with a carriage return, or with ' and \` and also " or a backslash
   docker  NAME=value, read literally by docker run --env-file; refuses multi-line values
-  (all but json refuse a NUL byte, which no environment variable can hold)
   json    one JSON object on one line, any value
-  shell   export NAME='value' lines for eval in a POSIX shell, any value
+  shell   export NAME='value' lines for eval in a POSIX shell
   github  appends NAME<<DELIMITER blocks to $GITHUB_ENV and first prints
           ::add-mask:: for every line of every value
+All but json refuse a NUL byte, which no environment variable can hold.
 --mask is for CI logs: the child's stdout and stderr become pipes (no terminal).
 
 Exit codes: the child's code, or 128+N if it died of signal N; 64 usage,
@@ -382,7 +382,12 @@ export function parseCommandLine(argv: string[], env: Env, cwd: string = process
   });
   if (kind === 'env' && (childCommand !== undefined || positional.length > 0))
     throw new UsageError('vault-exec env runs no command: remove the command, or drop "env" to run it');
-  if (kind === 'env' && config.passToken)
+  // A project file's pass-token is for its runs; env just leaves the token out.
+  if (
+    kind === 'env' &&
+    config.passToken &&
+    sourceOf(program, env, 'passToken', projectFile?.values) !== 'file'
+  )
     throw new UsageError(
       'vault-exec env never prints its own token, and revokes it: drop --pass-token (VAULT_EXEC_PASS_TOKEN)',
     );

@@ -211,6 +211,14 @@ describe('vault-exec env and the project file', () => {
     ]);
   });
 
+  test("a project file's pass-token and fallback-env are for its runs: env ignores them", () => {
+    const project = mkdtempSync(join(tmpdir(), 'vault-exec-env-project-'));
+    mkdirSync(join(project, '.git'));
+    writeFileSync(join(project, 'vault-exec.yaml'), 'pass-token: true\nfallback-env: .env\n');
+    const result = parseCommandLine(['env'], { ...env, HOME: tmpdir() }, project);
+    expect(result.kind === 'env' && result.config.fallbackEnv).toBeUndefined();
+  });
+
   test('a --fallback-env given to env is refused: env prints what Vault holds, never a .env file', () => {
     expect(() => parseCommandLine(['env', '--fallback-env', '.env'], env)).toThrow(
       'vault-exec env never falls back to a .env file: drop --fallback-env (VAULT_EXEC_FALLBACK_ENV)',
