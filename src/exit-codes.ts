@@ -8,6 +8,8 @@ export const EXIT = {
   childEnvUnusable: 65,
   vaultUnavailable: 69,
   internal: 70,
+  /** EX_IOERR: `vault-exec env` could not write all it printed (the reader went away, a full disk). */
+  outputFailed: 74,
   renewalFailed: 75,
   permissionDenied: 77,
   secretNotFound: 78,

@@ -98,16 +98,20 @@ export function guardStream(stream: NodeJS.WriteStream, redactor: Redactor): voi
   }) as typeof stream.write;
 }
 
-const unguardedWrites = new WeakMap<NodeJS.WritableStream, (chunk: unknown) => boolean>();
+const unguardedWrites = new WeakMap<NodeJS.WritableStream, (chunk: unknown, ...rest: unknown[]) => boolean>();
 
 /**
  * Writes past the guard: for the two outputs whose content is deliberate, `vault-exec env`'s values and
  * the child's output under --mask (already masked, and passed on as bytes so a character split
  * across two writes is not mangled by decoding it).
  */
-export function writeUnguarded(stream: NodeJS.WritableStream, chunk: string | Uint8Array): boolean {
+export function writeUnguarded(
+  stream: NodeJS.WritableStream,
+  chunk: string | Uint8Array,
+  done?: (error?: Error | null) => void,
+): boolean {
   const write = unguardedWrites.get(stream);
-  return write ? write(chunk) : stream.write(chunk);
+  return write ? write(chunk, done) : stream.write(chunk, done);
 }
 
 export function createLogger(options: {

@@ -46,6 +46,18 @@ run(process.argv.slice(2), {
   isPidOne: process.pid === 1,
   terminal,
   redactor,
-  writeValues: (text) => writeUnguarded(process.stdout, text),
+  writeValues: (text) => writeValuesToStdout(text),
   stdoutIsTerminal: process.stdout.isTTY === true,
 }).then((code) => process.exit(code));
+
+/**
+ * `vault-exec env`'s output: the next step depends on all of it, so a write that fails (the reader
+ * went away, a full disk) must fail the command. The error comes to the callback; the stream's own
+ * 'error' event, which would otherwise crash the process, is then nothing new.
+ */
+function writeValuesToStdout(text: string): Promise<void> {
+  if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', () => {});
+  return new Promise((resolve, reject) =>
+    writeUnguarded(process.stdout, text, (error) => (error ? reject(error) : resolve())),
+  );
+}

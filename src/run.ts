@@ -34,7 +34,7 @@ export interface RunDependencies {
   /** Shared with the guarded process streams (main.ts), so library output is masked too. */
   redactor?: Redactor;
   /** stdout without the redactor, for `vault-exec env` alone (printing values is its job). */
-  writeValues?(text: string): void;
+  writeValues?(text: string): void | Promise<void>;
   stdoutIsTerminal?: boolean;
 }
 

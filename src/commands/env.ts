@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import type { Config, Env } from '../config';
-import { UsageError, quote } from '../errors';
+import { UsageError, VaultExecError, quote } from '../errors';
+import { EXIT } from '../exit-codes';
 import { formatGithubEnv } from '../env-formats/github';
 import { STDOUT_FORMATTERS } from '../env-formats';
 import type { Logger } from '../log';
@@ -12,8 +13,8 @@ import { unwrapSecretId } from '../vault/unwrap';
 
 export interface EnvOutput {
   env: Env;
-  /** stdout without the redactor: printing values is this command's job. */
-  writeValues(text: string): void;
+  /** stdout without the redactor: printing values is this command's job. Settles once written. */
+  writeValues(text: string): void | Promise<void>;
   stdoutIsTerminal: boolean;
   appendFile?: (path: string, text: string) => void;
 }
@@ -62,10 +63,10 @@ export async function runEnv(
   });
 
   if (githubEnvFile === undefined) {
-    output.writeValues(STDOUT_FORMATTERS[config.envFormat as keyof typeof STDOUT_FORMATTERS](values));
+    await writeAll(output, STDOUT_FORMATTERS[config.envFormat as keyof typeof STDOUT_FORMATTERS](values));
   } else {
     const { masks, fileText } = formatGithubEnv(values, interpolated);
-    output.writeValues(masks);
+    await writeAll(output, masks);
     appendGithubEnv(githubEnvFile, fileText, output.appendFile ?? appendFileSync);
   }
   log.info(
@@ -89,5 +90,19 @@ function appendGithubEnv(path: string, text: string, append: (path: string, text
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unwritable';
     throw new UsageError(`cannot append to GITHUB_ENV ${quote(path)}: ${code}`, { cause: error });
+  }
+}
+
+async function writeAll(output: EnvOutput, text: string): Promise<void> {
+  try {
+    await output.writeValues(text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const why = code === 'EPIPE' ? 'the reader closed its end early' : code;
+    throw new VaultExecError(
+      `could not write all the values to stdout (${why}): whatever reads them got only part; read the whole output, or redirect it to a file`,
+      EXIT.outputFailed,
+      { cause: error },
+    );
   }
 }

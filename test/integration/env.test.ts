@@ -1,6 +1,6 @@
 // `vault-exec env`: prints the secrets for the next steps of a CI job, in each format, read back by
 // that format's consumer; refuses a terminal; revokes its token.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -140,6 +140,25 @@ test('the ::add-mask:: lines are printed before $GITHUB_ENV is written', async (
   await readerClosed;
   expect(exit.code).toBe(0);
   expect(readGithubEnvFile(written).get('DB')).toMatch(/^db-password-/);
+});
+
+test('exits 74 in one line when the reader of its output goes away before the end', async () => {
+  // More than a pipe holds, so the write is still going on when head has read its one byte and left.
+  await vault().admin.writeKv2('env/big', { a: 'x'.repeat(300_000), b: 'y'.repeat(300_000) });
+  const pipeline = spawnSync(
+    'bash',
+    [
+      '-c',
+      '"$0" "$1" env --log-level error --secrets secret/env/big | head -c 1; echo " status ${PIPESTATUS[0]}"',
+      process.execPath,
+      bundlePath,
+    ],
+    { env: cliEnv(vault(), app, { NODE_DEBUG: '', DEBUG: '' }), encoding: 'utf8' },
+  );
+  expect(pipeline.stdout).toBe('A status 74\n');
+  expect(pipeline.stderr).toBe(
+    'vault-exec: could not write all the values to stdout (the reader closed its end early): whatever reads them got only part; read the whole output, or redirect it to a file\n',
+  );
 });
 
 test('refuses a value the format cannot carry, in one line that names the variable, and prints nothing', async () => {
