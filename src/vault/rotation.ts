@@ -1,7 +1,7 @@
 import { formatDuration } from '../duration';
 import type { Logger } from '../log';
 import type { VaultClient } from './client';
-import { readFingerprint, type SecretVersion } from './secrets';
+import { describeChange, readFingerprint, type SecretVersion } from './secret-versions';
 import type { CurrentSession } from './watch';
 
 /**
@@ -31,11 +31,7 @@ export function watchSecretVersions(options: {
         );
       } else if (fingerprint !== version.fingerprint) {
         stopped = true;
-        const detail =
-          version.kvVersion === 2
-            ? ` (version ${version.fingerprint.slice(1)} → ${fingerprint.slice(1)})`
-            : '';
-        return options.onChange(`${version.apiPath} changed${detail}`);
+        return options.onChange(`${version.apiPath} changed${describeChange(version, fingerprint)}`);
       }
     }
     schedule();
