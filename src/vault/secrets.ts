@@ -69,6 +69,8 @@ export async function readSecrets(options: {
   /** The generation before: its answers are kept, except for the API paths in `replace`. */
   previous?: ResolvedSecrets;
   replace?: ReadonlySet<string>;
+  /** Every lease is added here as soon as it is read, so a read that fails later cannot orphan it. */
+  minted?: Lease[];
 }): Promise<ResolvedSecrets> {
   const { client, token, mappings, imports, templates, log, previous } = options;
   const refs: SecretRef[] = [
@@ -88,13 +90,12 @@ export async function readSecrets(options: {
   const kept = (apiPath: string): PathRead | undefined =>
     options.replace?.has(apiPath) ? undefined : previous?.reads.get(apiPath);
   const toRead = apiPaths.filter((apiPath) => kept(apiPath) === undefined);
-  const fresh = await mapWithLimit(toRead, READ_CONCURRENCY, (apiPath) =>
-    readPath(
-      client,
-      token,
-      [...locations.values()].find((location) => location.apiPath === apiPath)!,
-    ),
-  );
+  const fresh = await mapWithLimit(toRead, READ_CONCURRENCY, async (apiPath) => {
+    const location = [...locations.values()].find((candidate) => candidate.apiPath === apiPath)!;
+    const read = await readPath(client, token, location);
+    if (read.lease) options.minted?.push(read.lease);
+    return read;
+  });
   const readsByApiPath = new Map(toRead.map((apiPath, index) => [apiPath, fresh[index]!] as const));
   const dataByApiPath = new Map(
     apiPaths.map((apiPath) => [apiPath, kept(apiPath) ?? readsByApiPath.get(apiPath)!] as const),
