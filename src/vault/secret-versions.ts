@@ -14,6 +14,11 @@ export interface SecretVersion {
   kind: 'kv2' | 'kv1' | 'static-role';
   /** "v<version>", "rotated <time>", or a hash (never logged: it would help guess values). */
   fingerprint: string;
+  /**
+   * KV v2: where the version can be read without the values (`<mount>/metadata/<path>`). Cleared
+   * when the policy does not allow it; the data path is read instead.
+   */
+  metadataPath?: string;
 }
 
 interface Answer {
@@ -29,7 +34,11 @@ interface Answer {
 export function versionOf(location: Location, body: Answer): SecretVersion | undefined {
   const kind = kindOf(location);
   if (kind === undefined) return undefined;
-  return { apiPath: location.apiPath, kind, fingerprint: fingerprintOf(kind, body) };
+  const version: SecretVersion = { apiPath: location.apiPath, kind, fingerprint: fingerprintOf(kind, body) };
+  const dataPrefix = `${location.mountPath}data/`;
+  if (kind === 'kv2' && location.mountPath !== '' && location.apiPath.startsWith(dataPrefix))
+    version.metadataPath = `${location.mountPath}metadata/${location.apiPath.slice(dataPrefix.length)}`;
+  return version;
 }
 
 function kindOf(location: Location): SecretVersion['kind'] | undefined {
@@ -60,7 +69,8 @@ export function describeChange(before: SecretVersion, after: string): string {
 
 /**
  * The current fingerprint, or undefined when it cannot be read right now (a watch must not stop a
- * running service over a passing fault or a permission change).
+ * running service over a passing fault or a permission change). KV v2 asks the metadata first, so a
+ * check does not fetch the values; a policy without read on the metadata falls back to the data.
  */
 export async function readFingerprint(
   client: VaultClient,
@@ -68,6 +78,13 @@ export async function readFingerprint(
   version: SecretVersion,
 ): Promise<string | undefined> {
   try {
+    if (version.metadataPath !== undefined) {
+      const response = await client.request('GET', version.metadataPath, { token });
+      const current = response.body?.data?.current_version;
+      if (response.status === 200 && current !== undefined) return `v${String(current)}`;
+      if (response.status === 403) version.metadataPath = undefined;
+      else return undefined;
+    }
     const response = await client.request('GET', version.apiPath, { token });
     return response.status === 200 ? fingerprintOf(version.kind, response.body) : undefined;
   } catch {

@@ -48,7 +48,8 @@ export interface Location {
   apiPath: string;
   kvVersion: 1 | 2 | undefined;
   engine: string | undefined;
-  /** The path inside its mount ("static-creds/app"), for telling a database's endpoints apart. */
+  /** The mount ("secret/") and the path inside it ("static-creds/app"), as the lookup answered. */
+  mountPath: string;
   relative: string;
 }
 
@@ -166,7 +167,14 @@ async function locate(client: VaultClient, token: string, typed: string, mounts:
     const data = response.body?.data;
     // Old servers have no mount lookup (404): read the path exactly as typed, as the Vault CLI does.
     if (response.status !== 200 || typeof data?.path !== 'string')
-      return { typed, apiPath: typed, kvVersion: undefined, engine: undefined, relative: typed };
+      return {
+        typed,
+        apiPath: typed,
+        kvVersion: undefined,
+        engine: undefined,
+        mountPath: '',
+        relative: typed,
+      };
     const isKv = data.type === 'kv' || data.type === 'generic';
     mount = {
       path: data.path,
@@ -176,10 +184,10 @@ async function locate(client: VaultClient, token: string, typed: string, mounts:
     mounts.push(mount);
   }
   const relative = typed.slice(mount.path.length);
-  const { kvVersion, engine } = mount;
-  if (kvVersion !== 2) return { typed, apiPath: typed, kvVersion, engine, relative };
+  const { kvVersion, engine, path: mountPath } = mount;
+  if (kvVersion !== 2) return { typed, apiPath: typed, kvVersion, engine, mountPath, relative };
   const apiPath = relative.startsWith('data/') ? typed : `${mount.path}data/${relative}`;
-  return { typed, apiPath, kvVersion: 2, engine, relative };
+  return { typed, apiPath, kvVersion: 2, engine, mountPath, relative };
 }
 
 async function readPath(client: VaultClient, token: string, location: Location): Promise<PathRead> {
