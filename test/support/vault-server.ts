@@ -188,7 +188,7 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 // The OS picks a free port for us; the tiny window before Vault binds it is acceptable for tests.
-function freeLoopbackPort(): Promise<number> {
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
