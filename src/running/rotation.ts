@@ -38,7 +38,8 @@ export function watchForRotation(options: {
         changes.push(`${version.apiPath} changed${describeChange(version, fingerprint)}`);
       }
     }
-    if (changed.size > 0 && (await options.onChange(changes.join('; '), changed))) return;
+    if (changed.size === 0) log.debug('checked the watched secrets: no change', { event: 'watch-checked' });
+    else if (await options.onChange(changes.join('; '), changed)) return;
     schedule();
   };
   const schedule = (): void => {

@@ -1,0 +1,127 @@
+// Restarts under --watch are make-before-break: the new secrets are read and the env built while the
+// old child runs on, so a restart that cannot be prepared never takes the app down.
+import { afterEach, expect, test } from 'vitest';
+import { cliEnv, provisionApp, secretValue } from '../support/app-role';
+import { fixture, isPidAlive, killAllStarted, startCli, waitFor, type Running } from '../support/processes';
+import { appPolicy } from '../support/vault-admin';
+import { useVaultServer } from '../support/vault-server';
+
+const vault = useVaultServer();
+afterEach(() => killAllStarted());
+
+const envLines = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((line) => line.startsWith('ENV '))
+    .map((line) => JSON.parse(line.slice(4)) as Record<string, string>);
+const count = (text: string, pattern: RegExp) => text.match(new RegExp(pattern, 'g'))?.length ?? 0;
+const checksAfterRestart = (running: Running) =>
+  count(
+    running.stderr().split('restarting the child').at(-1) ?? '',
+    /checked the watched secrets: no change/,
+  );
+/** Waits for `checks` more checks that found nothing, which proves no second restart is coming. */
+const waitForQuietChecks = (running: Running, checks: number) =>
+  waitFor(() => checksAfterRestart(running) >= checks, {
+    timeoutMs: 15_000,
+    message: `fewer than ${checks} quiet checks after the restart; stderr:\n${running.stderr()}`,
+  });
+
+function startWatching(env: NodeJS.ProcessEnv, interval: string, secrets: string[]): Running {
+  return startCli(
+    [
+      '--watch',
+      interval,
+      ...secrets.flatMap((secret) => ['--secret', secret]),
+      '--',
+      'node',
+      fixture('print-env.mjs'),
+      '--wait',
+    ],
+    { env },
+  );
+}
+
+test('a restart that cannot read the changed path keeps the old child running until the policy allows it again', async () => {
+  const first = secretValue('mbb-v1');
+  const second = secretValue('mbb-v2');
+  await vault().admin.writeKv2('mbb/api', { key: first });
+  const paths = ['secret/data/mbb/*', 'secret/metadata/mbb/*'];
+  const app = await provisionApp(vault(), { readPaths: paths });
+  const running = startWatching(cliEnv(vault(), app), '300ms', ['API_KEY=secret/mbb/api#key']);
+  await running.waitForOutput('READY');
+  const firstPid = running.pid;
+
+  // The rollout of a new version comes with a policy that (by mistake) no longer lets the app read it.
+  await vault().admin.writePolicy(app.role, appPolicy(['secret/metadata/mbb/*']));
+  await vault().admin.writeKv2('mbb/api', { key: second });
+  await waitFor(() => count(running.stderr(), /could not prepare the restart/) >= 2, {
+    timeoutMs: 10_000,
+    message: `no deferred restart; stderr:\n${running.stderr()}`,
+  });
+  expect(running.stderr()).toContain(
+    'warning: could not prepare the restart (secret/data/mbb/api changed (version 1 → 2)): permission denied reading secret/data/mbb/api',
+  );
+  expect(running.stderr()).toContain('the child keeps running, and the next check tries again');
+  expect(envLines(running.stdout())).toHaveLength(1);
+  expect(running.stderr()).not.toContain('restarting the child');
+  expect(isPidAlive(firstPid)).toBe(true);
+
+  await vault().admin.writePolicy(app.role, appPolicy(paths));
+  await waitFor(() => envLines(running.stdout()).length >= 2, {
+    timeoutMs: 10_000,
+    message: `no restart after the policy was restored; stderr:\n${running.stderr()}`,
+  });
+  expect(envLines(running.stdout()).map((env) => env.API_KEY)).toEqual([first, second]);
+  running.kill('SIGTERM');
+  expect((await running.exited).code).toBe(0);
+});
+
+test('a KV change restarts the child exactly once', async () => {
+  await vault().admin.writeKv2('once/api', { key: secretValue('once-v1') });
+  const app = await provisionApp(vault(), { readPaths: ['secret/data/once/*', 'secret/metadata/once/*'] });
+  const running = startWatching(cliEnv(vault(), app), '200ms', ['API_KEY=secret/once/api#key']);
+  await running.waitForOutput('READY');
+  const second = secretValue('once-v2');
+  await vault().admin.writeKv2('once/api', { key: second });
+  await waitFor(() => envLines(running.stdout()).length >= 2, {
+    timeoutMs: 10_000,
+    message: `no restart; stderr:\n${running.stderr()}`,
+  });
+  await waitForQuietChecks(running, 5);
+  expect(
+    envLines(running.stdout())
+      .map((env) => env.API_KEY)
+      .slice(1),
+  ).toEqual([second]);
+  expect(count(running.stderr(), /restarting the child/)).toBe(1);
+  const gap = Number(running.stderr().match(/the new child started (\d+) ms after the old one exited/)?.[1]);
+  expect(gap).toBeGreaterThanOrEqual(0);
+  running.kill('SIGTERM');
+  expect((await running.exited).code).toBe(0);
+});
+
+test('several changes within one interval give one restart with all of them', async () => {
+  await vault().admin.writeKv2('many/a', { key: 'a1' });
+  await vault().admin.writeKv2('many/b', { key: 'b1' });
+  const app = await provisionApp(vault(), { readPaths: ['secret/data/many/*', 'secret/metadata/many/*'] });
+  const running = startWatching(cliEnv(vault(), app), '3s', ['A=secret/many/a#key', 'B=secret/many/b#key']);
+  await running.waitForOutput('READY');
+  await vault().admin.writeKv2('many/a', { key: 'a2' });
+  await vault().admin.writeKv2('many/b', { key: 'b2' });
+  await vault().admin.writeKv2('many/a', { key: 'a3' });
+  await waitFor(() => envLines(running.stdout()).length >= 2, {
+    timeoutMs: 15_000,
+    message: `no restart; stderr:\n${running.stderr()}`,
+  });
+  await waitForQuietChecks(running, 1);
+  expect(envLines(running.stdout()).map((env) => [env.A, env.B])).toEqual([
+    ['a1', 'b1'],
+    ['a3', 'b2'],
+  ]);
+  expect(running.stderr()).toContain(
+    'restarting the child: secret/data/many/a changed (version 1 → 3); secret/data/many/b changed (version 1 → 2)',
+  );
+  running.kill('SIGTERM');
+  expect((await running.exited).code).toBe(0);
+});
