@@ -1,19 +1,18 @@
-import { backoffDelays } from '../backoff';
 import type { ForwardedSignal } from '../child/signals';
 import type { ChildProcess } from '../child/spawn';
 import { createSupervisor, type Supervisor } from '../child/supervise';
 import type { AuthConfig, Config, Env } from '../config';
 import { formatDuration } from '../duration';
 import type { Logger } from '../log';
-import { sleep } from '../sleep';
 import type { Session } from '../vault/auth';
 import type { VaultClient } from '../vault/client';
-import { RETRY_INITIAL_MS, RETRY_MAX_MS } from '../vault/lifetime';
 import type { Lease } from '../vault/secrets';
+import { CredentialLedger } from './credential-ledger';
 import { prepareGeneration, type Generation } from './generation';
-import { keepLeaseAlive, keepTokenAlive, type TokenHolder } from './renewal';
-import { mergeRestarts, type PendingRestart, type RestartRequest } from './restart-request';
-import { revokeLeases, revokeTokens } from './revocation';
+import { LeaseRenewals } from './lease-renewals';
+import { keepTokenAlive, type TokenHolder } from './renewal';
+import { RestartQueue } from './restart-queue';
+import type { RestartRequest } from './restart-request';
 import { watchForRotation } from './rotation';
 
 export interface RunningPhaseOptions {
@@ -29,53 +28,75 @@ export interface RunningPhaseOptions {
 
 /**
  * The running phase: from the login on, the one owner of the token, the leases, the env of the
- * running child (its generation) and the restart protocol.
+ * running child (its generation) and the restart protocol, which is make-before-break:
  *
- * A restart is make-before-break, in three steps:
  *   prepare  read again only what must be replaced (changed KV paths, ending leases, everything
- *            leased after a new token) and build the env; the old child runs on meanwhile.
- *            Failing that is a warning: --watch tries again at its next check, an ending lease or
- *            token with backoff until it expires (then exit 75).
- *   swap     only then the supervisor stops the old child, and starts the new one with the prepared
- *            env the moment the old one has exited.
- *   retire   superseded leases are revoked (and a superseded token we created) once the child that
- *            used them is gone.
+ *            leased after a new token) and build the env, while the old child runs on. Failing is
+ *            a warning: --watch asks again at its next check; an ending lease or token is retried
+ *            with backoff until it expires, and only then vault-exec stops the child and exits 75.
+ *   swap     only then the supervisor stops the old child; the new one starts with the prepared env
+ *            the moment the old one has exited.
+ *   retire   superseded leases (or a replaced token of ours) are revoked once that child is gone.
  */
 export class RunningPhase {
   readonly supervisor: Supervisor;
   private readonly config: Config;
   private readonly client: VaultClient;
   private readonly log: Logger;
-  private readonly inherited: Env;
   private readonly now: () => number;
   private readonly closing = new AbortController();
-
+  private readonly ledger: CredentialLedger;
+  private readonly renewals: LeaseRenewals;
   private token?: TokenHolder;
   private auth?: AuthConfig;
-  /** Tokens vault-exec logged in for and has not revoked yet; revoke-self ends their leases too. */
-  private readonly ownTokens: string[] = [];
-  /** Every lease read and not revoked yet, with the token that read it. */
-  private readonly outstanding = new Map<string, { lease: Lease; token: string }>();
+  /** The running child's secrets, and the next child's between swap and start. */
   private generation?: Generation;
   private prepared?: Generation;
-  private readonly stopRenewals = new Map<string, () => void>();
   private stopTokenRenewal = (): void => {};
   private stopRotationWatch = (): void => {};
-  private pending?: PendingRestart;
-  private restartsRunning = false;
-  private swapDone?: () => void;
+  private readonly restarts: RestartQueue;
+  private swapped = Promise.resolve();
+  private onSwapDone?: () => void;
 
-  constructor(options: RunningPhaseOptions) {
-    this.config = options.config;
-    this.client = options.client;
-    this.log = options.log;
-    this.inherited = options.inherited;
+  constructor(private readonly options: RunningPhaseOptions) {
+    const { config, client, log } = options;
+    this.config = config;
+    this.client = client;
+    this.log = log;
     this.now = options.now ?? (() => performance.now());
+    this.ledger = new CredentialLedger(client, log);
     this.supervisor = createSupervisor({
-      killTimeoutMs: options.config.killTimeoutMs,
-      log: options.log,
+      killTimeoutMs: config.killTimeoutMs,
+      log,
       onRespawn: () => this.startPrepared(),
       spawn: options.spawn,
+    });
+    this.restarts = new RestartQueue({
+      attempt: (request) => this.attemptRestart(request),
+      swapDone: () => this.swapped,
+      onDeferred: (request, reason, retry) => this.deferRestart(request, reason, retry),
+      onExpired: (request, reason) =>
+        this.supervisor.dispatch({
+          type: 'renewal-failed',
+          message: `could not read fresh secrets before the old ones expired (${request.reason}): ${reason}`,
+        }),
+      now: this.now,
+      signal: this.closing.signal,
+    });
+    this.renewals = new LeaseRenewals({
+      client,
+      token: () => this.currentToken(),
+      log,
+      now: this.now,
+      onEnding: (lease, expiresAt) =>
+        void this.requestRestart({
+          reason: `the lease of ${lease.path} is reaching its max TTL`,
+          replace: new Set([lease.path]),
+          deadline: expiresAt,
+        }),
+      // The lease is gone already: one attempt at fresh credentials, then exit 75.
+      onLost: (lease, reason) =>
+        void this.requestRestart({ reason, replace: new Set([lease.path]), deadline: 0 }),
     });
   }
 
@@ -91,7 +112,7 @@ export class RunningPhase {
   adoptToken(session: Session, auth: AuthConfig): void {
     this.auth = auth;
     this.token = { session, expiresAt: this.now() + session.ttlSeconds * 1000 };
-    if (auth.method === 'approle') this.ownTokens.push(session.token);
+    if (auth.method === 'approle') this.ledger.addOwnToken(session.token);
   }
 
   /** Reads the first generation; a failure here is a start-up failure, with its own exit code. */
@@ -117,16 +138,13 @@ export class RunningPhase {
       log: this.log,
       now: this.now,
       onFailure: (message) => this.supervisor.dispatch({ type: 'renewal-failed', message }),
-      onReplaced: (previous, previousExpiresAt) => this.onTokenReplaced(previous, previousExpiresAt),
+      onReplaced: (previous, expiresAt) => this.onTokenReplaced(previous, expiresAt),
     });
   }
 
   /** Asks for a restart; resolves true once the next generation was prepared and the swap began. */
   requestRestart(request: RestartRequest): Promise<boolean> {
-    return new Promise((resolve) => {
-      this.pending = mergeRestarts(this.pending, { ...request, waiters: [resolve] });
-      if (!this.restartsRunning) void this.runRestarts();
-    });
+    return this.restarts.request(request);
   }
 
   /** Stops renewing and watching, then revokes what vault-exec created (bounded, never fails). */
@@ -134,127 +152,72 @@ export class RunningPhase {
     this.closing.abort(new Error('vault-exec is exiting'));
     this.stopTokenRenewal();
     this.stopRotationWatch();
-    this.stopRenewals.forEach((stop) => stop());
-    this.pending?.waiters.forEach((resolve) => resolve(false));
+    this.renewals.stopAll();
+    this.restarts.cancel();
     if (!this.config.revokeToken) return;
-    // Leases read with our own tokens end with them; the user's token stays, so its leases go one by one.
-    const othersLeases = [...this.outstanding.values()].filter(
-      (entry) => !this.ownTokens.includes(entry.token),
-    );
-    await Promise.all([
-      revokeTokens(this.client, this.ownTokens, this.log),
-      revokeLeases(
-        this.client,
-        this.token?.session.token ?? '',
-        othersLeases.map((entry) => entry.lease),
-        this.log,
-      ),
-    ]);
+    const token = this.token?.session.token;
+    await this.ledger.revokeAll(token !== undefined && !this.ledger.isOwnToken(token) ? token : undefined);
+  }
+
+  private currentToken(): string {
+    return this.token!.session.token;
   }
 
   private async prepare(previous?: Generation, replace?: ReadonlySet<string>): Promise<Generation> {
-    const token = this.token!.session.token;
+    const token = this.currentToken();
     const minted: Lease[] = [];
     try {
-      return await prepareGeneration({
-        client: this.client,
-        config: this.config,
-        inherited: this.inherited,
-        token,
-        log: this.log,
-        previous,
-        replace,
-        minted,
-      });
+      return await prepareGeneration({ ...this.options, token, previous, replace, minted });
     } finally {
-      for (const lease of minted) this.outstanding.set(lease.id, { lease, token });
+      this.ledger.recordLeases(minted, token);
     }
   }
 
-  /** Works through restart requests one at a time; requests made meanwhile are merged into the next. */
-  private async runRestarts(): Promise<void> {
-    this.restartsRunning = true;
-    while (this.pending && !this.closing.signal.aborted) {
-      const request = this.pending;
-      this.pending = undefined;
-      const swapped = await this.restart(request);
-      request.waiters.forEach((resolve) => resolve(swapped));
-      if (swapped) await new Promise<void>((resolve) => (this.swapDone = resolve));
+  /** One attempt at a restart: prepare, and swap only if that worked. */
+  private async attemptRestart(request: RestartRequest): Promise<'swapped' | 'abandoned'> {
+    if (this.supervisor.phase !== 'running') return 'abandoned';
+    let next: Generation;
+    try {
+      next = await this.prepare(this.generation, request.replace);
+    } catch (error) {
+      await this.revokeUnused();
+      throw error;
     }
-    this.restartsRunning = false;
+    if (this.supervisor.phase !== 'running' || this.closing.signal.aborted) {
+      await this.revokeUnused();
+      return 'abandoned';
+    }
+    this.swap(next, request.reason);
+    return 'swapped';
   }
 
-  private async restart(request: PendingRestart): Promise<boolean> {
-    const retries = backoffDelays({ initialMs: RETRY_INITIAL_MS, maxMs: RETRY_MAX_MS });
-    for (;;) {
-      if (this.supervisor.phase !== 'running') return false;
-      let next: Generation;
-      try {
-        next = await this.prepare(this.generation, request.replace);
-      } catch (error) {
-        const reason = (error as Error).message;
-        if (this.closing.signal.aborted) return false;
-        if (request.deadline === undefined) {
-          this.log.warn(
-            `could not prepare the restart (${request.reason}): ${reason}; the child keeps running, and the next check tries again`,
-            { event: 'restart-deferred' },
-          );
-          await this.revokeUnused([]);
-          return false;
-        }
-        const left = request.deadline - this.now();
-        const delay = Math.min(retries.next().value, left);
-        if (delay <= 0) {
-          this.supervisor.dispatch({
-            type: 'renewal-failed',
-            message: `could not read fresh secrets before the old ones expired (${request.reason}): ${reason}`,
-          });
-          return false;
-        }
-        this.log.warn(
-          `could not prepare the restart (${request.reason}): ${reason}; the child keeps running, retrying in ${formatDuration(delay)} (the old credentials expire in ${formatDuration(left)})`,
-          { event: 'restart-deferred' },
-        );
-        await this.revokeUnused([]);
-        try {
-          await sleep(delay, this.closing.signal);
-        } catch {
-          return false;
-        }
-        // What was asked meanwhile is prepared in the same attempt.
-        if (this.pending) {
-          Object.assign(request, mergeRestarts(this.pending, request));
-          this.pending = undefined;
-        }
-        continue;
-      }
-      if (this.supervisor.phase !== 'running' || this.closing.signal.aborted) {
-        await this.revokeUnused(next.secrets.leases);
-        return false;
-      }
-      this.swap(next, request.reason);
-      return true;
-    }
+  private deferRestart(
+    request: RestartRequest,
+    reason: string,
+    retry?: { inMs: number; leftMs: number },
+  ): void {
+    const what = `could not prepare the restart (${request.reason}): ${reason}; the child keeps running`;
+    this.log.warn(
+      retry === undefined
+        ? `${what}, and the next check tries again`
+        : `${what}, retrying in ${formatDuration(retry.inMs)} (the old credentials expire in ${formatDuration(retry.leftMs)})`,
+      { event: 'restart-deferred' },
+    );
   }
 
   /** Swap: the old child is stopped only now; startPrepared runs when it has exited. */
   private swap(next: Generation, reason: string): void {
     this.prepared = next;
+    this.swapped = new Promise((resolve) => (this.onSwapDone = resolve));
     this.stopRotationWatch();
-    const kept = new Set(next.secrets.leases.map((lease) => lease.id));
-    for (const [id, stop] of this.stopRenewals) {
-      if (kept.has(id)) continue;
-      stop();
-      this.stopRenewals.delete(id);
-    }
+    this.renewals.keepOnly(next.secrets.leases);
     this.supervisor.dispatch({ type: 'restart-requested', reason });
   }
 
   private startPrepared(): void {
-    const next = this.prepared;
-    const old = this.generation;
+    const [old, next] = [this.generation, this.prepared];
     this.prepared = undefined;
-    if (!next || !old) {
+    if (!old || !next) {
       // Cannot happen: the machine only respawns after a swap.
       this.supervisor.dispatch({ type: 'renewal-failed', message: 'no prepared secrets to restart with' });
       return;
@@ -266,74 +229,36 @@ export class RunningPhase {
       event: 'restarted',
     });
     this.watchGeneration(next);
-    this.swapDone?.();
+    this.onSwapDone?.();
     void this.retire(old, next);
   }
 
   /** Retire: what only the old child used is revoked, now that it has exited. */
   private async retire(old: Generation, next: Generation): Promise<void> {
-    const kept = new Set(next.secrets.leases.map((lease) => lease.id));
-    const superseded = old.secrets.leases.filter((lease) => !kept.has(lease.id));
-    const tokenRetired =
-      old.token !== next.token &&
-      old.token !== this.token?.session.token &&
-      this.ownTokens.includes(old.token) &&
-      ![...this.outstanding.values()].some((entry) => entry.token === old.token && kept.has(entry.lease.id));
-    if (tokenRetired) {
-      // revoke-self of the old token ends its leases too, and needs no extra grant.
-      await revokeTokens(this.client, [old.token], this.log);
-      this.ownTokens.splice(this.ownTokens.indexOf(old.token), 1);
-      for (const [id, entry] of this.outstanding) if (entry.token === old.token) this.outstanding.delete(id);
-      return;
-    }
-    await this.revokeUnused(superseded);
+    const replacedToken = old.token !== next.token && old.token !== this.currentToken();
+    const stillUsed = next.secrets.leases.some((lease) => this.ledger.tokenOf(lease.id) === old.token);
+    if (replacedToken && !stillUsed && this.ledger.isOwnToken(old.token))
+      await this.ledger.retireToken(old.token);
+    await this.revokeUnused();
   }
 
-  /** Revokes `leases` and any lease read by a failed or abandoned preparation that no child uses. */
-  private async revokeUnused(leases: Lease[]): Promise<void> {
+  private revokeUnused(): Promise<void> {
     const inUse = new Set(
       [this.generation, this.prepared].flatMap((generation) =>
         (generation?.secrets.leases ?? []).map((lease) => lease.id),
       ),
     );
-    const unused = [...this.outstanding.values()]
-      .map((entry) => entry.lease)
-      .filter((lease) => !inUse.has(lease.id) || leases.some((candidate) => candidate.id === lease.id));
-    if (unused.length === 0) return;
-    const token = this.token!.session.token;
-    for (const lease of await revokeLeases(this.client, token, unused, this.log))
-      this.outstanding.delete(lease.id);
+    return this.ledger.revokeUnused(inUse, this.currentToken());
   }
 
   /** Renewal for the generation's new leases (kept ones already have theirs), and its --watch. */
   private watchGeneration(generation: Generation): void {
-    for (const lease of generation.secrets.leases) {
-      if (this.stopRenewals.has(lease.id)) continue;
-      this.stopRenewals.set(
-        lease.id,
-        keepLeaseAlive({
-          client: this.client,
-          lease,
-          token: () => this.token!.session.token,
-          log: this.log,
-          now: this.now,
-          onEnding: (expiresAt) =>
-            void this.requestRestart({
-              reason: `the lease of ${lease.path} is reaching its max TTL`,
-              replace: new Set([lease.path]),
-              deadline: expiresAt,
-            }),
-          // The lease is gone: one attempt at fresh credentials, then exit 75.
-          onLost: (message) =>
-            void this.requestRestart({ reason: message, replace: new Set([lease.path]), deadline: 0 }),
-        }),
-      );
-    }
+    this.renewals.add(generation.secrets.leases);
     const intervalMs = this.config.watchIntervalMs;
     if (intervalMs === undefined) return;
     this.stopRotationWatch = watchForRotation({
       client: this.client,
-      token: () => this.token!.session.token,
+      token: () => this.currentToken(),
       versions: generation.secrets.versions,
       intervalMs,
       log: this.log,
@@ -346,17 +271,15 @@ export class RunningPhase {
    * old one: either way the child needs a restart before the old token expires.
    */
   private onTokenReplaced(previous: Session, previousExpiresAt: number): void {
-    this.ownTokens.push(this.token!.session.token);
+    this.ledger.addOwnToken(this.currentToken());
     const leased = new Set(
       (this.generation?.secrets.leases ?? [])
-        .filter((lease) => this.outstanding.get(lease.id)?.token === previous.token)
+        .filter((lease) => this.ledger.tokenOf(lease.id) === previous.token)
         .map((lease) => lease.path),
     );
     const childHoldsToken = this.config.passToken && this.generation?.token === previous.token;
     if (leased.size === 0 && !childHoldsToken) {
-      // Nothing depends on the old token any more.
-      void revokeTokens(this.client, [previous.token], this.log);
-      this.ownTokens.splice(this.ownTokens.indexOf(previous.token), 1);
+      void this.ledger.retireToken(previous.token);
       return;
     }
     void this.requestRestart({

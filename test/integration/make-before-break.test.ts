@@ -125,3 +125,30 @@ test('several changes within one interval give one restart with all of them', as
   running.kill('SIGTERM');
   expect((await running.exited).code).toBe(0);
 });
+
+test('--pass-token: a re-login at the max TTL restarts the child with the new token, and the old one is revoked', async () => {
+  const app = await provisionApp(vault(), { readPaths: [], tokenTtl: '2s', tokenMaxTtl: '4s' });
+  const running = startCli(['--pass-token', '--', 'node', fixture('print-env.mjs'), '--wait'], {
+    env: cliEnv(vault(), app),
+  });
+  await waitFor(() => envLines(running.stdout()).length >= 2, {
+    timeoutMs: 15_000,
+    message: `no restart; stderr:\n${running.stderr()}`,
+  });
+  const [oldToken, newToken] = envLines(running.stdout()).map((env) => env.VAULT_TOKEN!);
+  expect(newToken).not.toBe(oldToken);
+  expect(running.stderr()).toContain(
+    'restarting the child: the token was replaced at its max TTL, and the child holds the old one (--pass-token)',
+  );
+  // The old token is revoked (revoke-self) once the child holding it has exited; on a busy machine
+  // it may have reached its max TTL just before, which Vault answers with 403.
+  const afterRestart = () => running.stderr().split('restarting the child')[1] ?? '';
+  await waitFor(() => /revoked the token|token revocation answered HTTP 403/.test(afterRestart()), {
+    timeoutMs: 3_000,
+    message: `the replaced token was not revoked; stderr:\n${running.stderr()}`,
+  });
+  const lookup = (token: string) => vault().admin.request('GET', 'auth/token/lookup-self', undefined, token);
+  expect((await lookup(oldToken!)).status).toBe(403);
+  running.kill('SIGTERM');
+  expect((await running.exited).code).toBe(0);
+});

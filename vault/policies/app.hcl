@@ -18,3 +18,12 @@ path "auth/token/lookup-self" {
 path "auth/token/revoke-self" {
   capabilities = ["update"]
 }
+
+# Dynamic secrets (database/creds/...): vault-exec renews their leases, and revokes a lease as soon as
+# a restart has replaced it (otherwise the old database user lives until its TTL).
+path "sys/leases/renew" {
+  capabilities = ["update"]
+}
+path "sys/leases/revoke" {
+  capabilities = ["update"]
+}
