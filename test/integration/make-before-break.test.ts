@@ -127,7 +127,8 @@ test('several changes within one interval give one restart with all of them', as
 });
 
 test('--pass-token: a re-login at the max TTL restarts the child with the new token, and the old one is revoked', async () => {
-  const app = await provisionApp(vault(), { readPaths: [], tokenTtl: '2s', tokenMaxTtl: '4s' });
+  // One re-login within the test: the next one is due about 5 s after the first.
+  const app = await provisionApp(vault(), { readPaths: [], tokenTtl: '3s', tokenMaxTtl: '6s' });
   const running = startCli(['--pass-token', '--', 'node', fixture('print-env.mjs'), '--wait'], {
     env: cliEnv(vault(), app),
   });
