@@ -2,23 +2,22 @@
 // free loopback port (nothing else: no other address, the unix socket inside that directory), a
 // superuser with a password for Vault, and a database `app` with one table. Stopped and removed after
 // the file, and also when the worker exits abruptly.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { rememberSecret } from './leak-scan';
 import { postgresBinDir } from './postgres-binaries';
-import { freeLoopbackPort } from './vault-server';
+import { startCluster, stopCluster, waitUntilReady } from './postgres-process';
 import { runPsql, type PgLogin, type PsqlResult } from './psql';
+import { freeLoopbackPort } from './vault-server';
 
 export const DATABASE = 'app';
 export const SUPERUSER = 'vault_admin';
 
 export interface PostgresServer {
   port: number;
+  /** The postmaster's pid. */
+  pid: number;
   superuser: PgLogin;
   /** Path of a PostgreSQL program (psql, pg_isready...) of the version the server runs. */
   bin(program: string): string;
@@ -36,64 +35,12 @@ export interface PostgresServer {
   logs(): string;
 }
 
-const READY_DEADLINE_MS = 30_000;
-const POLL_INTERVAL_MS = 50;
-const STOP_GRACE_MS = 10_000;
-// A throwaway cluster needs neither durability nor much memory; the machine's cores are shared.
-const SERVER_SETTINGS = [
-  'fsync=off',
-  'synchronous_commit=off',
-  'full_page_writes=off',
-  'shared_buffers=16MB',
-];
-
-const running = new Map<ChildProcess, string>();
-process.on('exit', () => {
-  // SIGQUIT is PostgreSQL's immediate shutdown: the postmaster takes its backends with it.
-  for (const [child, dir] of running) {
-    child.kill('SIGQUIT');
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
 export async function startPostgres(): Promise<PostgresServer> {
   const binDir = resolveBinDir();
   const bin = (program: string) => join(binDir, program);
-  const owner = unprivilegedUser();
-  const dir = mkdtempSync(join(tmpdir(), 'vault-exec-test-pg-'));
-  const dataDir = join(dir, 'data');
-  if (owner) chownSync(dir, owner.uid, owner.gid);
   const superuser: PgLogin = { user: SUPERUSER, password: rememberSecret(randomPassword()) };
-
-  const passwordFile = join(dir, 'superuser-password');
-  writeFileSync(passwordFile, superuser.password, { mode: 0o600 });
-  if (owner) chownSync(passwordFile, owner.uid, owner.gid);
-  const env = { PATH: process.env.PATH, LC_ALL: 'C', HOME: dir };
-  try {
-    execFileSync(
-      ...asOwner(owner, bin('initdb'), [
-        ...['-D', dataDir, '-U', SUPERUSER, `--pwfile=${passwordFile}`],
-        ...['--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-sync'],
-      ]),
-      { env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    const stderr = String((error as { stderr?: Buffer }).stderr ?? '');
-    throw new Error(`initdb failed: ${stderr || (error as Error).message}`, { cause: error });
-  } finally {
-    rmSync(passwordFile, { force: true });
-  }
-
   const port = await freeLoopbackPort();
-  const args = ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'];
-  for (const setting of SERVER_SETTINGS) args.push('-c', setting);
-  const child = spawn(...asOwner(owner, bin('postgres'), args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.set(child, dir);
-  child.on('exit', () => running.delete(child));
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const cluster = startCluster({ binDir, port, superuser });
 
   const psql = (sql: string, login: PgLogin, database = DATABASE) =>
     runPsql(bin('psql'), { port, database, login, sql });
@@ -105,6 +52,7 @@ export async function startPostgres(): Promise<PostgresServer> {
 
   const server: PostgresServer = {
     port,
+    pid: cluster.child.pid ?? 0,
     superuser,
     bin,
     url: (login) => `postgresql://${login.user}:${login.password}@127.0.0.1:${port}/${DATABASE}`,
@@ -124,15 +72,12 @@ export async function startPostgres(): Promise<PostgresServer> {
       );
       return login;
     },
-    async stop() {
-      await stopServer(child);
-      rmSync(dir, { recursive: true, force: true });
-    },
-    logs: () => output,
+    stop: () => stopCluster(cluster),
+    logs: cluster.output,
   };
 
   try {
-    await waitUntilReady(bin('pg_isready'), port, child, () => output);
+    await waitUntilReady(cluster, binDir, port);
     const created = await psql(`CREATE DATABASE ${DATABASE};`, superuser, 'postgres');
     if (created.code !== 0) throw new Error(`CREATE DATABASE failed: ${created.stderr}`);
     await query(
@@ -166,70 +111,6 @@ function resolveBinDir(): string {
     return inject('postgresBinDir') ?? postgresBinDir();
   } catch {
     return postgresBinDir();
-  }
-}
-
-/** PostgreSQL refuses to run as root; as root, the server runs as the package's user (or nobody). */
-function unprivilegedUser(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  for (const name of ['postgres', 'nobody']) {
-    try {
-      const id = (flag: string) => Number(execFileSync('id', [flag, name], { encoding: 'utf8' }).trim());
-      return { uid: id('-u'), gid: id('-g') };
-    } catch {
-      // no such user; try the next
-    }
-  }
-  throw new Error('running as root, but neither a postgres nor a nobody user exists to run PostgreSQL');
-}
-
-/** setpriv execs the program itself (no fork), so the process we hold is the postmaster. */
-function asOwner(
-  owner: { uid: number; gid: number } | undefined,
-  program: string,
-  args: string[],
-): [string, string[]] {
-  if (!owner) return [program, args];
-  return ['setpriv', [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', program, ...args]];
-}
-
-async function waitUntilReady(
-  pgIsready: string,
-  port: number,
-  child: ChildProcess,
-  output: () => string,
-): Promise<void> {
-  const deadline = Date.now() + READY_DEADLINE_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(
-        `PostgreSQL exited before accepting connections (code ${child.exitCode}). Logs:\n${output()}`,
-      );
-    const ready = await new Promise<boolean>((resolve) => {
-      const probe = spawn(pgIsready, ['-q', '-h', '127.0.0.1', '-p', String(port), '-t', '2'], {
-        stdio: 'ignore',
-      });
-      probe.on('exit', (code) => resolve(code === 0));
-      probe.on('error', () => resolve(false));
-    });
-    if (ready) return;
-    await delay(POLL_INTERVAL_MS);
-  }
-  throw new Error(
-    `PostgreSQL on 127.0.0.1:${port} did not accept connections within ${READY_DEADLINE_MS} ms. Logs:\n${output()}`,
-  );
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // SIGINT is the fast shutdown: sessions are ended, nothing waits for clients to disconnect.
-  child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

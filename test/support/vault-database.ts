@@ -94,6 +94,12 @@ export async function dynamicUsers(pg: PostgresServer): Promise<string[]> {
   return (await pg.roleNames()).filter((name) => DYNAMIC_USER.test(name));
 }
 
+/** How many leases of `credsPath` (e.g. database/creds/app) Vault holds right now. */
+export async function leaseCount(vault: VaultServer, credsPath: string): Promise<number> {
+  const list = await vault.admin.request('GET', `sys/leases/lookup/${credsPath}/?list=true`);
+  return list.status === 404 ? 0 : (list.body.data.keys as string[]).length;
+}
+
 /** The `DATABASE_URL` template an app is configured with: one read of `credsPath` fills both parts. */
 export function databaseUrlTemplate(pg: PostgresServer, credsPath = `${DATABASE_MOUNT}/creds/app`): string {
   return `postgresql://\${vault:${credsPath}#username}:\${vault:${credsPath}#password}@127.0.0.1:${pg.port}/${DATABASE}`;
