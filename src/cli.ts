@@ -141,6 +141,14 @@ const OPTIONS: ReadonlyArray<{
     description: 'do not revoke the token when vault-exec exits',
   },
   {
+    key: 'processGroup',
+    flags: '--process-group',
+    env: 'VAULT_EXEC_PROCESS_GROUP',
+    kind: 'boolean',
+    defaultValue: false,
+    description: 'run the child in its own process group and signal the whole group (not with a terminal)',
+  },
+  {
     key: 'logLevel',
     flags: '--log-level <level>',
     env: 'VAULT_EXEC_LOG_LEVEL',

@@ -62,6 +62,8 @@ export interface Config {
   templates: EnvTemplate[];
   passToken: boolean;
   revokeToken: boolean;
+  /** --process-group: the child leads its own process group, and signals go to the whole group. */
+  processGroup: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
 }
@@ -82,6 +84,7 @@ export interface RawOptions {
   secrets: string[];
   passToken: boolean;
   revokeToken: boolean;
+  processGroup: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
 }
@@ -138,6 +141,7 @@ export function buildConfig(
     templates: findEnvTemplates(referenceCandidates(env)),
     passToken: options.passToken,
     revokeToken: options.revokeToken,
+    processGroup: options.processGroup,
     logLevel: options.logLevel,
     logFormat: options.logFormat,
   };

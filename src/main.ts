@@ -1,18 +1,31 @@
-import { FORWARDED_SIGNALS, signalExitCode, type ForwardedSignal } from './child/signals';
+import { isatty } from 'node:tty';
+import {
+  IGNORED_SIGNALS,
+  catchableSignals,
+  endsRunWithoutChild,
+  signalExitCode,
+  type ForwardedSignal,
+} from './child/signals';
+import { guardTerminalWrites } from './child/terminal';
 import { EXIT } from './exit-codes';
 import { createRedactor, guardStream } from './log';
 import { run } from './run';
 
 /**
- * Signal handlers are installed before anything else runs:
+ * Signal handlers are installed before anything else runs (signals.ts lists them and says why):
  * - Node opens its inspector on SIGUSR1 by default. Installing our own listener replaces that
  *   behaviour, so a SIGUSR1 meant for the child can never open a debugger port in vault-exec.
- * - Until the supervisor exists, a stop signal ends vault-exec at once with 128+N, as if we had none.
+ * - Until the supervisor exists, a signal acts as its default action would: most end vault-exec at
+ *   once with 128+N, SIGWINCH and the like change nothing.
+ * - In terminal mode (stdin is a TTY) SIGTSTP keeps its default, so Ctrl-Z stops us with the child.
  */
+const terminal = isatty(0);
 let routeSignal: (signal: ForwardedSignal) => void = (signal) => {
-  if (signal !== 'SIGWINCH') process.exit(signalExitCode(signal));
+  if (endsRunWithoutChild(signal)) process.exit(signalExitCode(signal));
 };
-for (const signal of FORWARDED_SIGNALS) process.on(signal, () => routeSignal(signal));
+for (const signal of catchableSignals(terminal)) process.on(signal, () => routeSignal(signal));
+// A listener, not SIG_IGN (Node has no way to ignore a signal): enough that these never stop us.
+for (const signal of IGNORED_SIGNALS) process.on(signal, () => {});
 
 process.on('uncaughtException', (error) => {
   process.stderr.write(`vault-exec: internal error, please report it: ${error.stack ?? String(error)}\n`);
@@ -22,6 +35,8 @@ process.on('uncaughtException', (error) => {
 const redactor = createRedactor();
 guardStream(process.stderr, redactor);
 guardStream(process.stdout, redactor);
+guardTerminalWrites(process.stderr, 2);
+guardTerminalWrites(process.stdout, 1);
 
 run(process.argv.slice(2), {
   env: process.env,
@@ -29,5 +44,6 @@ run(process.argv.slice(2), {
   writeStderr: (text) => process.stderr.write(text),
   onSignals: (handler) => (routeSignal = handler),
   isPidOne: process.pid === 1,
+  terminal,
   redactor,
 }).then((code) => process.exit(code));

@@ -1,4 +1,5 @@
 import type { ForwardedSignal } from './child/signals';
+import { refuseProcessGroupOnTerminal } from './child/terminal';
 import { runCheck } from './check';
 import { parseCommandLine } from './cli';
 import type { Config, Env } from './config';
@@ -19,6 +20,8 @@ export interface RunDependencies {
   /** Where signals go; main.ts routes process signals here once the supervisor exists. */
   onSignals(handler: (signal: ForwardedSignal) => void): void;
   isPidOne: boolean;
+  /** stdin is a terminal: the child shares the terminal's foreground group (see child/signals.ts). */
+  terminal?: boolean;
   /** Shared with the guarded process streams (main.ts), so library output is masked too. */
   redactor?: Redactor;
 }
@@ -36,6 +39,7 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
     }
     config = commandLine.config;
     kind = commandLine.kind;
+    refuseProcessGroupOnTerminal(config, deps.terminal ?? false);
   } catch (error) {
     return reportFailure(error, bootstrapLog);
   }
@@ -66,7 +70,7 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   // No child: signals keep main.ts's default (exit at once with 128+N).
   if (kind === 'check') return check(config, client, log, deps);
 
-  const phase = new RunningPhase({ config, client, log, inherited: deps.env });
+  const phase = new RunningPhase({ config, client, log, inherited: deps.env, terminal: deps.terminal });
   deps.onSignals((signal) => phase.dispatchSignal(signal));
   const abort = new AbortController();
   void phase.exited.then(() => abort.abort(new Error('vault-exec is exiting')));

@@ -1,21 +1,33 @@
+import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { EXIT } from '../exit-codes';
 import { signalExitCode } from './signals';
 
 export interface ChildProcess {
   pid: number | undefined;
-  /** False when the child is already gone; never throws. */
+  /** False when the child has already exited (even if not yet reaped), so the signal cannot reach it. */
   kill(signal: NodeJS.Signals): boolean;
   /** The exit code vault-exec should end with: the child's code, 128+N, or 126/127 when it could not start. */
   done: Promise<{ code: number; spawnError?: string }>;
 }
 
+export interface SpawnOptions {
+  /** The child leads a new session and process group, and kill() signals the whole group. */
+  processGroup: boolean;
+}
+
 /**
  * Starts the child with the caller's stdio (so TTYs and log drivers behave as without us) and exactly
- * the environment we built. execa's own escalation is off (`forceKillAfterDelay: false`): its default
- * would SIGKILL the child 5 s after a forwarded SIGTERM, whatever --kill-timeout says.
+ * the environment we built. Two execa defaults are off because they act behind the supervisor's back:
+ * `forceKillAfterDelay` would SIGKILL the child 5 s after a forwarded SIGTERM, whatever --kill-timeout
+ * says, and `cleanup` (signal-exit) listens for a dozen signals we forward, SIGTERMs the child and
+ * re-raises, so vault-exec would die at once on SIGPWR or SIGALRM.
  */
-export function spawnChild(command: string[], env: Record<string, string>): ChildProcess {
+export function spawnChild(
+  command: string[],
+  env: Record<string, string>,
+  options: SpawnOptions = { processGroup: false },
+): ChildProcess {
   const [file, ...args] = command as [string, ...string[]];
   const subprocess = execa(file, args, {
     stdio: 'inherit',
@@ -23,10 +35,32 @@ export function spawnChild(command: string[], env: Record<string, string>): Chil
     extendEnv: false,
     reject: false,
     forceKillAfterDelay: false,
-    cleanup: true,
+    cleanup: false,
+    detached: options.processGroup,
     windowsHide: true,
   });
+  const pid = subprocess.pid;
+  // Our clean-up instead of signal-exit's: only if vault-exec itself ends (an internal error) while the
+  // child still runs, so the child is not left behind without a supervisor.
+  const stopOnExit = (): void => void signal('SIGTERM');
+  process.once('exit', stopOnExit);
+
+  const signal = (name: NodeJS.Signals): boolean => {
+    // Once reaped, the pid may already belong to someone else: never signal it again.
+    if (pid === undefined || subprocess.exitCode !== null || subprocess.signalCode !== null) return false;
+    const reachesChild = !isZombie(pid);
+    try {
+      // The group can outlive its leader's exit (a grandchild), and still gets the signal then.
+      if (options.processGroup) process.kill(-pid, name);
+      else if (reachesChild) process.kill(pid, name);
+    } catch {
+      return false;
+    }
+    return reachesChild;
+  };
+
   const done = subprocess.then((result) => {
+    process.removeListener('exit', stopOnExit);
     if (result.signal) return { code: signalExitCode(result.signal) };
     if (typeof result.exitCode === 'number') return { code: result.exitCode };
     const errorCode = (result as { code?: string }).code;
@@ -45,15 +79,19 @@ export function spawnChild(command: string[], env: Record<string, string>): Chil
       spawnError: `cannot execute ${file}: ${errorCode ?? result.shortMessage}`,
     };
   });
-  return {
-    pid: subprocess.pid,
-    kill: (signal) => {
-      try {
-        return subprocess.kill(signal);
-      } catch {
-        return false;
-      }
-    },
-    done,
-  };
+  return { pid, kill: signal, done };
+}
+
+/**
+ * A child that exited but is not reaped yet is a zombie, and kill(2) on a zombie "succeeds" although
+ * nothing receives the signal; /proc tells the two apart (without /proc, we cannot, and assume alive).
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,6 @@
 import type { ForwardedSignal } from '../child/signals';
-import type { ChildProcess } from '../child/spawn';
-import { createSupervisor, type Supervisor } from '../child/supervise';
+import type { ChildProcess, SpawnOptions } from '../child/spawn';
+import { createSupervisor, type Supervisor } from '../child/supervisor-shell';
 import type { AuthConfig, Config, Env } from '../config';
 import { formatDuration } from '../duration';
 import type { Logger } from '../log';
@@ -21,9 +21,11 @@ export interface RunningPhaseOptions {
   log: Logger;
   /** The environment vault-exec inherited; every generation's env is built from it. */
   inherited: Env;
+  /** stdin is a terminal (see child/signals.ts). */
+  terminal?: boolean;
   /** Monotonic milliseconds; deadlines are measured on it. */
   now?: () => number;
-  spawn?: (command: string[], env: Record<string, string>) => ChildProcess;
+  spawn?: (command: string[], env: Record<string, string>, options: SpawnOptions) => ChildProcess;
 }
 
 /**
@@ -68,6 +70,8 @@ export class RunningPhase {
     this.supervisor = createSupervisor({
       killTimeoutMs: config.killTimeoutMs,
       log,
+      terminal: options.terminal,
+      processGroup: config.processGroup,
       onRespawn: () => this.startPrepared(),
       spawn: options.spawn,
     });

@@ -1,10 +1,10 @@
 import type { Logger } from '../log';
-import { spawnChild, type ChildProcess } from './spawn';
-import { INITIAL_STATE, transition, type Effect, type Event, type State } from './supervisor';
+import { spawnChild, type ChildProcess, type SpawnOptions } from './spawn';
+import { INITIAL_STATE, transition, type Effect, type Event, type State } from './supervisor-machine';
 
 export interface Supervisor {
   dispatch(event: Event): void;
-  /** Spawns the child; signals that arrived earlier have already decided the outcome. */
+  /** Spawns the child, first or next; ignored once signals or failures have decided the outcome. */
   start(command: string[], env: Record<string, string>): void;
   readonly phase: State['phase'];
   /** Resolves once with the code vault-exec should exit with. */
@@ -15,31 +15,46 @@ export interface Supervisor {
 export function createSupervisor(options: {
   killTimeoutMs: number;
   log: Logger;
-  /** Called when a restart needs a new child: read fresh secrets, then start(), or dispatch a failure. */
+  /** Called when a restart needs a new child: start() the next generation, or dispatch a failure. */
   onRespawn?: () => void;
-  spawn?: (command: string[], env: Record<string, string>) => ChildProcess;
+  /** stdin is a terminal: signals the terminal delivers to the child are not sent again. */
+  terminal?: boolean;
+  /** --process-group: the child leads its own group, and every signal goes to the whole group. */
+  processGroup?: boolean;
+  spawn?: (command: string[], env: Record<string, string>, options: SpawnOptions) => ChildProcess;
 }): Supervisor {
   const { killTimeoutMs, log, spawn = spawnChild } = options;
+  const settings = { terminal: options.terminal ?? false };
+  const processGroup = options.processGroup ?? false;
   let state: State = INITIAL_STATE;
   let child: ChildProcess | undefined;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  // Effects may raise events (a forward that found no child); they run after the current transition.
+  const queue: Event[] = [];
+  let dispatching = false;
 
   const perform = (effect: Effect): void => {
     switch (effect.type) {
       case 'forward':
-        if (!child?.kill(effect.signal))
+        if (child?.kill(effect.signal)) {
+          if (effect.signal !== 'SIGKILL') log.debug(`forwarded ${effect.signal} to the child`);
+        } else {
           log.debug(`could not send ${effect.signal}: the child is already gone`);
-        else if (effect.signal !== 'SIGKILL') log.debug(`forwarded ${effect.signal} to the child`);
+          queue.push({ type: 'forward-failed', signal: effect.signal });
+        }
         return;
       case 'arm-kill-timer':
+        clearTimeout(killTimer);
         killTimer = setTimeout(() => dispatch({ type: 'kill-timer-fired' }), killTimeoutMs);
         return;
       case 'clear-kill-timer':
-        if (killTimer !== undefined) clearTimeout(killTimer);
+        clearTimeout(killTimer);
+        killTimer = undefined;
         return;
       case 'exit':
+        clearTimeout(killTimer);
         return resolveExit(effect.code);
       case 'respawn':
         return options.onRespawn?.();
@@ -49,9 +64,18 @@ export function createSupervisor(options: {
   };
 
   const dispatch = (event: Event): void => {
-    const result = transition(state, event);
-    state = result.state;
-    result.effects.forEach(perform);
+    queue.push(event);
+    if (dispatching) return;
+    dispatching = true;
+    try {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const result = transition(state, next, settings);
+        state = result.state;
+        result.effects.forEach(perform);
+      }
+    } finally {
+      dispatching = false;
+    }
   };
 
   return {
@@ -61,8 +85,8 @@ export function createSupervisor(options: {
     },
     exited,
     start(command, env) {
-      if (state.phase !== 'starting') return;
-      const started = spawn(command, env);
+      if (state.phase !== 'starting' && state.phase !== 'respawning') return;
+      const started = spawn(command, env, { processGroup });
       child = started;
       dispatch({ type: 'child-started' });
       log.debug(`started ${command[0]} (pid ${started.pid ?? 'unknown'})`);

@@ -1,0 +1,109 @@
+// Which signals reach the child, and whom they reach: every catchable signal (src/child/signals.ts),
+// what a real-time signal does, and --process-group against the grandchildren of `sh -c`.
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { FORWARDED_SIGNALS } from '../../src/child/signals';
+import { cliEnv, provisionApp, type AppCredentials } from '../support/app-role';
+import { fixture, isPidAlive, killAllStarted, startCli, waitFor } from '../support/processes';
+import { useVaultServer } from '../support/vault-server';
+
+const vault = useVaultServer();
+let app: AppCredentials;
+const strays: number[] = [];
+beforeAll(async () => {
+  app = await provisionApp(vault(), { readPaths: [] });
+});
+afterEach(() => {
+  for (const pid of strays.splice(0))
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  killAllStarted();
+});
+
+const start = (args: string[], extraEnv: Record<string, string> = {}) =>
+  startCli(args, { env: cliEnv(vault(), app, extraEnv) });
+const numberAfter = async (running: ReturnType<typeof startCli>, label: string) =>
+  Number((await running.waitForOutput(new RegExp(`${label} (\\d+)`))).split(' ')[1]);
+const available = FORWARDED_SIGNALS.filter((signal) => signal in constants.signals);
+const nonStop = available.filter((signal) => signal !== 'SIGTERM' && signal !== 'SIGINT');
+
+describe('every catchable signal', () => {
+  test(`forwards all ${nonStop.length} non-stop signals, SIGPWR, SIGALRM, SIGXCPU and SIGVTALRM among them, and stays alive`, async () => {
+    expect(nonStop).toEqual(expect.arrayContaining(['SIGPWR', 'SIGALRM', 'SIGXCPU', 'SIGVTALRM']));
+    const running = start(['--', 'node', fixture('ready-then-wait.mjs')]);
+    await running.waitForOutput('READY');
+    for (const signal of nonStop) {
+      running.kill(signal);
+      await running.waitForOutput(`SIGNAL ${signal}\n`);
+      expect(isPidAlive(running.pid)).toBe(true);
+    }
+    running.kill('SIGTERM');
+    const exit = await running.exited;
+    expect(exit.code).toBe(0);
+    // Each signal exactly once: nothing (signal-exit, say) sent the child a SIGTERM of its own.
+    for (const signal of [...nonStop, 'SIGTERM'])
+      expect(exit.stdout.split(`SIGNAL ${signal}\n`)).toHaveLength(2);
+    expect(exit.stderr).not.toMatch(/Debugger listening/);
+  });
+
+  test('a real-time signal cannot be caught: vault-exec dies of it at once and the child is left running', async () => {
+    const running = start(['--', 'node', fixture('ready-then-wait.mjs')]);
+    const childPid = await numberAfter(running, 'PID');
+    await running.waitForOutput('READY');
+    process.kill(running.pid, 40);
+    const exit = await running.exited;
+    // Node reports a death by a real-time signal as neither a code nor a signal name.
+    expect(exit.signal).toBeNull();
+    expect(exit.stderr).not.toContain('received');
+    expect(isPidAlive(childPid)).toBe(true);
+    expect(exit.stdout).not.toContain('SIGNAL');
+  });
+});
+
+describe('--process-group', () => {
+  // sh forks `sleep` (it is not the last command), so sleep is a grandchild of vault-exec.
+  const shell = ['sh', '-c', 'sleep 300 & echo "GRANDCHILD $!"; echo READY; wait'];
+
+  test('without it, SIGTERM reaches the child only: the grandchild of sh -c keeps running', async () => {
+    const running = start(['--', ...shell]);
+    const grandchild = await numberAfter(running, 'GRANDCHILD');
+    strays.push(grandchild);
+    await running.waitForOutput('READY');
+    running.kill('SIGTERM');
+    expect((await running.exited).code).toBe(143);
+    expect(isPidAlive(grandchild)).toBe(true);
+  });
+
+  test('with it, SIGTERM goes to the whole group and the grandchild stops too', async () => {
+    const running = start(['--process-group', '--', ...shell]);
+    const grandchild = await numberAfter(running, 'GRANDCHILD');
+    strays.push(grandchild);
+    await running.waitForOutput('READY');
+    // The child leads its own group, apart from vault-exec's.
+    const stat = readFileSync(`/proc/${grandchild}/stat`, 'utf8');
+    const groupOfGrandchild = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    expect(groupOfGrandchild).not.toBe(running.pid);
+    running.kill('SIGTERM');
+    expect((await running.exited).code).toBe(143);
+    await waitFor(() => !isPidAlive(grandchild), { message: 'the grandchild is still alive' });
+  });
+
+  test('with it (env twin), the kill-timeout SIGKILL goes to the whole group', async () => {
+    // `trap "" TERM` is inherited by sleep: only SIGKILL ends either of them.
+    const running = start(['--kill-timeout', '500ms', '--', 'sh', '-c', `trap "" TERM; ${shell[2]}`], {
+      VAULT_EXEC_PROCESS_GROUP: 'true',
+    });
+    const grandchild = await numberAfter(running, 'GRANDCHILD');
+    strays.push(grandchild);
+    await running.waitForOutput('READY');
+    running.kill('SIGTERM');
+    const exit = await running.exited;
+    expect(exit.code).toBe(137);
+    expect(exit.stderr).toContain('sending SIGKILL');
+    await waitFor(() => !isPidAlive(grandchild), { message: 'the grandchild is still alive' });
+  });
+});
