@@ -1,4 +1,4 @@
-import type { Config } from './config';
+import type { AuthConfig, Config } from './config';
 import type { Logger } from './log';
 import { login } from './vault/auth';
 import type { VaultClient } from './vault/client';
@@ -23,7 +23,7 @@ export async function runCheck(
     requestTimeoutMs: config.requestTimeoutMs,
     log,
   });
-  const session = await login(client, config.auth, log);
+  const session = await login(client, keepSecretIdFile(config.auth, log), log);
   // Revoked by the caller even when a read below fails.
   if (config.auth.method === 'approle') issuedTokens.push(session.token);
   const secrets = await readSecrets({
@@ -40,4 +40,16 @@ export async function runCheck(
     `check passed: logged in and read ${names.length} variable${names.length === 1 ? '' : 's'} from Vault at ${client.address}`,
     { event: 'check' },
   );
+}
+
+/**
+ * A preflight must leave the start it checks able to run: the secret_id file stays, whatever
+ * --remove-secret-id-file says. The login itself cannot be avoided, so say what it costs.
+ */
+function keepSecretIdFile(auth: AuthConfig, log: Logger): AuthConfig {
+  if (auth.method !== 'approle' || auth.secretId === undefined) return auth;
+  log.warn(
+    `check logs in once with the secret_id: if the role limits its uses (secret_id_num_uses), this spends one${auth.removeSecretIdFile ? '; --remove-secret-id-file is not applied by check, the file is kept for the real start' : ''}`,
+  );
+  return { ...auth, removeSecretIdFile: false };
 }

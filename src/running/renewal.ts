@@ -10,6 +10,7 @@ import {
 } from '../vault/client';
 import { watchLifetime, type RenewOutcome } from '../vault/lifetime';
 import type { Lease } from '../vault/secrets';
+import { renewalOutcome } from '../vault/ttl';
 
 /**
  * Renewal: keeping the token and the leases alive for as long as Vault lets them live. Replacing what
@@ -130,10 +131,7 @@ async function renewRequest(send: () => Promise<VaultResponse>): Promise<RenewOu
     if (error instanceof VaultTransportError) return { kind: 'transient', reason: error.reason };
     throw error;
   }
-  if (response.status === 200) {
-    const ttl = Number(response.body?.auth?.lease_duration ?? response.body?.lease_duration);
-    return { kind: 'renewed', ttlSeconds: Number.isFinite(ttl) ? ttl : 0 };
-  }
+  if (response.status === 200) return renewalOutcome(response.body);
   const message = vaultMessage(response);
   // Vault answers 500 (not 4xx) when a still-valid token or lease is at its max TTL: not a failure of Vault.
   if (/past the max TTL/i.test(message)) return { kind: 'exhausted', reason: message };

@@ -1,9 +1,11 @@
 import { rmSync } from 'node:fs';
+import { monotonicNow, type Clock } from '../clock';
 import type { AuthConfig } from '../config';
 import { AuthError, VaultUnavailableError } from '../errors';
 import type { Logger } from '../log';
 import { vaultMessage, type VaultClient, type VaultResponse } from './client';
 import { isTransientFailure, requestWithRetry } from './retry';
+import { parseTtlSeconds } from './ttl';
 
 /** What a login gives us: the token and how long it lives. */
 export interface Session {
@@ -12,6 +14,7 @@ export interface Session {
   ttlSeconds: number;
   renewable: boolean;
   policies: string[];
+  /** On the monotonic clock. */
   obtainedAt: number;
 }
 
@@ -25,7 +28,7 @@ export async function attemptLogin(
   client: VaultClient,
   auth: AuthConfig,
   log: Logger,
-  now: () => number = Date.now,
+  now: Clock = monotonicNow,
 ): Promise<LoginResult> {
   if (auth.method === 'token') return lookUpToken(client, auth, now);
   const mount = auth.mount;
@@ -50,7 +53,15 @@ export async function attemptLogin(
     };
   }
   if (result.status === 200 && typeof result.body?.auth?.client_token === 'string') {
-    return { ok: true, session: sessionFrom(result, now) };
+    const ttlSeconds = parseTtlSeconds(result.body.auth.lease_duration);
+    // A damaged answer, not a token that never expires: a later login will most likely read it whole.
+    if (ttlSeconds === undefined)
+      return {
+        ok: false,
+        rejected: false,
+        message: `AppRole login at ${client.address} (auth/${mount}) answered 200 without a valid auth.lease_duration`,
+      };
+    return { ok: true, session: sessionFrom(result, ttlSeconds, now) };
   }
   return {
     ok: false,
@@ -103,11 +114,18 @@ async function lookUpToken(
     };
   }
   const data = result.body?.data ?? {};
+  const ttlSeconds = parseTtlSeconds(data.ttl);
+  if (ttlSeconds === undefined)
+    return {
+      ok: false,
+      rejected: false,
+      message: `looking up the token from ${auth.source} at ${client.address} answered 200 without a valid ttl`,
+    };
   return {
     ok: true,
     session: {
       token: auth.token,
-      ttlSeconds: Number(data.ttl) || 0,
+      ttlSeconds,
       renewable: data.renewable === true,
       policies: Array.isArray(data.policies) ? data.policies : [],
       obtainedAt: now(),
@@ -115,11 +133,11 @@ async function lookUpToken(
   };
 }
 
-function sessionFrom(response: VaultResponse, now: () => number): Session {
+function sessionFrom(response: VaultResponse, ttlSeconds: number, now: () => number): Session {
   const auth = response.body.auth;
   return {
     token: auth.client_token,
-    ttlSeconds: Number(auth.lease_duration) || 0,
+    ttlSeconds,
     renewable: auth.renewable === true,
     policies: Array.isArray(auth.policies) ? auth.policies : [],
     obtainedAt: now(),

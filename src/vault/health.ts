@@ -1,4 +1,5 @@
 import { backoffDelays } from '../backoff';
+import { monotonicNow, type Clock } from '../clock';
 import { formatDuration } from '../duration';
 import { VaultUnavailableError } from '../errors';
 import type { Logger } from '../log';
@@ -23,10 +24,11 @@ export async function waitForVault(options: {
   requestTimeoutMs: number;
   log: Logger;
   signal?: AbortSignal;
-  now?: () => number;
+  /** Monotonic milliseconds; injectable for tests. */
+  now?: Clock;
   random?: () => number;
 }): Promise<void> {
-  const { client, timeoutMs, requestTimeoutMs, log, signal, now = Date.now } = options;
+  const { client, timeoutMs, requestTimeoutMs, log, signal, now = monotonicNow } = options;
   const started = now();
   const delays = backoffDelays({
     initialMs: WAIT_INITIAL_DELAY_MS,

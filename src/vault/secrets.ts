@@ -196,7 +196,7 @@ async function readPath(client: VaultClient, token: string, location: Location):
   const response = await send(client, () => client.request('GET', apiPath, { token }), `reading ${shown}`);
   if (response.status === 403) {
     throw new AuthError(
-      `permission denied reading ${apiPath} at ${client.address}: the token's policies do not allow read on this path`,
+      `permission denied reading ${shown} at ${client.address}: the token's policies do not allow read on ${apiPath}`,
     );
   }
   if (response.status === 404) {
