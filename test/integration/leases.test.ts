@@ -2,7 +2,8 @@
 // store whose reads return real, renewable leases (ttl from the secret's "ttl" key).
 import { afterEach, expect, test } from 'vitest';
 import { childEnvFrom, cliEnv, provisionApp, secretValue } from '../support/app-role';
-import { fixture, isPidAlive, killAllStarted, startCli, waitFor } from '../support/processes';
+import { rememberSecret } from '../support/leak-scan';
+import { fixture, isPidAlive, killAllStarted, runCli, startCli, waitFor } from '../support/processes';
 import { useVaultServer } from '../support/vault-server';
 
 const vault = useVaultServer({ extraArgs: ['-dev-leased-kv'] });
@@ -176,4 +177,30 @@ test('a lease reaching its max TTL is replaced alone: the still-valid lease of a
     timeoutMs: 5_000,
     message: 'the kept lease outlived vault-exec',
   });
+});
+
+test('with a token you supplied, the leases it read are revoked at exit and the token is kept', async () => {
+  await vault().admin.tuneMount('secret', { max_lease_ttl: '1h' });
+  await vault().admin.writeKv1('secret', 'yours', { password: secretValue('yours-password'), ttl: '1h' });
+  const app = await provisionApp(vault(), { readPaths: ['secret/yours'] });
+  const created = await vault().admin.request('POST', 'auth/token/create', {
+    policies: [app.role],
+    ttl: '10m',
+  });
+  const token = rememberSecret(String(created.body.auth.client_token));
+  const env = cliEnv(vault(), undefined, { VAULT_TOKEN: token });
+  const secret = ['--secret', 'PASSWORD=secret/yours#password'];
+
+  const running = startCli([...secret, '--', 'node', fixture('print-env.mjs'), '--wait'], { env });
+  await running.waitForOutput('READY');
+  expect(await leasesOf('secret/yours')).toHaveLength(1);
+  running.kill('SIGTERM');
+  expect((await running.exited).code).toBe(0);
+  expect(await leasesOf('secret/yours')).toEqual([]);
+
+  // vault-exec check reads the same way, and gives its lease back too.
+  const checked = await runCli(['check', ...secret], { env });
+  expect(checked.code).toBe(0);
+  expect(await leasesOf('secret/yours')).toEqual([]);
+  expect((await vault().admin.request('GET', 'auth/token/lookup-self', undefined, token)).status).toBe(200);
 });

@@ -60,7 +60,7 @@ test('a restart that cannot read the changed path keeps the old child running un
     message: `no deferred restart; stderr:\n${running.stderr()}`,
   });
   expect(running.stderr()).toContain(
-    'warning: could not prepare the restart (secret/data/mbb/api changed (version 1 → 2)): permission denied reading secret/data/mbb/api',
+    'warning: could not prepare the restart (secret/data/mbb/api changed (version 1 → 2)): permission denied reading secret/mbb/api',
   );
   expect(running.stderr()).toContain('the child keeps running, and the next check tries again');
   expect(envLines(running.stdout())).toHaveLength(1);
