@@ -26,7 +26,8 @@ export async function revokeTokens(client: VaultClient, tokens: string[], log: L
 /**
  * Revokes leases one by one (`sys/leases/revoke`), for a lease superseded while its token lives on,
  * and at exit when the token is the user's. The default policy does not allow it: without the grant
- * the lease lives until its TTL, which is worth a warning but never a failure.
+ * the lease lives until its TTL, which is worth a warning but never a failure. Returns the leases
+ * there is no point in trying again: revoked, or refused by the policy.
  */
 export async function revokeLeases(
   client: VaultClient,
@@ -34,7 +35,7 @@ export async function revokeLeases(
   leases: Lease[],
   log: Logger,
 ): Promise<Lease[]> {
-  const revoked: Lease[] = [];
+  const settled: Lease[] = [];
   await Promise.all(
     leases.map(async (lease) => {
       try {
@@ -44,9 +45,10 @@ export async function revokeLeases(
           timeoutMs: REVOKE_TIMEOUT_MS,
         });
         if (response.status === 204 || response.status === 200) {
-          revoked.push(lease);
+          settled.push(lease);
           return log.debug(`revoked the lease of ${lease.path}`, { event: 'lease-revoked' });
         }
+        if (response.status === 403) settled.push(lease);
         const hint =
           response.status === 403
             ? ': the token may not update sys/leases/revoke; grant it to revoke superseded credentials at once'
@@ -61,5 +63,5 @@ export async function revokeLeases(
       }
     }),
   );
-  return revoked;
+  return settled;
 }
