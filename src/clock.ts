@@ -15,20 +15,15 @@ export function clampTimerDelay(ms: number): number {
   return Math.min(MAX_TIMER_MS, Math.max(0, Number.isFinite(ms) ? ms : MAX_TIMER_MS));
 }
 
-/** A timer that fires this much before its deadline is on time (Node's timers have 1 ms steps). */
-const EARLY_TOLERANCE_MS = 1;
-
 /**
- * Calls `fire` once `now()` reaches `at`. A deadline past what a timer holds (a TTL of 700 h from
- * Vault) is reached in steps: the timer is re-armed whenever it fires early. Returns a cancel function.
+ * Calls `fire` once `now()` reaches `at`, never before. A deadline past what a timer holds (a TTL of
+ * 700 h from Vault) is reached in steps, and a timer that fires early (Node counts in whole
+ * milliseconds of its own loop clock) is re-armed for the rest. Returns a cancel function.
  */
 export function timerAt(at: number, fire: () => void, now: Clock = monotonicNow): () => void {
   let handle: ReturnType<typeof setTimeout>;
   const arm = (): void => {
-    handle = setTimeout(
-      () => (at - now() > EARLY_TOLERANCE_MS ? arm() : fire()),
-      clampTimerDelay(at - now()),
-    );
+    handle = setTimeout(() => (now() < at ? arm() : fire()), clampTimerDelay(Math.ceil(at - now())));
   };
   arm();
   return () => clearTimeout(handle);

@@ -123,6 +123,19 @@ test('a 307 from 127.0.0.1 to another origin is refused, and the secret_id never
   ).toBeGreaterThan(0);
 });
 
+test('a token lookup redirected to another origin is refused, and X-Vault-Token never reaches it', async () => {
+  const elsewhere = await listen('localhost', (_received, res) => res.end('{}'));
+  const redirector = await redirectingTo((url) => `${elsewhere.origin}${url}`);
+  const result = await runCli(['--wait-timeout', '5s', '--', 'node', fixture('exit-with.mjs'), '0'], {
+    env: cliEnv(vault(), undefined, { VAULT_ADDR: redirector.origin, VAULT_TOKEN: vault().rootToken }),
+  });
+  expect(result.code, result.stderr).toBe(69);
+  expect(lastLine(result.stderr)).toContain(
+    `redirect to ${elsewhere.origin}/v1/auth/token/lookup-self refused`,
+  );
+  expect(elsewhere.received).toEqual([]);
+});
+
 test('a standby-style 307 to the same Vault at another address is refused, naming that address', async () => {
   // The real server, at the address a standby would name as its active node: another origin still.
   const active = vault().addr.replace('127.0.0.1', 'localhost');
