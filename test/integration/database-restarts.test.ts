@@ -24,6 +24,7 @@ afterEach(() => killAllStarted());
 
 const SHORT_CREDS = `${DATABASE_MOUNT}/creds/short`;
 const LONG_CREDS = `${DATABASE_MOUNT}/creds/long`;
+const SLOW_CREDS = `${DATABASE_MOUNT}/creds/slow`;
 const STATIC_CREDS = `${DATABASE_MOUNT}/static-creds/static-app`;
 
 beforeAll(async () => {
@@ -31,6 +32,8 @@ beforeAll(async () => {
   // 2 s leases that can be renewed up to 6 s: a few renewals, then a restart for new credentials.
   await writeDynamicRole(vault(), { name: 'short', defaultTtl: '2s', maxTtl: '6s' });
   await writeDynamicRole(vault(), { name: 'long', defaultTtl: '5m', maxTtl: '10m' });
+  // Replaced at about 8/9 of its 24 s: a window of 2–3 s to retry a failed preparation in.
+  await writeDynamicRole(vault(), { name: 'slow', defaultTtl: '24s', maxTtl: '24s' });
   await writeStaticRole(vault(), pg(), { name: 'static-app', username: 'static_app', rotationPeriod: '1h' });
 });
 
@@ -189,4 +192,33 @@ test("a static role's rotation restarts the child exactly once with the new pass
   await running.waitForOutput(/SIGNAL SIGTERM\n(.*\n)*CONNECTED static_app 2/);
   running.kill('SIGTERM');
   expect((await running.exited).code).toBe(0);
+});
+
+test('an ending lease whose new credentials are denied keeps the old child, and is retried until the policy is back', async () => {
+  const app = await provisionApp(vault(), { readPaths: [SLOW_CREDS] });
+  const running = startDbClient(cliEnv(vault(), app), [], databaseUrlTemplate(pg(), SLOW_CREDS));
+  await running.waitForOutput('READY');
+  const [firstUser] = databaseUsers(running);
+  await vault().admin.writePolicy(app.role, appPolicy([]));
+  await waitFor(
+    () => running.stderr().includes('could not prepare the restart (the lease of database/creds/slow'),
+    {
+      timeoutMs: 30_000,
+      message: `no deferred restart; stderr:\n${running.stderr()}`,
+    },
+  );
+  expect(running.stderr()).toMatch(
+    /the child keeps running, retrying in .* \(the old credentials expire in /,
+  );
+  expect(running.stdout()).not.toContain('SIGNAL SIGTERM');
+  await vault().admin.writePolicy(app.role, appPolicy([SLOW_CREDS]));
+  await waitFor(() => databaseUsers(running).length >= 2, {
+    timeoutMs: 10_000,
+    message: `no restart after the policy was restored; stderr:\n${running.stderr()}`,
+  });
+  const [, secondUser] = databaseUsers(running);
+  expect(secondUser).not.toBe(firstUser);
+  await running.waitForOutput(`CONNECTED ${secondUser} 2`);
+  await waitFor(async () => !(await pg().roleNames()).includes(firstUser!), { timeoutMs: 10_000 });
+  await stopAndExpectNoUsers(running);
 });
