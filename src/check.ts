@@ -3,7 +3,8 @@ import type { Logger } from './log';
 import { isOwnToken, login } from './vault/auth';
 import type { VaultClient } from './vault/client';
 import { waitForVault } from './vault/health';
-import { readSecrets } from './vault/secrets';
+import { revokeLeases } from './running/revocation';
+import { readSecrets, type Lease } from './vault/secrets';
 
 /**
  * `vault-exec check`: the start-up steps without a child, for a CI preflight or a deploy gate. It waits
@@ -26,6 +27,7 @@ export async function runCheck(
   const session = await login(client, keepSecretIdFile(config.auth, log), log);
   // Revoked by the caller even when a read below fails.
   if (isOwnToken(config.auth)) issuedTokens.push(session.token);
+  const minted: Lease[] = [];
   const secrets = await readSecrets({
     client,
     token: session.token,
@@ -33,6 +35,11 @@ export async function runCheck(
     imports: config.pathImports,
     templates: config.templates,
     log,
+    minted,
+  }).finally(async () => {
+    // Our own token's leases end with it; a token of the user's is never revoked, so its leases are.
+    if (config.auth.method === 'token' && config.revokeToken)
+      await revokeLeases(client, session.token, minted, log);
   });
   const names = [...secrets.values.keys()].sort();
   writeStdout(names.map((name) => `${name}\n`).join(''));

@@ -34,6 +34,8 @@ export interface Redactor {
   /** Returns false when the value is too short to be masked (see MIN_REDACTED_LENGTH). */
   add(value: string): boolean;
   mask(text: string): string;
+  /** Every value registered so far, for --mask to look for in the child's output too. */
+  values(): string[];
 }
 
 export function createRedactor(): Redactor {
@@ -51,6 +53,7 @@ export function createRedactor(): Redactor {
     mask(text) {
       return maskRanges(text, secrets);
     },
+    values: () => [...secrets],
   };
 }
 

@@ -37,7 +37,8 @@ test('no secret line is left in what the child printed, whole, split, in JSON or
   for (const secret of [one, ...pemLines]) expect(output).not.toContain(secret);
   expect(result.stdout).toContain('whole: ***\n');
   expect(result.stdout).toContain('split: *** end\n');
-  expect(result.stdout).toContain(`"password":"***","key":"***\\n***\\n***\\n***\\n***"`);
+  // The whole value in its JSON spelling is the longest match, so it goes as one.
+  expect(result.stdout).toContain(`"password":"***","key":"***"}`);
   expect(result.stdout).toContain('multi-line:\n***\n***\n***\n***\n***\n');
   // The tail without a newline is flushed at exit, masked.
   expect(result.stdout.endsWith('no newline at the end: ***')).toBe(true);
