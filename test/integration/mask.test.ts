@@ -136,3 +136,31 @@ test('a secret interpolated into a longer value is masked on its own too', async
   expect(result.code, result.stderr).toBe(0);
   expect(result.stdout).toBe('url: ***\npassword alone: ***\n');
 });
+
+test('a child restarted with rotated secrets has its new values masked too', async () => {
+  const first = secretValue('rotating-first');
+  const second = secretValue('rotating-second');
+  await vault().admin.writeKv2('mask/rotating', { value: first });
+  const rotating = await provisionApp(vault(), { readPaths: ['secret/data/mask/*'] });
+  const running = startCli(
+    [
+      '--mask',
+      '--watch',
+      '500ms',
+      '--secret',
+      'S=secret/mask/rotating#value',
+      '--',
+      'sh',
+      '-c',
+      'echo "value: $S"; exec sleep 60',
+    ],
+    { env: cliEnv(vault(), rotating) },
+  );
+  await running.waitForOutput('value: ***\n');
+  await vault().admin.writeKv2('mask/rotating', { value: second });
+  await running.waitForOutput('value: ***\nvalue: ***\n', { timeoutMs: 20_000 });
+  running.kill('SIGTERM');
+  const exit = await running.exited;
+  expect(exit.stdout).not.toContain(first);
+  expect(exit.stdout).not.toContain(second);
+});
