@@ -2,7 +2,9 @@
 // terminal's foreground group, so Ctrl-C reaches it from the kernel, and vault-exec must not send it
 // a second one nor start the kill timer for it.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { cliEnv, provisionApp, type AppCredentials } from '../support/app-role';
 import { bundlePath, fixture, isPidAlive, waitFor } from '../support/processes';
@@ -27,6 +29,13 @@ const parentOf = (pid: number): number => {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 };
 const count = (text: string, needle: string) => text.split(needle).length - 1;
+/** Asleep in the kernel waiting for the terminal (select/poll or a tty read), not still on its way there. */
+const isWaitingForInput = (pid: number): boolean => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  const wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8');
+  return state === 'S' && /poll|select|wait_woken|n_tty_read/.test(wchan);
+};
 /** vault-exec's pid in the pty, found as the parent of the child that printed `PID n`. */
 async function vaultExecPid(session: TerminalSession): Promise<number> {
   const line = await session.waitForOutput(/PID (\d+)/);
@@ -62,8 +71,16 @@ describe('terminal mode', () => {
   });
 
   test('python3 -i survives Ctrl-C and prints one KeyboardInterrupt', async () => {
-    const session = inTerminal(['--kill-timeout', '2s', '--', python, '-i', '-q']);
+    const startup = join(mkdtempSync(join(tmpdir(), 'vault-exec-pystartup-')), 'startup.py');
+    writeFileSync(startup, 'import os\nprint("PID", os.getpid(), flush=True)\n');
+    const session = inTerminal(['--kill-timeout', '2s', '--', python, '-i', '-q'], {
+      PYTHONSTARTUP: startup,
+    });
+    const replPid = Number((await session.waitForOutput(/PID (\d+)/)).split(' ')[1]);
     await session.waitForOutput('>>> ', { timeoutMs: 20_000 });
+    // Python prints the prompt before it starts waiting for a key, and a SIGINT that lands in
+    // between is only noticed at the next key (CPython's readline loop): wait until it really waits.
+    await waitFor(() => isWaitingForInput(replPid), { message: 'python never waited for input' });
     session.type('\x03');
     await session.waitForOutput('KeyboardInterrupt');
     session.type('print("AFTER", 6 * 7)\r');
