@@ -64,6 +64,11 @@ describe('terminal mode', () => {
   test('python3 -i survives Ctrl-C and prints one KeyboardInterrupt', async () => {
     const session = inTerminal(['--kill-timeout', '2s', '--', python, '-i', '-q']);
     await session.waitForOutput('>>> ', { timeoutMs: 20_000 });
+    // Python itself loses a Ctrl-C that lands between printing the prompt and waiting for input (it
+    // is only noticed at the next line), so interrupt a statement that is known to be running.
+    // The echo of the typed line shows "SLEE" + "PING"; only the running statement prints SLEEPING.
+    session.type('import time; print("SLEE" + "PING", flush=True); time.sleep(300)\r');
+    await session.waitForOutput('SLEEPING');
     session.type('\x03');
     await session.waitForOutput('KeyboardInterrupt');
     session.type('print("AFTER", 6 * 7)\r');
