@@ -21,8 +21,8 @@ const result = await build({
   metafile: true,
   define: { VAULT_EXEC_VERSION: JSON.stringify(version) },
   alias: {
+    axios: stub('no-axios.cjs'),
     debug: stub('noop-debug.cjs'),
-    'form-data': stub('empty-form-data.cjs'),
     'supports-color': stub('no-supports-color.cjs'),
   },
   logLevel: 'warning',

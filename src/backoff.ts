@@ -1,3 +1,5 @@
+import { MAX_TIMER_MS } from './clock';
+
 /**
  * Exponential backoff with "full jitter on the upper half": each delay is uniform in
  * [base·2^n / 2, base·2^n], capped. Jitter keeps a fleet of containers that lost Vault together from
@@ -16,7 +18,7 @@ export function* backoffDelays({
   random = Math.random,
 }: BackoffOptions): Generator<number, never> {
   for (let attempt = 0; ; attempt++) {
-    const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+    const ceiling = Math.min(maxMs, MAX_TIMER_MS, initialMs * 2 ** Math.min(attempt, 30));
     yield Math.round(ceiling / 2 + (random() * ceiling) / 2);
   }
 }

@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import {
+  AUTH_METHODS,
   DEFAULT_APPROLE_MOUNT,
+  DEFAULT_JWT_AUDIENCE,
   DEFAULT_KILL_TIMEOUT,
   DEFAULT_REQUEST_TIMEOUT,
   DEFAULT_VAULT_ADDR,
@@ -12,7 +14,10 @@ import {
   type RawOptions,
 } from './config';
 import { UsageError, escapeControlCharacters, quote } from './errors';
+import { checkFallbackEnvAllowed } from './dev/fallback-policy';
 import { LOG_FORMATS, LOG_LEVELS } from './log';
+import { openProjectFile } from './project-file/open-project-file';
+import { refuseFileAddressForOwnToken } from './project-file/own-token-address';
 import { VERSION } from './version';
 
 export type CommandLine =
@@ -20,8 +25,11 @@ export type CommandLine =
 
 type OptionKind = 'string' | 'list' | 'boolean';
 
-/** Every flag with its env twin; --help and the README options table come from this list. */
-const OPTIONS: ReadonlyArray<{
+/**
+ * Every flag with its env twin; --help, the README options table and the project file's keys
+ * (the long flag names without "--") come from this list.
+ */
+export const OPTIONS: ReadonlyArray<{
   key: keyof RawOptions;
   flags: string;
   env: string;
@@ -37,6 +45,14 @@ const OPTIONS: ReadonlyArray<{
     kind: 'string',
     defaultValue: DEFAULT_VAULT_ADDR,
     description: 'Vault server address',
+  },
+  {
+    key: 'config',
+    flags: '--config <file>',
+    env: 'VAULT_EXEC_CONFIG',
+    kind: 'string',
+    description:
+      'read options from this YAML project file (run and check find vault-exec.yaml by themselves)',
   },
   {
     key: 'waitTimeout',
@@ -90,7 +106,46 @@ const OPTIONS: ReadonlyArray<{
     env: 'VAULT_EXEC_APPROLE_MOUNT',
     kind: 'string',
     defaultValue: DEFAULT_APPROLE_MOUNT,
-    description: 'mount path of the AppRole auth method',
+    description: 'mount path of the AppRole auth method (an alias of --auth-mount)',
+  },
+  {
+    key: 'auth',
+    flags: '--auth <method>',
+    env: 'VAULT_EXEC_AUTH',
+    kind: 'string',
+    choices: AUTH_METHODS,
+    description:
+      'how to log in: approle, token, jwt or kubernetes (default: approle with a role_id, else token)',
+  },
+  {
+    key: 'authMount',
+    flags: '--auth-mount <path>',
+    env: 'VAULT_EXEC_AUTH_MOUNT',
+    kind: 'string',
+    description: "mount path of the auth method (default: the method's name)",
+  },
+  {
+    key: 'role',
+    flags: '--role <name>',
+    env: 'VAULT_EXEC_ROLE',
+    kind: 'string',
+    description: 'the Vault role to log in as (jwt and kubernetes)',
+  },
+  {
+    key: 'jwtFile',
+    flags: '--jwt-file <path>',
+    env: 'VAULT_EXEC_JWT_FILE',
+    kind: 'string',
+    description:
+      'read the JWT from this file at every login (jwt: else VAULT_EXEC_JWT, else GitHub Actions OIDC; kubernetes: else the service-account token)',
+  },
+  {
+    key: 'jwtAudience',
+    flags: '--jwt-audience <aud>',
+    env: 'VAULT_EXEC_JWT_AUDIENCE',
+    kind: 'string',
+    defaultValue: DEFAULT_JWT_AUDIENCE,
+    description: 'the audience (aud) of the GitHub Actions OIDC token vault-exec requests',
   },
   {
     key: 'secret',
@@ -131,6 +186,14 @@ const OPTIONS: ReadonlyArray<{
     kind: 'string',
     description:
       'every <interval>, check the static secrets in use and restart the child gracefully when one changed',
+  },
+  {
+    key: 'fallbackEnv',
+    flags: '--fallback-env <file>',
+    env: 'VAULT_EXEC_FALLBACK_ENV',
+    kind: 'string',
+    description:
+      'vault-exec run only, never in production: when Vault stays unreachable or sealed, take the mapped names from this .env file',
   },
   {
     key: 'passToken',
@@ -180,13 +243,18 @@ const HELP_FOOTER = `
 Everything after "--" is the child's command line, passed on untouched.
 
 Credentials: AppRole from VAULT_ROLE_ID + VAULT_SECRET_ID (or the *-file flags);
-otherwise a token from VAULT_TOKEN or ~/.vault-token. There is deliberately no
+otherwise your own login: VAULT_TOKEN, the Vault CLI's token_helper (~/.vault),
+then ~/.vault-token, as left by "vault login". There is deliberately no
 --secret-id flag: command lines are readable by every user of the machine.
+CI: --auth jwt --role NAME logs in with --jwt-file, VAULT_EXEC_JWT or GitHub
+Actions' OIDC token; --auth kubernetes --role NAME with the service-account token.
 TLS: VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY,
 VAULT_TLS_SERVER_NAME, VAULT_SKIP_VERIFY; namespace: VAULT_NAMESPACE.
 In the inherited environment, NAME=vault:PATH#KEY and \${vault:PATH#KEY} are resolved.
 VAULT_EXEC_SECRET and VAULT_EXEC_SECRETS take whitespace- or comma-separated lists.
-A flag on the command line wins over its env twin.
+Project file: "vault-exec run" and "check" read the nearest vault-exec.yaml (or .yml)
+up to the repository root; keys are the long flag names without "--", plus "command".
+A flag on the command line wins over its env twin, which wins over the project file.
 
 Exit codes: the child's code, or 128+N if it died of signal N; 64 usage,
 65 a secret cannot be passed in the environment (over 128 KiB, or a NUL byte), 69 Vault not ready, 70 internal error, 75 renewal failed, 77 auth/permission denied,
@@ -195,7 +263,7 @@ Exit codes: the child's code, or 128+N if it died of signal N; 64 usage,
 Example:
   VAULT_ADDR=https://vault:8200 vault-exec --secret DB_PASSWORD=secret/app/db#password -- node server.js`;
 
-export function parseCommandLine(argv: string[], env: Env): CommandLine {
+export function parseCommandLine(argv: string[], env: Env, cwd: string = process.cwd()): CommandLine {
   const separator = argv.indexOf('--');
   const ours = separator === -1 ? argv : argv.slice(0, separator);
   const childCommand = separator === -1 ? undefined : argv.slice(separator + 1);
@@ -224,9 +292,33 @@ export function parseCommandLine(argv: string[], env: Env): CommandLine {
       `unexpected argument ${quote(positional[0]!)} before "--": put the whole child command after "--"`,
     );
   }
-  const config = buildConfig(childCommand ?? positional, mergeEnvTwins(program, env), {
+  const projectFile = openProjectFile(
+    {
+      given:
+        program.getOptionValueSource('config') === 'cli'
+          ? program.opts().config
+          : nonBlank(env.VAULT_EXEC_CONFIG),
+      discover: ours[0] === 'run' || ours[0] === 'check',
+      cwd,
+      home: env.HOME,
+    },
+    OPTIONS,
+  );
+  const options = mergeEnvTwins(program, env, projectFile?.values ?? {});
+  options.fallbackEnv = checkFallbackEnvAllowed({
+    file: options.fallbackEnv,
+    fromProjectFile: sourceOf(program, env, 'fallbackEnv', projectFile?.values) === 'file',
+    form: ours[0] === 'run' || ours[0] === 'check' ? ours[0] : 'container',
     env,
-    commandRequired: kind === 'run',
+  });
+  const command = childCommand ?? (positional.length > 0 ? positional : (projectFile?.command ?? []));
+  const config = buildConfig(command, options, { env, commandRequired: kind === 'run' });
+  config.projectFile = projectFile?.path;
+  refuseFileAddressForOwnToken({
+    fileAddress:
+      sourceOf(program, env, 'vaultAddr', projectFile?.values) === 'file' ? options.vaultAddr : undefined,
+    auth: config.auth,
+    file: projectFile?.path ?? '',
   });
   if (kind === 'check' && config.auth.method === 'approle' && config.auth.secretIdWrapped) {
     throw new UsageError(
@@ -257,7 +349,7 @@ export function describeOptions(): Array<{
 function buildProgram(writeOut: (text: string) => void): Command {
   const program = new Command('vault-exec')
     .usage(
-      '[options] -- <command> [args...]\n       vault-exec check [options]   (preflight: wait, log in, read every path; prints variable names, runs nothing)',
+      '[options] -- <command> [args...]\n       vault-exec run [options] [-- <command> [args...]]   (development: reads vault-exec.yaml, may fall back to .env)\n       vault-exec check [options]   (preflight: wait, log in, read every path; prints variable names, runs nothing)',
     )
     .description('Wait for Vault, log in, put secrets in the environment, then run and supervise <command>.')
     .version(`vault-exec ${VERSION}`, '-V, --version', 'print the version')
@@ -282,15 +374,17 @@ function buildProgram(writeOut: (text: string) => void): Command {
   return program;
 }
 
-/** A flag on the command line wins over its VAULT_EXEC_* twin, which wins over the default. */
-function mergeEnvTwins(program: Command, env: Env): RawOptions {
+/** A flag on the command line wins over its VAULT_EXEC_* twin, then the project file, then the default. */
+function mergeEnvTwins(program: Command, env: Env, fromFile: Record<string, unknown>): RawOptions {
   const parsed = program.opts<Record<string, unknown>>();
   const merged: Record<string, unknown> = {};
   for (const spec of OPTIONS) {
     const fromCli = program.getOptionValueSource(spec.key) === 'cli';
     const envValue = env[spec.env];
     if (fromCli || envValue === undefined || envValue.trim() === '') {
-      merged[spec.key] = parsed[spec.key] ?? spec.defaultValue;
+      merged[spec.key] = fromCli
+        ? parsed[spec.key]
+        : (fromFile[spec.key] ?? parsed[spec.key] ?? spec.defaultValue);
       continue;
     }
     if (spec.kind === 'boolean')
@@ -303,4 +397,21 @@ function mergeEnvTwins(program: Command, env: Env): RawOptions {
     } else merged[spec.key] = envValue.trim();
   }
   return merged as unknown as RawOptions;
+}
+
+/** Where an option's value came from, in the order mergeEnvTwins applies. */
+function sourceOf(
+  program: Command,
+  env: Env,
+  key: keyof RawOptions,
+  fromFile: Record<string, unknown> = {},
+): 'command line' | 'env' | 'file' | 'default' {
+  if (program.getOptionValueSource(key) === 'cli') return 'command line';
+  const spec = OPTIONS.find((option) => option.key === key);
+  if (spec !== undefined && nonBlank(env[spec.env]) !== undefined) return 'env';
+  return fromFile[key] !== undefined ? 'file' : 'default';
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

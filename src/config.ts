@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { resolveRunAs, type RunAs } from './child/run-as';
 import { parseDuration } from './duration';
+import { findDeveloperToken } from './vault/dev-token';
 import { UsageError, quote } from './errors';
+import { chooseJwtSource, JWT_ENV_NAME, type JwtSource } from './jwt-source';
 import type { LogFormat, LogLevel } from './log';
 import {
   findEnvTemplates,
@@ -26,9 +26,19 @@ export const DEFAULT_KILL_TIMEOUT = '7s';
 /** Long enough for a loaded Vault, short enough that a hung connection is noticed well within a token's TTL. */
 export const DEFAULT_REQUEST_TIMEOUT = '10s';
 export const DEFAULT_APPROLE_MOUNT = 'approle';
+export const AUTH_METHODS = ['approle', 'token', 'jwt', 'kubernetes'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+/** vault-action's default for the GitHub OIDC token's audience, so one Vault role serves both. */
+export const DEFAULT_JWT_AUDIENCE = 'sigstore';
+export const DEFAULT_KUBERNETES_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 /** The child never receives these unless --pass-token asks for the token. */
-export const CREDENTIAL_ENV_NAMES = ['VAULT_ROLE_ID', 'VAULT_SECRET_ID', 'VAULT_TOKEN'] as const;
+export const CREDENTIAL_ENV_NAMES = [
+  'VAULT_ROLE_ID',
+  'VAULT_SECRET_ID',
+  'VAULT_TOKEN',
+  JWT_ENV_NAME,
+] as const;
 
 export interface TlsConfig {
   caCert?: string;
@@ -50,7 +60,16 @@ export type AuthConfig =
       secretIdFile?: string;
       removeSecretIdFile: boolean;
     }
-  | { method: 'token'; token: string; source: string };
+  | { method: 'token'; token: string; source: string }
+  | ({ method: 'jwt' } & RoleLogin)
+  | ({ method: 'kubernetes' } & RoleLogin);
+
+/** A login with a Vault role and a JWT: Vault's jwt and kubernetes auth methods take the same body. */
+export interface RoleLogin {
+  mount: string;
+  role: string;
+  jwt: JwtSource;
+}
 
 export interface Config {
   command: string[];
@@ -74,10 +93,16 @@ export interface Config {
   logFormat: LogFormat;
   /** --user: the child runs as this uid/gid; undefined keeps vault-exec's own. */
   runAs?: RunAs;
+  /** The project file the options came from, if any (logged at start). */
+  projectFile?: string;
+  /** `vault-exec run` in development: the .env file to use when Vault stays unreachable. */
+  fallbackEnv?: string;
 }
 
 /** Flag values after commander and the VAULT_EXEC_* twins have been merged (see cli.ts). */
 export interface RawOptions {
+  config?: string;
+  fallbackEnv?: string;
   vaultAddr: string;
   waitTimeout: string;
   killTimeout: string;
@@ -88,6 +113,11 @@ export interface RawOptions {
   removeSecretIdFile: boolean;
   secretIdWrapped: boolean;
   approleMount: string;
+  auth?: AuthMethod;
+  authMount?: string;
+  role?: string;
+  jwtFile?: string;
+  jwtAudience: string;
   secret: string[];
   secrets: string[];
   passToken: boolean;
@@ -159,6 +189,7 @@ export function buildConfig(
     logLevel: options.logLevel,
     logFormat: options.logFormat,
     runAs,
+    fallbackEnv: options.fallbackEnv,
   };
 }
 
@@ -172,9 +203,21 @@ export function parseBoolean(value: string | undefined, name: string, fallback: 
 }
 
 function resolveAuth(options: RawOptions, env: Env, readFile: (path: string) => string): AuthConfig {
-  const roleId = options.roleIdFile
-    ? readCredentialFile(options.roleIdFile, '--role-id-file', readFile)
-    : nonEmpty(env.VAULT_ROLE_ID);
+  const method = options.auth;
+  if (method === 'jwt' || method === 'kubernetes') return resolveRoleLogin(method, options, env, readFile);
+  // Without --auth these would be ignored, and the login fail later with a misleading hint.
+  const jwtFlag =
+    nonEmpty(options.role) !== undefined ? '--role' : nonEmpty(options.jwtFile) ? '--jwt-file' : '';
+  if (jwtFlag !== '')
+    throw new UsageError(
+      `${jwtFlag} is for --auth jwt or --auth kubernetes${method === undefined ? '' : `, not ${method}`}: add --auth (or VAULT_EXEC_AUTH)`,
+    );
+  const roleId =
+    method === 'token'
+      ? undefined
+      : options.roleIdFile
+        ? readCredentialFile(options.roleIdFile, '--role-id-file', readFile)
+        : nonEmpty(env.VAULT_ROLE_ID);
   if (roleId !== undefined) {
     const secretId = options.secretIdFile
       ? readCredentialFile(options.secretIdFile, '--secret-id-file', readFile)
@@ -184,22 +227,56 @@ function resolveAuth(options: RawOptions, env: Env, readFile: (path: string) => 
       roleId,
       secretId,
       secretIdWrapped: options.secretIdWrapped,
-      mount: trimSlashes(options.approleMount),
+      mount: mountPath(options.authMount ?? options.approleMount),
       secretIdFile: options.secretIdFile,
       removeSecretIdFile: options.removeSecretIdFile,
     };
   }
-  if (options.secretIdFile || nonEmpty(env.VAULT_SECRET_ID)) {
+  if (method === 'approle')
+    throw new UsageError('--auth approle needs a role_id: set VAULT_ROLE_ID or --role-id-file');
+  if (method !== 'token' && (options.secretIdFile || nonEmpty(env.VAULT_SECRET_ID))) {
     throw new UsageError('a secret_id was given without a role_id: set VAULT_ROLE_ID or --role-id-file');
   }
-  const token = nonEmpty(env.VAULT_TOKEN);
-  if (token !== undefined) return { method: 'token', token, source: 'VAULT_TOKEN' };
-  const tokenFile = join(env.HOME ?? homedir(), '.vault-token');
-  const fileToken = tryRead(tokenFile, readFile);
-  if (fileToken !== undefined) return { method: 'token', token: fileToken, source: '~/.vault-token' };
+  const developer = findDeveloperToken(env, readFile);
+  if (developer !== undefined) return { method: 'token', ...developer };
   throw new UsageError(
-    'no Vault credentials: set VAULT_ROLE_ID and VAULT_SECRET_ID (or --role-id-file and --secret-id-file) for AppRole, or VAULT_TOKEN for development',
+    'no Vault credentials: set VAULT_ROLE_ID and VAULT_SECRET_ID (or --role-id-file and --secret-id-file) for AppRole, or for development log in with `vault login` (or set VAULT_TOKEN)',
   );
+}
+
+/** jwt and kubernetes: the role is required, the JWT's source is chosen now and read at each login. */
+function resolveRoleLogin(
+  method: 'jwt' | 'kubernetes',
+  options: RawOptions,
+  env: Env,
+  readFile: (path: string) => string,
+): AuthConfig {
+  const role = nonEmpty(options.role);
+  if (role === undefined)
+    throw new UsageError(
+      `--auth ${method} needs --role (or VAULT_EXEC_ROLE): the name of the Vault role at auth/${mountPath(options.authMount ?? method)}/role/<name>`,
+    );
+  const jwt = chooseJwtSource(
+    method,
+    {
+      jwtFile: nonEmpty(options.jwtFile),
+      jwtAudience: options.jwtAudience,
+      kubernetesTokenPath: DEFAULT_KUBERNETES_TOKEN_PATH,
+    },
+    env,
+  );
+  // Read once now so a wrong path fails before waiting for Vault; each login reads it again.
+  if (jwt.kind === 'file') {
+    try {
+      readCredentialFile(jwt.path, jwt.origin, readFile);
+    } catch (error) {
+      if (options.jwtFile !== undefined) throw error;
+      throw new UsageError(
+        `${(error as Error).message} (is this a Kubernetes pod with a service account token mounted? otherwise give --jwt-file)`,
+      );
+    }
+  }
+  return { method, mount: mountPath(options.authMount ?? method), role, jwt };
 }
 
 function readCredentialFile(path: string, flag: string, readFile: (path: string) => string): string {
@@ -215,14 +292,6 @@ function readCredentialFile(path: string, flag: string, readFile: (path: string)
   const value = content.trim();
   if (value === '') throw new UsageError(`${flag} ${path} is empty`);
   return value;
-}
-
-function tryRead(path: string, readFile: (path: string) => string): string | undefined {
-  try {
-    return nonEmpty(readFile(path).trim());
-  } catch {
-    return undefined;
-  }
 }
 
 /** Our own settings (VAULT_*) are never treated as references, so VAULT_ADDR=vault:8200-style values stay legal. */
@@ -254,8 +323,10 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-function trimSlashes(path: string): string {
-  return path.replace(/^\/+|\/+$/g, '');
+function mountPath(path: string): string {
+  const trimmed = path.replace(/^\/+|\/+$/g, '');
+  if (trimmed === '') throw new UsageError(`invalid mount path ${quote(path)}: name the auth method's mount`);
+  return trimmed;
 }
 
 function readText(path: string): string {

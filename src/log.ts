@@ -22,31 +22,63 @@ export interface Logger {
   redact(value: string): void;
 }
 
-/** Shorter values would mask ordinary words in log lines without protecting anything. */
-const MIN_REDACTED_LENGTH = 4;
+/**
+ * A value shorter than this is not masked: replacing every "a" or "42" in a line would garble all
+ * output and, by what disappears, show the value anyway. Such values are reported at debug level.
+ */
+export const MIN_REDACTED_LENGTH = 3;
 const MASK = '[redacted]';
 
 /** The set of values that must never be printed, shared by the logger and the guarded streams. */
 export interface Redactor {
-  add(value: string): void;
+  /** Returns false when the value is too short to be masked (see MIN_REDACTED_LENGTH). */
+  add(value: string): boolean;
   mask(text: string): string;
 }
 
 export function createRedactor(): Redactor {
   const secrets = new Set<string>();
+  const remember = (value: string): void => {
+    if (value.length >= MIN_REDACTED_LENGTH) secrets.add(value);
+  };
   return {
     add(value) {
-      if (value.length >= MIN_REDACTED_LENGTH) secrets.add(value);
+      remember(value);
       // A JSON line escapes quotes and backslashes; mask that spelling too.
-      const escaped = JSON.stringify(value).slice(1, -1);
-      if (escaped !== value && escaped.length >= MIN_REDACTED_LENGTH) secrets.add(escaped);
+      remember(JSON.stringify(value).slice(1, -1));
+      return value.length >= MIN_REDACTED_LENGTH;
     },
     mask(text) {
-      let masked = text;
-      for (const secret of secrets) masked = masked.split(secret).join(MASK);
-      return masked;
+      return maskRanges(text, secrets);
     },
   };
+}
+
+/**
+ * Masks every occurrence of every secret in one pass over their merged ranges. Replacing one secret
+ * after another would leak: with "abc" and "abcdef" registered, masking "abc" first leaves "def"
+ * (so would longest-first, for secrets that overlap without one containing the other).
+ */
+function maskRanges(text: string, secrets: Set<string>): string {
+  const ranges: Array<[number, number]> = [];
+  for (const secret of secrets) {
+    for (let at = text.indexOf(secret); at !== -1; at = text.indexOf(secret, at + 1))
+      ranges.push([at, at + secret.length]);
+  }
+  if (ranges.length === 0) return text;
+  ranges.sort(([a], [b]) => a - b);
+  let masked = '';
+  let written = 0;
+  let [start, end] = ranges[0]!;
+  for (const [from, to] of ranges) {
+    if (from > end) {
+      masked += text.slice(written, start) + MASK;
+      written = end;
+      start = from;
+    }
+    end = Math.max(end, to);
+  }
+  return masked + text.slice(written, start) + MASK + text.slice(end);
 }
 
 /**
@@ -92,6 +124,12 @@ export function createLogger(options: {
     warn: (message, fields) => emit('warn', message, fields),
     info: (message, fields) => emit('info', message, fields),
     debug: (message, fields) => emit('debug', message, fields),
-    redact: (value) => redactor.add(value),
+    redact: (value) => {
+      if (!redactor.add(value) && value !== '')
+        emit(
+          'debug',
+          `a secret value of ${value.length} character${value.length === 1 ? '' : 's'} is too short to be masked in log lines`,
+        );
+    },
   };
 }

@@ -33,7 +33,9 @@ export interface EnvTemplate {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const WHOLE_REFERENCE_PREFIX = 'vault:';
-const INLINE_REFERENCE = /\$\{vault:([^}]*)\}/g;
+// The body ends at the first "}", and its PATH (before "#") never contains another "${vault:": in
+// "${vault:${vault:a#b}" the first opener is unterminated, not a reference to the path "${vault:a".
+const INLINE_REFERENCE = /\$\{vault:((?:(?!\$\{vault:)[^}#])*(?:#[^}]*)?)\}/g;
 
 export function isValidEnvName(name: string): boolean {
   return ENV_NAME.test(name);

@@ -2,21 +2,20 @@ import type { ForwardedSignal } from './child/signals';
 import { assertChildEnvFits } from './child/env-limits';
 import { withUserEnvironment } from './child/run-as';
 import { spawnChild } from './child/spawn';
-import { createSupervisor, type Supervisor } from './child/supervisor-shell';
 import { refuseProcessGroupOnTerminal } from './child/terminal';
 import { runCheck } from './check';
-import { buildChildEnv } from './child-env';
 import { parseCommandLine } from './cli';
 import type { Config, Env } from './config';
+import { buildFallbackChildEnv } from './dev/fallback-env';
+import { isOutage } from './dev/fallback-policy';
 import { VaultExecError } from './errors';
 import { EXIT } from './exit-codes';
 import { createLogger, type Logger, type Redactor } from './log';
-import { login, type Session } from './vault/auth';
+import { isOwnToken, login, redactCredentials, type Session } from './vault/auth';
 import { createVaultClient, type VaultClient } from './vault/client';
 import { waitForVault } from './vault/health';
-import { watchLeases, watchToken } from './vault/watch';
-import { readSecrets } from './vault/secrets';
-import { watchSecretVersions } from './vault/rotation';
+import { revokeTokens } from './running/revocation';
+import { RunningPhase } from './running/running-phase';
 import { unwrapSecretId } from './vault/unwrap';
 
 export interface RunDependencies {
@@ -56,10 +55,9 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
     write: deps.writeStderr,
     redactor: deps.redactor,
   });
-  if (config.auth.method === 'approle') {
-    log.redact(config.auth.roleId);
-    if (config.auth.secretId !== undefined) log.redact(config.auth.secretId);
-  } else log.redact(config.auth.token);
+  redactCredentials(config.auth, log);
+  if (config.projectFile !== undefined)
+    log.info(`using the project file ${config.projectFile}`, { event: 'project-file' });
 
   let client: VaultClient;
   try {
@@ -76,176 +74,74 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   // No child: signals keep main.ts's default (exit at once with 128+N).
   if (kind === 'check') return check(config, client, log, deps);
 
-  // The pipeline fills this in once it knows how to read secrets; the supervisor calls it on a restart.
-  const respawn: RespawnHook = {};
-  const supervisor = createSupervisor({
-    killTimeoutMs: config.killTimeoutMs,
+  const phase = new RunningPhase({
+    config,
+    client,
     log,
+    inherited: config.runAs ? withUserEnvironment(deps.env, config.runAs) : deps.env,
     terminal: deps.terminal,
-    processGroup: config.processGroup,
-    onRespawn: () => respawn.run?.(),
     spawn: (command, env, options) => spawnChild(command, env, { ...options, identity: config.runAs }),
   });
-  deps.onSignals((signal) => supervisor.dispatch({ type: 'signal', signal }));
+  deps.onSignals((signal) => phase.dispatchSignal(signal));
   const abort = new AbortController();
-  void supervisor.exited.then(() => abort.abort(new Error('vault-exec is exiting')));
+  void phase.exited.then(() => abort.abort(new Error('vault-exec is exiting')));
 
-  const issuedTokens: string[] = [];
-  const stopWatchers: Array<() => void> = [];
   let code: number | undefined;
   let failure: unknown;
   try {
-    const context = {
-      config,
-      deps,
-      log,
-      client,
-      supervisor,
-      respawn,
-      signal: abort.signal,
-      issuedTokens,
-      stopWatchers,
-    };
-    code = await Promise.race([supervisor.exited, startAndSupervise(context)]);
+    code = await Promise.race([phase.exited, startUp(config, deps, log, client, phase, abort.signal)]);
   } catch (error) {
-    if (supervisor.phase === 'starting' || supervisor.phase === 'exited') failure = error;
-    else code = await supervisor.exited;
+    const phaseName = phase.supervisor.phase;
+    if (phaseName === 'starting' || phaseName === 'exited') failure = error;
+    else code = await phase.exited;
   }
-  stopWatchers.forEach((stop) => stop());
-  if (config.revokeToken) await revokeTokens(client, issuedTokens, log);
+  await phase.close();
   // Reported after clean-up, so the reason vault-exec stopped is always its last line.
   return code ?? reportFailure(failure, log);
 }
 
-interface RespawnHook {
-  run?: () => void;
-}
-
-/** What the pipeline steps share; `issuedTokens` and `stopWatchers` are filled in for the clean-up. */
-interface RunContext {
-  config: Config;
-  deps: RunDependencies;
-  log: Logger;
-  client: VaultClient;
-  supervisor: Supervisor;
-  respawn: RespawnHook;
-  signal: AbortSignal;
-  issuedTokens: string[];
-  stopWatchers: Array<() => void>;
-}
-
-async function startAndSupervise(context: RunContext): Promise<number> {
-  const { config, deps, log, client, supervisor, respawn, signal, issuedTokens, stopWatchers } = context;
-  await waitForVault({
-    client,
-    timeoutMs: config.waitTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    log,
-    signal,
-  });
+/** The start-up pipeline: wait → log in → read secrets → hand over to the running phase. */
+async function startUp(
+  config: Config,
+  deps: RunDependencies,
+  log: Logger,
+  client: VaultClient,
+  phase: RunningPhase,
+  signal: AbortSignal,
+): Promise<number> {
+  try {
+    await waitForVault({
+      client,
+      timeoutMs: config.waitTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      log,
+      signal,
+    });
+  } catch (error) {
+    // `vault-exec run` in development only (dev/fallback-policy.ts): the child gets the .env file's
+    // values for the mapped names, and nothing renews or watches them.
+    if (config.fallbackEnv === undefined || !isOutage(error)) throw error;
+    const inherited = config.runAs ? withUserEnvironment(deps.env, config.runAs) : deps.env;
+    const env = buildFallbackChildEnv({ config, inherited, outage: error as Error, log });
+    assertChildEnvFits(config.command, env);
+    phase.beginWithoutVault(env);
+    return phase.exited;
+  }
   // Unwrapped once: the plain secret_id is what re-logins at max TTL use.
   const auth =
     config.auth.method === 'approle' && config.auth.secretIdWrapped
       ? await unwrapSecretId(client, config.auth, log)
       : config.auth;
   const session: Session = await login(client, auth, log);
-  // Tokens we did not create (a developer's VAULT_TOKEN or ~/.vault-token) are never revoked.
-  if (auth.method === 'approle') issuedTokens.push(session.token);
-  const current = { session };
-  const requestRestart = (reason: string): void => supervisor.dispatch({ type: 'restart-requested', reason });
-  let leaseCount = 0;
-  let stopLeaseWatch = (): void => {};
-  let stopVersionWatch = (): void => {};
-
-  /** Reads the secrets with the current token and starts a child with them: at start and on every restart. */
-  const launch = async (): Promise<void> => {
-    const secrets = await readSecrets({
-      client,
-      token: current.session.token,
-      mappings: config.secrets,
-      imports: config.pathImports,
-      templates: config.templates,
-      log,
-    });
-    const env = buildChildEnv({
-      inherited: config.runAs ? withUserEnvironment(deps.env, config.runAs) : deps.env,
-      secrets: secrets.values,
-      templates: config.templates,
-      passToken: config.passToken ? current.session.token : undefined,
-      log,
-    });
-    assertChildEnvFits(config.command, env);
-    if (signal.aborted) return;
-    stopLeaseWatch();
-    leaseCount = secrets.leases.length;
-    stopLeaseWatch = watchLeases({
-      client,
-      leases: secrets.leases,
-      current,
-      log,
-      onReplaceNeeded: requestRestart,
-    });
-    stopVersionWatch();
-    if (config.watchIntervalMs !== undefined) {
-      stopVersionWatch = watchSecretVersions({
-        client,
-        current,
-        versions: secrets.versions,
-        intervalMs: config.watchIntervalMs,
-        log,
-        onChange: requestRestart,
-      });
-    }
-    supervisor.start(config.command, env);
-  };
-  respawn.run = () => {
-    launch().catch((error: unknown) => {
-      const reason = error instanceof Error ? error.message : String(error);
-      supervisor.dispatch({
-        type: 'renewal-failed',
-        message: `restarting the child with fresh secrets failed: ${reason}`,
-      });
-    });
-  };
-
+  phase.adoptToken(session, auth);
+  const first = await phase.prepareFirst();
   if (deps.isPidOne) {
     log.warn(
       'running as PID 1: orphaned grandchildren will not be reaped; run the container with an init (docker run --init, compose "init: true", or tini)',
     );
   }
-  await launch();
-  if (signal.aborted) return supervisor.exited;
-
-  const onNewToken = (token: string): void => {
-    rememberToken(issuedTokens, token);
-    // Leases die with the token that created them, so the child needs credentials read with the new one.
-    if (leaseCount > 0)
-      requestRestart(
-        'the token was replaced at its max TTL, and the leases read with the old token end with it',
-      );
-  };
-  stopWatchers.push(
-    watchToken({
-      client,
-      auth,
-      current,
-      log,
-      onFailure: (message) => supervisor.dispatch({ type: 'renewal-failed', message }),
-      onNewToken,
-    }),
-    () => stopLeaseWatch(),
-    () => stopVersionWatch(),
-  );
-  return supervisor.exited;
-}
-
-/**
- * Only the newest token and the one it replaced can still be alive (the older one expires within a
- * lifetime), so that is all that needs revoking at exit, however long the child runs.
- */
-function rememberToken(tokens: string[], token: string): void {
-  tokens.push(token);
-  if (tokens.length > 2) tokens.shift();
+  phase.begin(first);
+  return phase.exited;
 }
 
 async function check(
@@ -263,26 +159,6 @@ async function check(
   }
   if (config.revokeToken) await revokeTokens(client, issuedTokens, log);
   return failure === undefined ? 0 : reportFailure(failure, log);
-}
-
-/** Bounded, and never changes the exit code: the child's result matters more than our clean-up. */
-export const REVOKE_TIMEOUT_MS = 2_000;
-
-async function revokeTokens(client: VaultClient, tokens: string[], log: Logger): Promise<void> {
-  await Promise.all(
-    tokens.map(async (token) => {
-      try {
-        const response = await client.request('POST', 'auth/token/revoke-self', {
-          token,
-          timeoutMs: REVOKE_TIMEOUT_MS,
-        });
-        if (response.status === 204 || response.status === 200) log.debug('revoked the token');
-        else log.debug(`token revocation answered HTTP ${response.status} (it may have expired already)`);
-      } catch (error) {
-        log.warn(`could not revoke the token at exit: ${(error as Error).message}`);
-      }
-    }),
-  );
 }
 
 function reportFailure(error: unknown, log: Logger): number {

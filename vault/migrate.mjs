@@ -3,6 +3,11 @@
 //
 //   node vault/migrate.mjs --env-file .env --map vault/migration-map.example.json --dry-run
 //   node vault/migrate.mjs --env-file .env --map vault/migration-map.example.json [--force]
+//                          [--project-file vault-exec.yaml]
+//
+// Besides the secrets it writes a vault-exec project file (by default vault-exec.yaml next to the
+// .env file) holding the references to what it migrated, never a value, so that afterwards
+// `vault-exec run -- <app>` gives the app the same variables from Vault.
 //
 // VAULT_ADDR and VAULT_TOKEN (a token with the project's admin policy, vault/policies/admin.hcl)
 // come from the environment, never from flags. VAULT_NAMESPACE is honoured; for a private CA set
@@ -10,18 +15,20 @@
 //
 // Guarantees, because this runs against real secrets, often in CI logs:
 // - It prints names, paths and keys, never a value (not even in errors: Vault's messages hold none).
-// - It refuses to replace an existing secret unless --force; then nothing at all is written. Even
+// - It refuses to replace an existing secret or project file unless --force; then nothing at all is written. Even
 //   without a race, the write itself carries cas=0 ("create only"), so Vault enforces it too.
 // - Everything is checked before the first write: a typo in the mapping writes nothing.
 // - --force writes a new version holding exactly the mapped keys; older versions stay, so
 //   `vault kv rollback` undoes it (vault/README.md, "Rollback").
 // Paths use the same syntax as vault-exec's --secret: CLI-style `secret/app/db#password`.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 
-const USAGE = 'usage: node vault/migrate.mjs --env-file FILE --map MAPPING.json [--dry-run] [--force]';
+const USAGE =
+  'usage: node vault/migrate.mjs --env-file FILE --map MAPPING.json [--project-file FILE] [--dry-run] [--force]';
+const PROJECT_FILE_NAME = 'vault-exec.yaml';
 const REQUEST_TIMEOUT_MS = 10_000;
 
 class UsageError extends Error {}
@@ -31,6 +38,7 @@ async function main() {
     options: {
       'env-file': { type: 'string' },
       map: { type: 'string' },
+      'project-file': { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -43,18 +51,22 @@ async function main() {
   const env = parseEnv(readText(flags['env-file']));
   const plan = buildPlan(env, readMapping(flags.map));
   const vault = connect(flags['dry-run']);
+  const projectFile = resolve(flags['project-file'] ?? join(dirname(flags['env-file']), PROJECT_FILE_NAME));
+  const projectText = renderProjectFile(plan, flags['env-file'], projectFile);
 
   if (vault) {
     for (const target of plan.targets) Object.assign(target, await inspect(vault, target.path));
   }
   printPlan(plan, flags);
+  printProjectFile(projectFile, projectText, flags);
   if (flags['dry-run']) return;
 
-  const existing = plan.targets.filter((target) => target.exists);
+  const existing = plan.targets.filter((target) => target.exists).map((target) => target.path);
+  if (existsSync(projectFile)) existing.push(shown(projectFile));
   if (existing.length > 0 && !flags.force) {
     console.error(
-      `migrate: refusing to overwrite ${existing.map((target) => target.path).join(', ')}; nothing was written. ` +
-        'Check them with `vault kv get`, then re-run with --force to write a new version (the old one stays for rollback).',
+      `migrate: refusing to overwrite ${existing.join(', ')}; nothing was written. ` +
+        'Check them (`vault kv get`, the file), then re-run with --force to write a new version (the old one stays for rollback).',
     );
     return 1;
   }
@@ -66,8 +78,10 @@ async function main() {
       `migrate: wrote ${target.path} (version ${response.data?.version ?? '?'}): ${keysOf(target)}`,
     );
   }
+  writeFileSync(projectFile, projectText, { flag: flags.force ? 'w' : 'wx' });
+  console.log(`migrate: wrote ${shown(projectFile)}: references only, no values`);
   console.log(
-    'migrate: done. Run the app with these vault-exec flags (or the same as vault: references), then delete the .env:',
+    'migrate: done. Check with `vault-exec check`, then run the app with `vault-exec run -- <app>` (it reads the project file), or with these flags; then delete the .env (or keep it as the development fallback):',
   );
   for (const target of plan.targets) {
     for (const { name, key } of target.entries) console.log(`  --secret ${name}=${target.path}#${key}`);
@@ -131,6 +145,40 @@ function printPlan(plan, flags) {
     );
   }
 }
+
+/**
+ * The project file: the same NAME=PATH#KEY references as the printed flags, as a YAML list. Each entry
+ * is written as a JSON string, which YAML reads as a double-quoted scalar, so no YAML library is needed.
+ */
+function renderProjectFile(plan, envFile, projectFile) {
+  const nearby = relative(dirname(projectFile), resolve(envFile));
+  const fallback = nearby.startsWith('..') ? resolve(envFile) : nearby;
+  const lines = [
+    `# vault-exec project file, written by vault/migrate.mjs from ${basename(envFile)}.`,
+    '# References only (NAME=PATH#KEY): the values are in Vault, never here. `vault-exec run -- <app>`',
+    '# reads this file; the container form (`vault-exec -- <app>`) reads it only with --config.',
+    '# To keep the old .env as the development-only fallback while Vault is down, uncomment:',
+    `# fallback-env: ${fallback}`,
+    'secret:',
+  ];
+  for (const target of plan.targets)
+    for (const { name, key } of target.entries)
+      lines.push(`  - ${JSON.stringify(`${name}=${target.path}#${key}`)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function printProjectFile(projectFile, text, flags) {
+  const verb = flags['dry-run'] ? 'would write' : 'will write';
+  const state = !existsSync(projectFile)
+    ? 'new'
+    : flags.force
+      ? 'exists: replaced (--force)'
+      : 'exists: refused without --force';
+  console.log(`migrate: ${verb} ${shown(projectFile)} [${state}]:`);
+  for (const line of text.trimEnd().split('\n')) console.log(`  | ${line}`);
+}
+
+const shown = (file) => relative(process.cwd(), file) || file;
 
 const keysOf = (target) => target.entries.map(({ name, key }) => `${key} <- ${name}`).join(', ');
 

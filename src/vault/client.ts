@@ -1,14 +1,17 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import nodeVault from 'node-vault';
 import type { TlsConfig } from '../config';
-import { UsageError } from '../errors';
+import { loadTlsOptions } from './tls-options';
+import { createTransport, type Transport, type WireRequest } from './transport';
+
+export { VaultTransportError } from './transport-error';
 
 /**
- * The only module that talks HTTP to Vault. node-vault is used as the transport (URL building,
- * axios, TLS agent); Vault's status codes are interpreted here and in the step modules, because
- * node-vault hides them (health), reads VAULT_TOKEN/VAULT_SKIP_VERIFY/VAULT_PREFIX from the process
- * environment on its own, and pins tokens through shared headers. See dependencies.md §1.
+ * The only module that talks to Vault. node-vault builds each request (its URL); our transport
+ * (transport.ts) sends it, through node-vault's `request-promise` seam. Two things travel beside
+ * node-vault's options rather than through them: the credentials, because node-vault adds VAULT_TOKEN
+ * and VAULT_NAMESPACE from the process environment (which the child shares) to every request, and
+ * the answer, because node-vault hides the status of a success and of every sys/health answer.
+ * Vault's status codes are interpreted here and in the step modules. See dependencies.md §1.
  */
 export interface VaultResponse {
   status: number;
@@ -30,35 +33,19 @@ export interface VaultClient {
   request(method: 'GET' | 'POST' | 'PUT', path: string, options?: RequestOptions): Promise<VaultResponse>;
 }
 
-/** Certificate checks that failed on either side: waiting will not change a certificate. */
-const CERTIFICATE_ERRORS = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_HAS_EXPIRED',
-  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
-  'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
-  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
-  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
-  'ERR_OSSL_X509_KEY_VALUES_MISMATCH',
-]);
+/** What vault-exec, not node-vault's defaults, decides about one request; the transport fills `answer`. */
+interface Exchange {
+  headers: Record<string, string>;
+  timeoutMs: number;
+  answer?: VaultResponse;
+}
 
-/** The request never got an HTTP answer: refused, reset, timed out, TLS failure. */
-export class VaultTransportError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly code: string | undefined,
-    options?: { cause?: unknown },
-  ) {
-    super(reason, options);
-    this.name = 'VaultTransportError';
-  }
-
-  get isCertificateProblem(): boolean {
-    return this.code !== undefined && CERTIFICATE_ERRORS.has(this.code);
-  }
+/** node-vault's own request options, as far as the seam below reads them. */
+interface NodeVaultRequest {
+  uri: string;
+  method: string;
+  json?: unknown;
+  exchange: Exchange;
 }
 
 export function createVaultClient(options: {
@@ -67,23 +54,16 @@ export function createVaultClient(options: {
   tls: TlsConfig;
   timeoutMs: number;
 }): VaultClient {
-  const tlsOptions = loadTlsOptions(options.tls);
+  const transport = createTransport({ tls: loadTlsOptions(options.tls) });
   const raw = nodeVault({
     endpoint: options.address,
     apiVersion: 'v1',
+    // Paths below start without a slash; a prefix of its own keeps node-vault from reading VAULT_PREFIX.
+    pathPrefix: '/',
     // node-vault's `debug` prints login bodies and tokens under DEBUG=*; the bundle also aliases it away.
     debug: () => {},
-    rpDefaults: { strictSSL: !options.tls.skipVerify, timeout: options.timeoutMs },
-    requestOptions: tlsOptions,
+    'request-promise': requestPromiseSeam(transport),
   } as nodeVault.VaultOptions);
-  // node-vault falls back to process.env for these; vault-exec passes them per request instead.
-  raw.token = undefined as unknown as string;
-  (raw as { namespace?: string }).namespace = undefined;
-  (raw as { pathPrefix?: string }).pathPrefix = '';
-  // Keep the status code of every answer; the step modules decide what each status means.
-  (raw as { handleVaultResponse: (response: unknown) => Promise<unknown> }).handleVaultResponse = (
-    response,
-  ) => Promise.resolve(response);
 
   return {
     address: options.address,
@@ -92,20 +72,38 @@ export function createVaultClient(options: {
       if (token !== undefined) headers['X-Vault-Token'] = token;
       if (withNamespace && options.namespace) headers['X-Vault-Namespace'] = options.namespace;
       const search = query ? `?${new URLSearchParams(query).toString()}` : '';
+      const exchange: Exchange = { headers, timeoutMs: timeoutMs ?? options.timeoutMs };
       try {
-        const response = (await raw.request({
-          path: `/${encodePath(path)}${search}`,
+        await raw.request({
+          path: `${encodePath(path)}${search}`,
           method,
-          headers,
+          exchange,
           ...(body ? { json: body } : {}),
-          ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
-        })) as { statusCode: number; body: unknown };
-        return { status: response.statusCode, body: response.body };
+        });
       } catch (error) {
-        throw toTransportError(error, options.address, timeoutMs ?? options.timeoutMs);
+        // node-vault rejects every status but 200 and 204; the transport has kept the answer.
+        if (exchange.answer === undefined) throw error;
       }
+      return exchange.answer!;
     },
   };
+}
+
+/** node-vault calls `defaults()` once and then the returned function for every request. */
+function requestPromiseSeam(transport: Transport) {
+  const send = async (request: NodeVaultRequest) => {
+    const wire: WireRequest = {
+      method: request.method,
+      url: request.uri,
+      headers: request.exchange.headers,
+      timeoutMs: request.exchange.timeoutMs,
+      ...(request.json !== undefined ? { body: JSON.stringify(request.json) } : {}),
+    };
+    const answer = await transport.send(wire);
+    request.exchange.answer = answer;
+    return { statusCode: answer.status, body: answer.body, request: { path: new URL(request.uri).pathname } };
+  };
+  return { defaults: () => send };
 }
 
 /** Encodes each segment, so "#", "?" or spaces in a secret's name cannot change the request. */
@@ -132,102 +130,4 @@ export function vaultMessage(response: VaultResponse): string {
 /** Worth retrying: Vault is there but busy, sealed, restarting, or a proxy in front of it failed. */
 export function isTransientStatus(status: number): boolean {
   return status === 429 || status === 412 || (status >= 500 && status !== 501);
-}
-
-function toTransportError(error: unknown, address: string, timeoutMs: number): VaultTransportError {
-  const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
-  return new VaultTransportError(describeTransportFailure(code, address, timeoutMs), code, { cause: error });
-}
-
-function describeTransportFailure(code: string | undefined, address: string, timeoutMs: number): string {
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'ERR_BAD_RESPONSE':
-      return 'connection reset before Vault answered';
-    case 'ECONNABORTED':
-    case 'ETIMEDOUT':
-      return `no answer within ${Math.round(timeoutMs / 100) / 10} s`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `cannot resolve the host of ${address}`;
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-      return `TLS: the server's certificate is not signed by a trusted CA (${code}); set VAULT_CACERT to Vault's CA`;
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return "TLS: the server's certificate does not match the host name; fix VAULT_ADDR or set VAULT_TLS_SERVER_NAME";
-    case 'CERT_HAS_EXPIRED':
-      return "TLS: the server's certificate has expired";
-    // The server's side of mutual TLS: it wants a client certificate, or does not trust the one we sent.
-    case 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED':
-      return 'TLS: Vault requires a client certificate; set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY';
-    case 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA':
-    case 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE':
-    case 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN':
-      return `TLS: Vault rejected the client certificate (${code}); VAULT_CLIENT_CERT must be signed by a CA Vault trusts for client authentication`;
-    case 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE':
-      return 'TLS handshake rejected by Vault (does it require a client certificate? set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY)';
-    case 'ERR_OSSL_X509_KEY_VALUES_MISMATCH':
-      return 'TLS: VAULT_CLIENT_KEY is not the private key of VAULT_CLIENT_CERT';
-    case 'EPROTO':
-    case 'ERR_SSL_WRONG_VERSION_NUMBER':
-      return 'TLS handshake failed (is the address http:// vs https:// right?)';
-    default:
-      return `request failed (${code ?? 'unknown error'})`;
-  }
-}
-
-function loadTlsOptions(tls: TlsConfig): Record<string, unknown> {
-  const options: Record<string, unknown> = { strictSSL: !tls.skipVerify };
-  const authorities: string[] = [];
-  if (tls.caCert) authorities.push(readTlsFile(tls.caCert, 'VAULT_CACERT'));
-  if (tls.caPath) {
-    // As the Vault CLI reads it (go-rootcerts): every file counts, whatever its name (c_rehash's
-    // "<hash>.0" links, a Kubernetes secret's "ca"); keys and other files beside the CAs are skipped.
-    for (const entry of listDirectory(tls.caPath)) {
-      const text = readTlsFile(join(tls.caPath, entry), 'VAULT_CAPATH');
-      if (text.includes('-----BEGIN CERTIFICATE-----')) authorities.push(text);
-    }
-  }
-  if (authorities.length > 0) options.ca = authorities;
-  if ((tls.clientCert === undefined) !== (tls.clientKey === undefined)) {
-    throw new UsageError(
-      'VAULT_CLIENT_CERT and VAULT_CLIENT_KEY must be set together for TLS client authentication',
-    );
-  }
-  if (tls.clientCert && tls.clientKey) {
-    options.cert = readTlsFile(tls.clientCert, 'VAULT_CLIENT_CERT');
-    options.key = readTlsFile(tls.clientKey, 'VAULT_CLIENT_KEY');
-  }
-  if (tls.serverName) options.agentOptions = { servername: tls.serverName };
-  return options;
-}
-
-function readTlsFile(path: string, variable: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `cannot read ${variable} ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
-      { cause: error },
-    );
-  }
-}
-
-function listDirectory(path: string): string[] {
-  try {
-    // Regular files, following symlinks; subdirectories (such as a mounted secret's "..data") are not read.
-    return readdirSync(path).filter(
-      (name) => statSync(join(path, name), { throwIfNoEntry: false })?.isFile() === true,
-    );
-  } catch (error) {
-    throw new UsageError(
-      `cannot read VAULT_CAPATH ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
-      { cause: error },
-    );
-  }
 }

@@ -1,4 +1,5 @@
 import { backoffDelays } from '../backoff';
+import { monotonicNow, type Clock } from '../clock';
 import { formatDuration } from '../duration';
 import { VaultUnavailableError } from '../errors';
 import type { Logger } from '../log';
@@ -16,6 +17,9 @@ export const WAIT_MAX_DELAY_MS = 5_000;
  */
 const READY_STATUSES = new Set([200, 429, 473]);
 
+/** Vault never became ready within the wait: an outage, as opposed to a mistake (dev/fallback-policy.ts). */
+export class VaultNotReadyError extends VaultUnavailableError {}
+
 export async function waitForVault(options: {
   client: VaultClient;
   timeoutMs: number;
@@ -23,10 +27,11 @@ export async function waitForVault(options: {
   requestTimeoutMs: number;
   log: Logger;
   signal?: AbortSignal;
-  now?: () => number;
+  /** Monotonic milliseconds; injectable for tests. */
+  now?: Clock;
   random?: () => number;
 }): Promise<void> {
-  const { client, timeoutMs, requestTimeoutMs, log, signal, now = Date.now } = options;
+  const { client, timeoutMs, requestTimeoutMs, log, signal, now = monotonicNow } = options;
   const started = now();
   const delays = backoffDelays({
     initialMs: WAIT_INITIAL_DELAY_MS,
@@ -64,7 +69,7 @@ export async function waitForVault(options: {
     await sleep(delay, signal);
     if (now() - started >= timeoutMs) break;
   }
-  throw new VaultUnavailableError(
+  throw new VaultNotReadyError(
     `Vault at ${client.address} was not ready within ${formatDuration(timeoutMs)} (last: ${lastReason}); check VAULT_ADDR, that Vault runs and is unsealed, or raise --wait-timeout`,
   );
 }

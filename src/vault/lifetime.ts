@@ -1,4 +1,5 @@
 import { backoffDelays } from '../backoff';
+import { monotonicNow, timerAt, type Clock } from '../clock';
 import { formatDuration } from '../duration';
 import type { Logger } from '../log';
 
@@ -48,7 +49,8 @@ export interface LifetimeSpec {
 export interface LifetimeOptions {
   log: Logger;
   onFailure(message: string): void;
-  now?: () => number;
+  /** Monotonic milliseconds; injectable for tests. */
+  now?: Clock;
   random?: () => number;
 }
 
@@ -63,21 +65,24 @@ export interface LifetimeWatcher {
 
 export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): LifetimeWatcher {
   const { log, onFailure } = options;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? monotonicNow;
   const random = options.random ?? Math.random;
   let requestedSeconds = spec.ttlSeconds;
   let expiresAt = now() + spec.ttlSeconds * 1000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancelTimer: (() => void) | undefined;
   let stopped = false;
   let retries: Generator<number, never> | undefined;
 
+  // Deadlines on the monotonic clock, so a wall-clock step cannot end a lifetime early; delays of
+  // any length (Vault grants up to 768 h by default), since timerAt re-arms past a timer's limit.
   const schedule = (delayMs: number, action: () => Promise<void>): void => {
-    timer = setTimeout(
+    cancelTimer = timerAt(
+      now() + Math.max(0, delayMs),
       () => {
-        timer = undefined;
+        cancelTimer = undefined;
         void action();
       },
-      Math.max(0, delayMs),
+      now,
     );
   };
   const fail = (message: string): void => {
@@ -158,7 +163,7 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
   return {
     stop() {
       stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
+      cancelTimer?.();
     },
   };
 }

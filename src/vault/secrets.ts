@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   AuthError,
   SecretNotFoundError,
@@ -10,6 +9,9 @@ import type { Logger } from '../log';
 import { keyToEnvName, type EnvTemplate, type PathImport, type SecretMapping, type SecretRef } from '../refs';
 import { vaultMessage, type VaultClient, type VaultResponse } from './client';
 import { isTransientFailure, requestWithRetry } from './retry';
+import { versionOf, type SecretVersion } from './secret-versions';
+
+export type { SecretVersion } from './secret-versions';
 
 /** Reads run in parallel, but a few at a time: a big mapping must not look like a burst to Vault's rate limiter. */
 export const READ_CONCURRENCY = 4;
@@ -21,31 +23,41 @@ export interface Lease {
   renewable: boolean;
 }
 
-/** Which version of a static (unleased) secret the child got, for --watch to compare against. */
-export interface SecretVersion {
-  apiPath: string;
-  kvVersion: 1 | 2 | undefined;
-  /** KV v2: "v<version>"; otherwise a hash of the data (never logged: it would help guess values). */
-  fingerprint: string;
-}
-
 export interface ResolvedSecrets {
   /** Env name → value, in the order they should be applied. */
   values: Map<string, string>;
   leases: Lease[];
   versions: SecretVersion[];
+  /** Unleased reads --watch cannot compare (neither KV nor a database static role), by API path. */
+  unwatchable: string[];
+  /** Every answer by API path, so the next generation can keep what need not be read again. */
+  reads: Map<string, PathRead>;
+  locations: Map<string, Location>;
 }
 
 interface Mount {
   path: string;
   kvVersion: 1 | 2 | undefined;
+  /** The secrets engine's type ("kv", "database", ...); undefined on servers without the lookup. */
+  engine: string | undefined;
 }
 
 /** Where a path as the user typed it lives: the API path to read and how to unpack the answer. */
-interface Location {
+export interface Location {
   typed: string;
   apiPath: string;
   kvVersion: 1 | 2 | undefined;
+  engine: string | undefined;
+  /** The mount ("secret/") and the path inside it ("static-creds/app"), as the lookup answered. */
+  mountPath: string;
+  relative: string;
+}
+
+/** One answer from Vault: the data, and either its lease or (for unleased reads) its version. */
+export interface PathRead {
+  data: Record<string, unknown>;
+  lease?: Lease;
+  version?: SecretVersion;
 }
 
 export async function readSecrets(options: {
@@ -55,8 +67,13 @@ export async function readSecrets(options: {
   imports: PathImport[];
   templates: EnvTemplate[];
   log: Logger;
+  /** The generation before: its answers are kept, except for the API paths in `replace`. */
+  previous?: ResolvedSecrets;
+  replace?: ReadonlySet<string>;
+  /** Every lease is added here as soon as it is read, so a read that fails later cannot orphan it. */
+  minted?: Lease[];
 }): Promise<ResolvedSecrets> {
-  const { client, token, mappings, imports, templates, log } = options;
+  const { client, token, mappings, imports, templates, log, previous } = options;
   const refs: SecretRef[] = [
     ...mappings.map((mapping) => mapping.ref),
     ...templates.flatMap((template) => template.parts.flatMap((part) => ('ref' in part ? [part.ref] : []))),
@@ -66,17 +83,24 @@ export async function readSecrets(options: {
   const mounts: Mount[] = [];
   const locations = new Map<string, Location>();
   // Sequential on purpose: the first lookup under a mount answers for every later path under it.
-  for (const typed of typedPaths) locations.set(typed, await locate(client, token, typed, mounts));
+  for (const typed of typedPaths) {
+    locations.set(typed, previous?.locations.get(typed) ?? (await locate(client, token, typed, mounts)));
+  }
 
   const apiPaths = unique([...locations.values()].map((location) => location.apiPath));
-  const reads = await mapWithLimit(apiPaths, READ_CONCURRENCY, (apiPath) =>
-    readPath(
-      client,
-      token,
-      [...locations.values()].find((location) => location.apiPath === apiPath)!,
-    ),
+  const kept = (apiPath: string): PathRead | undefined =>
+    options.replace?.has(apiPath) ? undefined : previous?.reads.get(apiPath);
+  const toRead = apiPaths.filter((apiPath) => kept(apiPath) === undefined);
+  const fresh = await mapWithLimit(toRead, READ_CONCURRENCY, async (apiPath) => {
+    const location = [...locations.values()].find((candidate) => candidate.apiPath === apiPath)!;
+    const read = await readPath(client, token, location);
+    if (read.lease) options.minted?.push(read.lease);
+    return read;
+  });
+  const readsByApiPath = new Map(toRead.map((apiPath, index) => [apiPath, fresh[index]!] as const));
+  const dataByApiPath = new Map(
+    apiPaths.map((apiPath) => [apiPath, kept(apiPath) ?? readsByApiPath.get(apiPath)!] as const),
   );
-  const dataByApiPath = new Map(apiPaths.map((apiPath, index) => [apiPath, reads[index]!] as const));
   const dataFor = (typed: string): Record<string, unknown> =>
     dataByApiPath.get(locations.get(typed)!.apiPath)!.data;
   const valueOf = (ref: SecretRef): string => {
@@ -105,43 +129,21 @@ export async function readSecrets(options: {
   for (const mapping of mappings) values.set(mapping.name, valueOf(mapping.ref));
   for (const value of values.values()) log.redact(value);
 
+  const reads = [...dataByApiPath.values()];
   const leases = reads.flatMap((read) => (read.lease ? [read.lease] : []));
   const versions = reads.flatMap((read) => (read.version ? [read.version] : []));
+  const unwatchable = [...dataByApiPath]
+    .filter(([, read]) => !read.lease && !read.version)
+    .map(([apiPath]) => apiPath);
+  const keptCount = apiPaths.length - toRead.length;
   log.info(
-    `read ${values.size} secret${values.size === 1 ? '' : 's'} from ${apiPaths.length} path${apiPaths.length === 1 ? '' : 's'}`,
+    `read ${values.size} secret${values.size === 1 ? '' : 's'} from ${apiPaths.length} path${apiPaths.length === 1 ? '' : 's'}${keptCount > 0 ? ` (${toRead.length} read again, ${keptCount} kept)` : ''}`,
     {
       event: 'secrets',
       names: [...values.keys()].join(','),
     },
   );
-  return { values, leases, versions };
-}
-
-/**
- * The current fingerprint of a static secret, or undefined when it cannot be read right now (a
- * watch must not stop a running service over a passing fault or a permission change).
- */
-export async function readFingerprint(
-  client: VaultClient,
-  token: string,
-  version: SecretVersion,
-): Promise<string | undefined> {
-  try {
-    const response = await client.request('GET', version.apiPath, { token });
-    return response.status === 200 ? fingerprintOf(version.kvVersion, response.body) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function fingerprintOf(
-  kvVersion: 1 | 2 | undefined,
-  body: { data?: { metadata?: { version?: unknown }; data?: unknown } },
-): string {
-  if (kvVersion === 2) return `v${String(body.data?.metadata?.version)}`;
-  return createHash('sha256')
-    .update(JSON.stringify(body.data ?? null))
-    .digest('hex');
+  return { values, leases, versions, unwatchable, reads: dataByApiPath, locations };
 }
 
 /** Non-string values (numbers, booleans, objects) are passed on as JSON text. */
@@ -165,31 +167,36 @@ async function locate(client: VaultClient, token: string, typed: string, mounts:
     const data = response.body?.data;
     // Old servers have no mount lookup (404): read the path exactly as typed, as the Vault CLI does.
     if (response.status !== 200 || typeof data?.path !== 'string')
-      return { typed, apiPath: typed, kvVersion: undefined };
+      return {
+        typed,
+        apiPath: typed,
+        kvVersion: undefined,
+        engine: undefined,
+        mountPath: '',
+        relative: typed,
+      };
     const isKv = data.type === 'kv' || data.type === 'generic';
     mount = {
       path: data.path,
       kvVersion: isKv ? (String(data.options?.version ?? '1') === '2' ? 2 : 1) : undefined,
+      engine: typeof data.type === 'string' ? data.type : undefined,
     };
     mounts.push(mount);
   }
-  if (mount.kvVersion !== 2) return { typed, apiPath: typed, kvVersion: mount.kvVersion };
   const relative = typed.slice(mount.path.length);
+  const { kvVersion, engine, path: mountPath } = mount;
+  if (kvVersion !== 2) return { typed, apiPath: typed, kvVersion, engine, mountPath, relative };
   const apiPath = relative.startsWith('data/') ? typed : `${mount.path}data/${relative}`;
-  return { typed, apiPath, kvVersion: 2 };
+  return { typed, apiPath, kvVersion: 2, engine, mountPath, relative };
 }
 
-async function readPath(
-  client: VaultClient,
-  token: string,
-  location: Location,
-): Promise<{ data: Record<string, unknown>; lease?: Lease; version?: SecretVersion }> {
+async function readPath(client: VaultClient, token: string, location: Location): Promise<PathRead> {
   const { typed, apiPath } = location;
   const shown = typed === apiPath ? typed : `${typed} (${apiPath})`;
   const response = await send(client, () => client.request('GET', apiPath, { token }), `reading ${shown}`);
   if (response.status === 403) {
     throw new AuthError(
-      `permission denied reading ${apiPath} at ${client.address}: the token's policies do not allow read on this path`,
+      `permission denied reading ${shown} at ${client.address}: the token's policies do not allow read on ${apiPath}`,
     );
   }
   if (response.status === 404) {
@@ -228,16 +235,7 @@ async function readPath(
           renewable: body.renewable === true,
         };
   // Dynamic secrets are never re-read to look for changes: each read would mint new credentials.
-  return lease
-    ? { data: record, lease }
-    : {
-        data: record,
-        version: {
-          apiPath,
-          kvVersion: location.kvVersion,
-          fingerprint: fingerprintOf(location.kvVersion, body),
-        },
-      };
+  return lease ? { data: record, lease } : { data: record, version: versionOf(location, body) };
 }
 
 async function send(

@@ -1,7 +1,13 @@
 import type { AuthConfig } from '../config';
 import { AuthError, VaultUnavailableError, quote } from '../errors';
 import type { Logger } from '../log';
-import { vaultMessage, type VaultClient } from './client';
+import {
+  VaultTransportError,
+  isTransientStatus,
+  vaultMessage,
+  type VaultClient,
+  type VaultResponse,
+} from './client';
 import { isTransientFailure, requestWithRetry } from './retry';
 
 /**
@@ -37,11 +43,7 @@ export async function unwrapSecretId(
     );
   }
 
-  const unwrapped = await send(
-    client,
-    () => client.request('POST', 'sys/wrapping/unwrap', { token: wrappingToken }),
-    'unwrapping the secret_id',
-  );
+  const unwrapped = await unwrapOnce(client, wrappingToken);
   const secretId = unwrapped.body?.data?.secret_id;
   if (unwrapped.status !== 200 || typeof secretId !== 'string')
     throw spentOrInvalid(client, vaultMessage(unwrapped));
@@ -54,6 +56,30 @@ function spentOrInvalid(client: VaultClient, reason: string): AuthError {
   return new AuthError(
     `the wrapped secret_id was rejected by ${client.address} (${reason}): it has expired or was already unwrapped; if vault-exec did not unwrap it before, someone else may have, so treat the secret_id as compromised and issue a new one`,
   );
+}
+
+/**
+ * Unwrapping uses the token up, so it is sent once and never retried: had a first attempt reached
+ * Vault and its answer been lost, a retry would find the token spent and raise a false alarm.
+ */
+async function unwrapOnce(client: VaultClient, wrappingToken: string): Promise<VaultResponse> {
+  const lost = (reason: string): VaultUnavailableError =>
+    new VaultUnavailableError(
+      `unwrapping the secret_id at ${client.address} failed: ${reason}; the request may have reached Vault, so this attempt may have succeeded and used the wrapped secret_id up (not retried): if the next start says it was already unwrapped, that was most likely this attempt; issue a new wrapped secret_id`,
+    );
+  let response: VaultResponse;
+  try {
+    response = await client.request('POST', 'sys/wrapping/unwrap', { token: wrappingToken });
+  } catch (error) {
+    if (!(error instanceof VaultTransportError)) throw error;
+    if (error.mayHaveReachedVault) throw lost(error.reason);
+    throw new VaultUnavailableError(
+      `unwrapping the secret_id at ${client.address} failed: ${error.reason}; Vault was not reached, so the wrapped secret_id is unused: start again once Vault is reachable`,
+    );
+  }
+  // A 5xx may come from a proxy after Vault answered: as uncertain as a lost answer.
+  if (isTransientStatus(response.status)) throw lost(`${vaultMessage(response)} (HTTP ${response.status})`);
+  return response;
 }
 
 async function send(client: VaultClient, request: Parameters<typeof requestWithRetry>[0], what: string) {

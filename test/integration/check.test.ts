@@ -1,4 +1,7 @@
 // `vault-exec check`: the start-up steps as a CI preflight, with no child.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, expect, test } from 'vitest';
 import { cliEnv, leakedSecrets, provisionApp, secretValue, type AppCredentials } from '../support/app-role';
 import { killAllStarted, runCli } from '../support/processes';
@@ -36,4 +39,32 @@ test('fails with the same code and line as a real start, and still revokes its t
   ).toBe('vault-exec: key "nope" not found in secret/check/db; keys present: password, username');
   const after = (await vault().admin.request('GET', 'auth/token/accessors?list=true')).body.data.keys.length;
   expect(after).toBe(before);
+});
+
+test('keeps the secret_id file even with --remove-secret-id-file, and warns that it spends a login', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vault-exec-check-'));
+  const file = join(dir, 'secret-id');
+  writeFileSync(file, app.secretId, { mode: 0o600 });
+  try {
+    const env = cliEnv(vault(), { ...app, secretId: '' });
+    delete env.VAULT_SECRET_ID;
+    const result = await runCli(
+      [
+        'check',
+        '--secret-id-file',
+        file,
+        '--remove-secret-id-file',
+        '--secret',
+        'PW=secret/check/db#password',
+      ],
+      { env },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(existsSync(file)).toBe(true);
+    expect(result.stderr).toContain(
+      'check logs in once with the secret_id: if the role limits its uses (secret_id_num_uses), this spends one; --remove-secret-id-file is not applied by check, the file is kept for the real start',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

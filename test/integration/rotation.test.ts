@@ -7,6 +7,9 @@ import { useVaultServer } from '../support/vault-server';
 const vault = useVaultServer();
 afterEach(() => killAllStarted());
 
+// print-env prints its env before it installs its SIGTERM handler, and READY after: a test that
+// signals on the env line alone can kill a child the scheduler paused in between (exit 143).
+const secondChildReady = (stdout: string) => (stdout.match(/^READY$/gm)?.length ?? 0) >= 2;
 const envLines = (stdout: string) =>
   stdout
     .split('\n')
@@ -35,7 +38,7 @@ test('a new KV v2 version restarts the child with the new value', async () => {
   );
   await running.waitForOutput('READY');
   await vault().admin.writeKv2('rotating/api', { key: second });
-  await waitFor(() => envLines(running.stdout()).length >= 2, {
+  await waitFor(() => secondChildReady(running.stdout()), {
     timeoutMs: 10_000,
     message: `no restart; stderr:\n${running.stderr()}`,
   });
@@ -73,7 +76,7 @@ test('a changed KV v1 secret restarts the child; an unchanged one never does', a
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   expect(envLines(running.stdout())).toHaveLength(1);
   await vault().admin.writeKv1('kv1', 'changing', { value: 'after' });
-  await waitFor(() => envLines(running.stdout()).length >= 2, {
+  await waitFor(() => secondChildReady(running.stdout()), {
     timeoutMs: 10_000,
     message: `no restart; stderr:\n${running.stderr()}`,
   });

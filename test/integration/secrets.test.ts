@@ -167,6 +167,12 @@ describe('failures end before the child starts, with one clear line', () => {
     expect(line).toContain('permission denied reading legacy/other');
   });
 
+  test('a KV v2 path outside the policy names the path as written and its API path', async () => {
+    const { code, line } = await runExpectingFailure(['--secret', 'X=secret/other/x#k']);
+    expect(code).toBe(77);
+    expect(line).toContain('permission denied reading secret/other/x (secret/data/other/x) at ');
+  });
+
   test('a wrong secret_id exits 77 with a hint and is not retried', async () => {
     const { code, line } = await runExpectingFailure(
       ['--secret', 'X=secret/saas/dev/database#password'],

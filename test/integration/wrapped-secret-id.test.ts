@@ -1,6 +1,7 @@
 // A response-wrapped secret_id: vault-exec checks where the wrapping token was created, unwraps it
 // once, and treats a token that is already spent as a sign of interception.
 import { afterEach, beforeAll, expect, test } from 'vitest';
+import { startFaultProxy } from '../support/fault-proxy';
 import { cliEnv, provisionApp, type AppCredentials } from '../support/app-role';
 import { rememberSecret } from '../support/leak-scan';
 import { fixture, killAllStarted, runCli } from '../support/processes';
@@ -65,4 +66,28 @@ test('without --secret-id-wrapped, a wrapping token given as the secret_id gets 
   expect(result.stderr).toContain(
     'the secret_id looks like a response-wrapping token: add --secret-id-wrapped to unwrap it',
   );
+});
+
+test('a lost unwrap answer is not retried and says the first attempt may have succeeded', async () => {
+  const token = await wrappedSecretId();
+  // Vault unwraps the token, and the fault proxy cuts its answer halfway: the secret_id is lost.
+  const proxy = await startFaultProxy({
+    upstreamPort: Number(new URL(vault().addr).port),
+    mode: { kind: 'cut-mid-response', paths: /^\/v1\/sys\/wrapping\/unwrap$/ },
+  });
+  try {
+    const result = await runCli(['--secret-id-wrapped', '--', 'node', fixture('exit-with.mjs'), '0'], {
+      env: cliEnv(vault(), { ...app, secretId: token }, { VAULT_ADDR: proxy.url }),
+    });
+    expect(result.code, result.stderr).toBe(69);
+    expect(result.stderr).toContain(
+      'this attempt may have succeeded and used the wrapped secret_id up (not retried)',
+    );
+    expect(result.stderr).not.toContain('someone else may have');
+    expect(proxy.requests().filter((request) => request.path === '/v1/sys/wrapping/unwrap')).toHaveLength(1);
+  } finally {
+    await proxy.close();
+  }
+  const lookup = await vault().admin.request('POST', 'sys/wrapping/lookup', { token }, '');
+  expect(lookup.status).toBe(400);
 });

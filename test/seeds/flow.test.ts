@@ -48,7 +48,16 @@ const init = (extra: Record<string, string> = {}) =>
 const migrate = (...flags: string[]) =>
   run(
     process.execPath,
-    ['vault/migrate.mjs', '--env-file', envFile, '--map', mapFile, ...flags],
+    [
+      'vault/migrate.mjs',
+      '--env-file',
+      envFile,
+      '--map',
+      mapFile,
+      '--project-file',
+      join(work, 'vault-exec.yaml'),
+      ...flags,
+    ],
     scriptEnv({ VAULT_TOKEN: adminToken }),
   );
 const fileMode = (path: string) => statSync(path).mode & 0o777;

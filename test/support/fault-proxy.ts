@@ -12,7 +12,8 @@ export type FaultMode =
   | { kind: 'hold' }
   | { kind: 'delay'; ms: number }
   | { kind: 'cut' }
-  | { kind: 'cut-mid-response' }
+  /** Forward, then cut the answer halfway; with `paths`, only for those requests (others pass). */
+  | { kind: 'cut-mid-response'; paths?: RegExp }
   | { kind: 'http-status'; status: number; paths?: RegExp; body?: string; times?: number };
 
 export interface RequestRecord {
@@ -282,7 +283,7 @@ export async function startFaultProxy(options: {
         case 'delay':
           return { kind: 'forward', delayMs: mode.ms, truncate: false };
         case 'cut-mid-response':
-          return { kind: 'forward', delayMs: 0, truncate: true };
+          return { kind: 'forward', delayMs: 0, truncate: mode.paths?.test(request.path) ?? true };
         case 'hold':
           return { kind: 'hold' };
         // A connection accepted just before the listener closed; Vault is "down", so drop it.

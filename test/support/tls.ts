@@ -25,6 +25,9 @@ export interface TlsFiles {
   devCertDir: string;
   /** Our CA for the extra listeners' server certificates. */
   serverCa: string;
+  /** A certificate for 127.0.0.1 and localhost signed by serverCa, and its key. */
+  serverCert: string;
+  serverKey: string;
   /** The CA the mTLS listener trusts for client certificates, and a client certificate it signed. */
   clientCa: string;
   clientCert: string;
@@ -135,7 +138,8 @@ listener "tcp" {
   };
 }
 
-function generateCertificates(dir: string): TlsFiles {
+/** Also used on its own by tests that need an HTTPS stand-in for another service. */
+export function generateCertificates(dir: string): TlsFiles {
   const path = (name: string): string => join(dir, name);
   const openssl = (...args: string[]): void => {
     execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -211,6 +215,8 @@ function generateCertificates(dir: string): TlsFiles {
     devCa: join(devCertDir, 'vault-ca.pem'),
     devCertDir,
     serverCa: path('server-ca.pem'),
+    serverCert: path('server.pem'),
+    serverKey: path('server-key.pem'),
     clientCa: path('client-ca.pem'),
     clientCert: path('client.pem'),
     clientKey: path('client-key.pem'),

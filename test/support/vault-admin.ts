@@ -188,13 +188,15 @@ export function createVaultAdmin(addr: string, rootToken: string): VaultAdmin {
   };
 }
 
-/** read on each path, plus what a long-running client needs to manage its own token. */
+/** read on each path, plus what a long-running client needs to manage its own token and leases. */
 export const appPolicy = (paths: string[]): string =>
   [
     ...paths.map((path) => `path "${path}" {\n  capabilities = ["read"]\n}`),
     'path "auth/token/renew-self" {\n  capabilities = ["update"]\n}',
     'path "auth/token/lookup-self" {\n  capabilities = ["read"]\n}',
     'path "auth/token/revoke-self" {\n  capabilities = ["update"]\n}',
+    // Lets vault-exec revoke a superseded lease at once instead of leaving it to its TTL.
+    'path "sys/leases/revoke" {\n  capabilities = ["update"]\n}',
   ].join('\n\n') + '\n';
 
 function parseBody(text: string): unknown {

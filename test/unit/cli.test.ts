@@ -150,3 +150,8 @@ test('--help and --version exit 0 and print to stdout', () => {
   expect(help.kind === 'exit' && help.stdout).toContain('--kill-timeout <duration>');
   expect(parseCommandLine(['--version'], env)).toEqual({ kind: 'exit', code: 0, stdout: 'vault-exec dev\n' });
 });
+
+test('check with a role_id and nothing to read is a check (a login preflight), not a run or an error', () => {
+  const result = parseCommandLine(['check'], { VAULT_ROLE_ID: 'role', HOME: '/nonexistent' });
+  expect(result).toMatchObject({ kind: 'check', config: { command: [], secrets: [], pathImports: [] } });
+});

@@ -49,3 +49,23 @@ test('a guarded stream masks registered secrets in everything written to it, who
     "NET 123: createConnection { 'X-Vault-Token': '[redacted]' }\nagain [redacted]\n",
   );
 });
+
+test('a secret that starts with a shorter one is masked whole, and overlapping secrets leave nothing', async () => {
+  const { createRedactor } = await import('../../src/log');
+  const redactor = createRedactor();
+  redactor.add('abc');
+  redactor.add('abcdef');
+  redactor.add('xab');
+  expect(redactor.mask('1 abcdef 2 abc 3 xabcdef 4')).toBe('1 [redacted] 2 [redacted] 3 [redacted] 4');
+});
+
+test('values of three characters are masked; shorter ones are reported at debug, without the value', () => {
+  const { log, lines } = capture('debug');
+  log.redact('q7z');
+  log.redact('k9');
+  log.info('q7z and k9');
+  expect(lines).toEqual([
+    'vault-exec: a secret value of 2 characters is too short to be masked in log lines\n',
+    'vault-exec: [redacted] and k9\n',
+  ]);
+});

@@ -91,3 +91,12 @@ describe('keyToEnvName', () => {
 test('parseRef keeps everything after the first "#" as the key', () => {
   expect(parseRef('a/b#c#d', 'test')).toEqual({ path: 'a/b', key: 'c#d' });
 });
+
+test('a "${vault:" right before a reference is an unterminated reference, not part of its path', () => {
+  expect(() => findEnvTemplates({ APP: 'x${vault:${vault:secret/a#b}' })).toThrow(
+    'unterminated reference in environment variable APP: expected ${vault:PATH#KEY}',
+  );
+  expect(findEnvTemplates({ APP: '${${vault:secret/a#b}' })).toEqual([
+    { name: 'APP', parts: [{ literal: '${' }, { ref: { path: 'secret/a', key: 'b' } }] },
+  ]);
+});

@@ -18,3 +18,6 @@ path "auth/token/lookup-self" {
 path "auth/token/revoke-self" {
   capabilities = ["update"]
 }
+
+# Leases of dynamic secrets (renewal, and revocation of superseded ones) are granted by
+# app-database.hcl, pinned to the app's own database role, only where init.sh sets the engine up.

@@ -1,6 +1,6 @@
 // Fuzzed whole command lines: random argv (flags, flag=value, env twins, stray words, "run", "--")
 // and a random environment (twins, credentials, TLS variables, vault: references). parseCommandLine
-// either gives a run or an exit (--help, --version), or throws a one-line UsageError; nothing else.
+// either gives a run, a check or an exit (--help, --version), or throws a one-line UsageError; nothing else.
 // A run round-trips: its Config written back as flags and env parses to the same Config.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -264,7 +264,10 @@ const formatTemplate = (parts: TemplatePart[]): string => {
   return parts.map((part) => ('ref' in part ? `\${vault:${ref(part)}}` : part.literal)).join('');
 };
 
-function formatCommandLine(config: Config): { argv: string[]; env: Record<string, string> } {
+function formatCommandLine(
+  kind: 'run' | 'check',
+  config: Config,
+): { argv: string[]; env: Record<string, string> } {
   const argv = [
     `--vault-addr=${config.vaultAddr}`,
     `--wait-timeout=${config.waitTimeoutMs}ms`,
@@ -282,7 +285,7 @@ function formatCommandLine(config: Config): { argv: string[]; env: Record<string
   ];
   const env: Record<string, string> = { HOME, VAULT_SKIP_VERIFY: String(config.tls.skipVerify) };
   if (config.auth.method === 'token') env.VAULT_TOKEN = config.auth.token;
-  else {
+  else if (config.auth.method === 'approle') {
     env.VAULT_ROLE_ID = config.auth.roleId;
     argv.push(`--approle-mount=${config.auth.mount}`);
     if (config.auth.secretIdFile !== undefined) argv.push(`--secret-id-file=${config.auth.secretIdFile}`);
@@ -299,7 +302,9 @@ function formatCommandLine(config: Config): { argv: string[]; env: Record<string
   };
   for (const [name, value] of Object.entries(variables)) if (value !== undefined) env[name] = value;
   for (const template of config.templates) env[template.name] = formatTemplate(template.parts);
-  return { argv: [...argv, '--', ...config.command], env };
+  // `check` may be given the command a start would run (it runs nothing), or none at all.
+  const command = kind === 'check' && config.command.length === 0 ? [] : ['--', ...config.command];
+  return { argv: [...(kind === 'check' ? ['check'] : []), ...argv, ...command], env };
 }
 
 function describeInput(argv: string[], env: Record<string, string | undefined>): string {
@@ -308,7 +313,7 @@ function describeInput(argv: string[], env: Record<string, string | undefined>):
 
 describe('whole command lines (parseCommandLine)', () => {
   test(
-    'every argv and environment gives a run or an exit, or a one-line UsageError; a run round-trips',
+    'every argv and environment gives a run, a check or an exit, or a one-line UsageError; a run or check round-trips',
     { timeout: TIMEOUT_MS },
     () => {
       fc.assert(
@@ -323,8 +328,9 @@ describe('whole command lines (parseCommandLine)', () => {
             expect(outcome.value.stdout).not.toBe('');
             return;
           }
-          const config = outcome.value.config;
-          expect(config.command.length).toBeGreaterThan(0);
+          const { kind, config } = outcome.value;
+          // A run always has a command; `check` runs none, so it may have one or not.
+          if (kind === 'run') expect(config.command.length).toBeGreaterThan(0);
           for (const duration of [config.waitTimeoutMs, config.requestTimeoutMs, config.killTimeoutMs]) {
             if (!Number.isFinite(duration) || duration > 2 ** 31 - 1) {
               if (KNOWN_BUGS.durationOverflow) return tolerate('durationOverflow');
@@ -336,11 +342,11 @@ describe('whole command lines (parseCommandLine)', () => {
             config.pathImports.some((item) => item.path !== item.path.trim())
           )
             return tolerate('pathImportNotNormalised');
-          const formatted = formatCommandLine(config);
+          const formatted = formatCommandLine(kind, config);
           const again = attempt('parseCommandLine', describeInput(formatted.argv, formatted.env), () =>
             parseCommandLine(formatted.argv, formatted.env),
           );
-          expect(again).toEqual({ ok: true, value: { kind: 'run', config } });
+          expect(again).toEqual({ ok: true, value: { kind, config } });
         }),
         PARAMS,
       );

@@ -179,3 +179,58 @@ test('re-acquires when Vault says the lifetime is past its max TTL, instead of r
   expect(reacquire).toHaveBeenCalledTimes(1);
   expect(onFailure).not.toHaveBeenCalled();
 });
+
+describe('long lifetimes and clock steps', () => {
+  const HOUR_MS = 3_600_000;
+
+  test('a 700 h non-renewable token is stopped at its expiry, not after a millisecond', async () => {
+    const onFailure = vi.fn();
+    const renew = vi.fn();
+    watchLifetime(
+      { name: 'token', ttlSeconds: 700 * 3600, renewable: false, renew },
+      { log, onFailure, random: midpoint },
+    );
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(onFailure).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(700 * HOUR_MS - 2_000);
+    expect(onFailure).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(onFailure).toHaveBeenCalledExactlyOnceWith('the token expired and cannot be renewed or replaced');
+    expect(renew).not.toHaveBeenCalled();
+  });
+
+  test('a 1,000 h renewable lease is renewed once, at two thirds of its TTL, not in a hot loop', async () => {
+    const { renew, calls } = renewer([]);
+    const onFailure = vi.fn();
+    const watcher = watchLifetime(
+      { name: 'lease of database/creds/app', ttlSeconds: 1_000 * 3600, renewable: true, renew },
+      { log, onFailure, random: midpoint },
+    );
+    await vi.advanceTimersByTimeAsync(600 * HOUR_MS);
+    expect(renew).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(100 * HOUR_MS);
+    expect(calls).toEqual([Math.round((1_000 * HOUR_MS * 2) / 3)]);
+    expect(onFailure).not.toHaveBeenCalled();
+    watcher.stop();
+  });
+
+  test('a wall-clock step does not turn the next transient failure into a final one', async () => {
+    const { renew, calls } = renewer([
+      { kind: 'transient', reason: 'connection refused' },
+      { kind: 'transient', reason: 'connection refused' },
+    ]);
+    const onFailure = vi.fn();
+    const watcher = watchLifetime(
+      { name: 'token', ttlSeconds: 3600, renewable: true, renew },
+      { log, onFailure, random: midpoint },
+    );
+    await vi.advanceTimersByTimeAsync(40 * 60_000);
+    expect(calls).toHaveLength(1);
+    // NTP corrects the wall clock by a day (a VM resumed): Date.now jumps, the monotonic clock does not.
+    vi.setSystemTime(Date.now() + 24 * HOUR_MS);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(calls).toHaveLength(3);
+    expect(onFailure).not.toHaveBeenCalled();
+    watcher.stop();
+  });
+});

@@ -1,0 +1,30 @@
+/** Why the child needs new secrets, and what must be read again for it. */
+export interface RestartRequest {
+  reason: string;
+  /** API paths to read again; every other answer of the running generation is kept. */
+  replace: ReadonlySet<string>;
+  /**
+   * When the running child's credentials expire (monotonic ms): until then a failed preparation is
+   * retried with backoff, after it vault-exec exits 75. Undefined for --watch, which has no deadline
+   * (its next check asks again).
+   */
+  deadline?: number;
+}
+
+/** A request waiting for its turn, with everyone who asked for it. */
+export interface PendingRestart extends RestartRequest {
+  waiters: Array<(swapped: boolean) => void>;
+}
+
+/** Pure: requests made while another is prepared become one restart that satisfies all of them. */
+export function mergeRestarts(pending: PendingRestart | undefined, request: PendingRestart): PendingRestart {
+  if (!pending) return { ...request, waiters: [...request.waiters] };
+  const reasons = [...new Set([...pending.reason.split('; '), ...request.reason.split('; ')])];
+  const deadlines = [pending.deadline, request.deadline].filter((value) => value !== undefined);
+  return {
+    reason: reasons.join('; '),
+    replace: new Set([...pending.replace, ...request.replace]),
+    deadline: deadlines.length === 0 ? undefined : Math.min(...deadlines),
+    waiters: [...pending.waiters, ...request.waiters],
+  };
+}

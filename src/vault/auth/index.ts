@@ -1,0 +1,83 @@
+import { monotonicNow, type Clock } from '../../clock';
+import type { AuthConfig } from '../../config';
+import { AuthError, UsageError, VaultUnavailableError } from '../../errors';
+import type { Logger } from '../../log';
+import type { VaultClient } from '../client';
+import { loginWithAppRole, removeSecretIdFile } from './approle';
+import { loginWithJwt } from './jwt';
+import { loginWithKubernetes } from './kubernetes';
+import { describeJwtSource } from './read-jwt';
+import type { LoginResult, Session } from './session';
+import { lookUpToken } from './token';
+
+export type { LoginResult, Session } from './session';
+
+/**
+ * Logs in once with the configured method. Used for the first login and for every re-login at the
+ * token's max TTL, so each method gets fresh input every time (a JWT is read or requested again).
+ */
+export function attemptLogin(
+  client: VaultClient,
+  auth: AuthConfig,
+  log: Logger,
+  now: Clock = monotonicNow,
+): Promise<LoginResult> {
+  switch (auth.method) {
+    case 'token':
+      return lookUpToken(client, auth, now);
+    case 'approle':
+      return loginWithAppRole(client, auth, log, now);
+    case 'jwt':
+      return loginWithJwt(client, auth, log, now);
+    case 'kubernetes':
+      return loginWithKubernetes(client, auth, log, now);
+  }
+}
+
+/** Tokens vault-exec logged in for are revoked at exit; a token the user gave is not ours to revoke. */
+export function isOwnToken(auth: AuthConfig): boolean {
+  return auth.method !== 'token';
+}
+
+/** Registers the credentials known at start-up; JWTs are registered as they are read. */
+export function redactCredentials(auth: AuthConfig, log: Logger): void {
+  if (auth.method === 'approle') {
+    log.redact(auth.roleId);
+    if (auth.secretId !== undefined) log.redact(auth.secretId);
+  } else if (auth.method === 'token') log.redact(auth.token);
+  else if (auth.jwt.kind === 'env') log.redact(auth.jwt.value);
+  else if (auth.jwt.kind === 'github') log.redact(auth.jwt.requestToken);
+}
+
+/**
+ * The first login of a run: failures end vault-exec with 77 (rejected), 69 (Vault unreachable) or
+ * 64 (a JWT file that cannot be read).
+ */
+export async function login(client: VaultClient, auth: AuthConfig, log: Logger): Promise<Session> {
+  const result = await attemptLogin(client, auth, log);
+  if (!result.ok) {
+    if (result.usage) throw new UsageError(result.message);
+    throw result.rejected ? new AuthError(result.message) : new VaultUnavailableError(result.message);
+  }
+  log.redact(result.session.token);
+  const lifetime =
+    result.session.ttlSeconds === 0
+      ? 'no expiry'
+      : `TTL ${result.session.ttlSeconds} s${result.session.renewable ? ', renewable' : ', not renewable'}`;
+  log.info(`logged in to ${client.address} with ${describeLogin(auth)} (${lifetime})`, { event: 'login' });
+  if (auth.method === 'approle' && auth.removeSecretIdFile && auth.secretIdFile)
+    removeSecretIdFile(auth.secretIdFile, log);
+  return result.session;
+}
+
+function describeLogin(auth: AuthConfig): string {
+  switch (auth.method) {
+    case 'approle':
+      return `AppRole (auth/${auth.mount})`;
+    case 'token':
+      return `a token from ${auth.source}`;
+    case 'jwt':
+    case 'kubernetes':
+      return `${auth.method === 'jwt' ? 'JWT' : 'Kubernetes'} role "${auth.role}" (auth/${auth.mount}, JWT from ${describeJwtSource(auth.jwt)})`;
+  }
+}

@@ -1,0 +1,53 @@
+import type { Clock } from '../../clock';
+import type { AuthConfig } from '../../config';
+import type { Logger } from '../../log';
+import { vaultMessage, type VaultClient } from '../client';
+import { describeJwtSource, readJwt } from './read-jwt';
+import { hintForRejectedLogin } from './rejection-hints';
+import { postLogin, type LoginResult } from './session';
+
+type RoleJwtAuth = Extract<AuthConfig, { method: 'jwt' | 'kubernetes' }>;
+
+/** Vault's JWT/OIDC auth method: a role and a JWT (GitHub/GitLab CI tokens, or any signed JWT). */
+export function loginWithJwt(
+  client: VaultClient,
+  auth: Extract<AuthConfig, { method: 'jwt' }>,
+  log: Logger,
+  now: Clock,
+): Promise<LoginResult> {
+  return loginWithRoleAndJwt(client, auth, 'JWT login', log, now);
+}
+
+/**
+ * The jwt and kubernetes auth methods take the same body, {role, jwt}; they differ in how Vault
+ * checks the JWT, so only the hints in a rejection differ.
+ */
+export async function loginWithRoleAndJwt(
+  client: VaultClient,
+  auth: RoleJwtAuth,
+  label: string,
+  log: Logger,
+  now: Clock,
+): Promise<LoginResult> {
+  const jwt = await readJwt(auth.jwt, log);
+  if (!jwt.ok) return jwt;
+  const context = {
+    method: auth.method,
+    mount: auth.mount,
+    role: auth.role,
+    jwtFrom: describeJwtSource(auth.jwt),
+    githubAudience: auth.jwt.kind === 'github' ? auth.jwt.audience : undefined,
+  };
+  return postLogin(client, {
+    label,
+    mount: auth.mount,
+    body: { role: auth.role, jwt: jwt.jwt },
+    log,
+    now,
+    describeRejection: (response) => {
+      const reason = vaultMessage(response);
+      const verb = response.status === 403 ? 'denied' : 'rejected';
+      return `${label} as role "${auth.role}" ${verb} by ${client.address} (auth/${auth.mount}): ${reason}; ${hintForRejectedLogin(response.status, reason, context)}`;
+    },
+  });
+}

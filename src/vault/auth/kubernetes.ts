@@ -1,0 +1,20 @@
+import type { Clock } from '../../clock';
+import type { AuthConfig } from '../../config';
+import type { Logger } from '../../log';
+import type { VaultClient } from '../client';
+import { loginWithRoleAndJwt } from './jwt';
+import type { LoginResult } from './session';
+
+/**
+ * Vault's Kubernetes auth method: the pod's service-account token, which Vault hands to the
+ * cluster's TokenReview API. A projected token is rotated by the kubelet (about hourly), so it is
+ * read from its file at every login, never kept.
+ */
+export function loginWithKubernetes(
+  client: VaultClient,
+  auth: Extract<AuthConfig, { method: 'kubernetes' }>,
+  log: Logger,
+  now: Clock,
+): Promise<LoginResult> {
+  return loginWithRoleAndJwt(client, auth, 'Kubernetes login', log, now);
+}

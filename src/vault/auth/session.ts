@@ -1,0 +1,82 @@
+import type { Clock } from '../../clock';
+import type { Logger } from '../../log';
+import type { VaultClient, VaultResponse } from '../client';
+import { isTransientFailure, requestWithRetry } from '../retry';
+import { parseTtlSeconds } from '../ttl';
+
+/** What a login gives us: the token and how long it lives. */
+export interface Session {
+  token: string;
+  /** 0 means the token never expires (a root token): nothing to renew. */
+  ttlSeconds: number;
+  renewable: boolean;
+  policies: string[];
+  /** On the monotonic clock. */
+  obtainedAt: number;
+}
+
+/**
+ * `rejected`: Vault (or the JWT's issuer) said no; logging in again with the same input cannot help.
+ * `usage`: the input could not even be read (a JWT file): a usage error at start-up, retried later on.
+ */
+export type LoginResult =
+  { ok: true; session: Session } | { ok: false; rejected: boolean; message: string; usage?: boolean };
+
+export type LoginFailure = Extract<LoginResult, { ok: false }>;
+
+/**
+ * POSTs to auth/<mount>/login. A rejection is final and never retried in a loop; only transport
+ * failures and 5xx are retried, briefly. `describeRejection` turns Vault's answer into one line
+ * that says what to check.
+ */
+export async function postLogin(
+  client: VaultClient,
+  options: {
+    /** For messages: "AppRole login", "JWT login". */
+    label: string;
+    mount: string;
+    body: Record<string, unknown>;
+    log: Logger;
+    now: Clock;
+    describeRejection(response: VaultResponse): string;
+  },
+): Promise<LoginResult> {
+  const { label, mount, log } = options;
+  const result = await requestWithRetry(
+    () => client.request('POST', `auth/${mount}/login`, { body: options.body }),
+    {
+      onRetry: (reason, attempt) =>
+        log.warn(`${label} at auth/${mount} failed: ${reason}; retrying (attempt ${attempt})`),
+    },
+  );
+  if (isTransientFailure(result)) {
+    return {
+      ok: false,
+      rejected: false,
+      message: `${label} at ${client.address} (auth/${mount}) failed: ${result.reason}`,
+    };
+  }
+  if (result.status === 200 && typeof result.body?.auth?.client_token === 'string') {
+    const ttlSeconds = parseTtlSeconds(result.body.auth.lease_duration);
+    // A damaged answer, not a token that never expires: a later login will most likely read it whole.
+    if (ttlSeconds === undefined)
+      return {
+        ok: false,
+        rejected: false,
+        message: `${label} at ${client.address} (auth/${mount}) answered 200 without a valid auth.lease_duration`,
+      };
+    return { ok: true, session: sessionFrom(result, ttlSeconds, options.now) };
+  }
+  return { ok: false, rejected: true, message: options.describeRejection(result) };
+}
+
+function sessionFrom(response: VaultResponse, ttlSeconds: number, now: Clock): Session {
+  const auth = response.body.auth;
+  return {
+    token: auth.client_token,
+    ttlSeconds,
+    renewable: auth.renewable === true,
+    policies: Array.isArray(auth.policies) ? auth.policies : [],
+    obtainedAt: now(),
+  };
+}

@@ -1,0 +1,49 @@
+import type { Clock } from '../../clock';
+import type { AuthConfig } from '../../config';
+import { vaultMessage, type VaultClient } from '../client';
+import { isTransientFailure, requestWithRetry } from '../retry';
+import { parseTtlSeconds } from '../ttl';
+import type { LoginResult } from './session';
+
+/** A token given by the user is not a login: it is looked up, to learn its TTL and policies. */
+export async function lookUpToken(
+  client: VaultClient,
+  auth: Extract<AuthConfig, { method: 'token' }>,
+  now: Clock,
+): Promise<LoginResult> {
+  const result = await requestWithRetry(() =>
+    client.request('GET', 'auth/token/lookup-self', { token: auth.token }),
+  );
+  if (isTransientFailure(result)) {
+    return {
+      ok: false,
+      rejected: false,
+      message: `looking up the token from ${auth.source} at ${client.address} failed: ${result.reason}`,
+    };
+  }
+  if (result.status !== 200) {
+    return {
+      ok: false,
+      rejected: true,
+      message: `the token from ${auth.source} was rejected by ${client.address} (${vaultMessage(result)}): it may be expired or revoked; log in again (vault login) or use AppRole`,
+    };
+  }
+  const data = result.body?.data ?? {};
+  const ttlSeconds = parseTtlSeconds(data.ttl);
+  if (ttlSeconds === undefined)
+    return {
+      ok: false,
+      rejected: false,
+      message: `looking up the token from ${auth.source} at ${client.address} answered 200 without a valid ttl`,
+    };
+  return {
+    ok: true,
+    session: {
+      token: auth.token,
+      ttlSeconds,
+      renewable: data.renewable === true,
+      policies: Array.isArray(data.policies) ? data.policies : [],
+      obtainedAt: now(),
+    },
+  };
+}

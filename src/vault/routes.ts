@@ -1,0 +1,77 @@
+import http from 'node:http';
+import https from 'node:https';
+import { createSecureContext } from 'node:tls';
+import { createTunnelAgent, proxyAuthorization, proxyFor, type ProxyEnv } from './proxy';
+import { VaultTransportError, describeTransportFailure } from './transport-error';
+
+/** Idle pooled connections are closed before Vault's own idle timeout (5 min) can race a reuse. */
+export const KEEP_ALIVE_IDLE_MS = 30_000;
+
+/** Where one request goes: straight to Vault, or through a proxy. */
+export interface Route {
+  send: typeof http.request;
+  target: URL | string;
+  options: http.RequestOptions;
+  /** Said after a failure, so a broken proxy is not taken for a broken Vault. */
+  via: string;
+}
+
+export type Router = (url: URL, headers: Record<string, string>) => Route;
+
+/** Chooses, per URL, the keep-alive agent and the proxy (if any) a request goes through. */
+export function createRouter(tls: https.AgentOptions | undefined, env: ProxyEnv): Router {
+  const httpAgent = new http.Agent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS });
+  let httpsAgent: https.Agent | undefined;
+  let tunnelAgent: https.Agent | undefined;
+
+  return (url, headers) => {
+    const proxy = proxyFor(url, env);
+    if (url.protocol === 'https:') {
+      const agent = proxy
+        ? (tunnelAgent ??= createHttpsAgent(tls, (agentOptions) => createTunnelAgent(proxy, agentOptions)))
+        : (httpsAgent ??= createHttpsAgent(tls));
+      return {
+        send: https.request,
+        target: url,
+        options: { agent, headers },
+        via: proxy ? ` (through the proxy ${proxy.origin})` : '',
+      };
+    }
+    if (proxy === undefined)
+      return { send: http.request, target: url, options: { agent: httpAgent, headers }, via: '' };
+    // Plain HTTP through a proxy: the request line names the whole URL.
+    return {
+      send: http.request,
+      target: url.href,
+      options: {
+        agent: httpAgent,
+        // hostname, not host: it is what Node reads first, and the URL above has one of its own.
+        hostname: proxy.hostname,
+        port: proxy.port || 80,
+        path: url.href,
+        headers: { ...headers, Host: url.host, ...proxyAuthorization(proxy) },
+      },
+      via: ` (through the proxy ${proxy.origin})`,
+    };
+  };
+}
+
+/**
+ * Certificates and key go in as one secure context, not as agent options: Node names a pooled
+ * connection after its options, and NODE_DEBUG=http would print that name, private key included.
+ * Built at the first request, so a key that does not match its certificate fails like any other
+ * TLS problem (exit 69, with its own message) instead of before vault-exec has started.
+ */
+function createHttpsAgent(
+  tls: https.AgentOptions = {},
+  create: (options: https.AgentOptions) => https.Agent = (options) => new https.Agent(options),
+): https.Agent {
+  const { ca, cert, key, ...rest } = tls;
+  try {
+    const secureContext = createSecureContext({ ca, cert, key });
+    return create({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, ...rest, secureContext });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new VaultTransportError(describeTransportFailure(code, '', 0), code, { cause: error });
+  }
+}

@@ -1,0 +1,194 @@
+// `vault-exec run` in a developer's checkout: the project file vault-exec.yaml, found from the
+// current directory up to the repository root, and ignored by the container form.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { childEnvFrom, secretValue } from '../support/app-role';
+import { createDevProject, createDeveloperToken, type DevProject } from '../support/dev-project';
+import { rememberSecret } from '../support/leak-scan';
+import { fixture, killAllStarted, runCli } from '../support/processes';
+import { appPolicy } from '../support/vault-admin';
+import { useVaultServer } from '../support/vault-server';
+
+const vault = useVaultServer();
+const printEnv = ['node', fixture('print-env.mjs')];
+const db = { username: 'app_user', password: secretValue('db-password') };
+const api = { key: secretValue('api-key'), url: 'https://api.example' };
+let project: DevProject;
+let token: string;
+
+beforeAll(async () => {
+  const { admin } = vault();
+  await admin.writeKv2('proj/db', db);
+  await admin.writeKv2('proj/api', api);
+  await admin.writePolicy('developer', appPolicy(['secret/data/proj/*']));
+  token = rememberSecret(await createDeveloperToken(admin, 'developer'));
+});
+afterEach(() => {
+  killAllStarted();
+  project?.remove();
+});
+
+/** The developer's shell: the address and a token, nothing else of Vault's. */
+const shell = (extra: Record<string, string> = {}) =>
+  project.env({ VAULT_ADDR: vault().addr, VAULT_TOKEN: token, ...extra });
+
+const PROJECT_FILE = [
+  'secret:',
+  '  - DB_PASSWORD=secret/proj/db#password',
+  'secrets: [API_=secret/proj/api]',
+  '',
+].join('\n');
+
+describe('vault-exec run finds the project file', () => {
+  test('in the current directory: the child gets the mapped secrets, and the file used is logged', async () => {
+    project = createDevProject();
+    const file = project.write('vault-exec.yaml', PROJECT_FILE);
+    const result = await runCli(['run', '--', ...printEnv], { env: shell(), cwd: project.repo });
+    expect(result.code, result.stderr).toBe(0);
+    expect(childEnvFrom(result.stdout)).toMatchObject({
+      DB_PASSWORD: db.password,
+      API_KEY: api.key,
+      API_URL: api.url,
+    });
+    expect(result.stderr).toContain(`vault-exec: using the project file ${file}`);
+    expect(result.stderr).toContain('with a token from VAULT_TOKEN');
+  });
+
+  test('in a parent directory, from a subdirectory of the repository', async () => {
+    project = createDevProject();
+    project.write('vault-exec.yml', PROJECT_FILE);
+    mkdirSync(join(project.repo, 'services/web'), { recursive: true });
+    const result = await runCli(['run', '--', ...printEnv], {
+      env: shell(),
+      cwd: join(project.repo, 'services/web'),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(childEnvFrom(result.stdout).DB_PASSWORD).toBe(db.password);
+  });
+
+  test('never above the repository root: a file outside the repository is not used', async () => {
+    project = createDevProject();
+    // The repository root holds .git; a vault-exec.yaml in the directory above belongs to nobody here.
+    const outside = join(project.root, 'vault-exec.yaml');
+    project.write('../vault-exec.yaml', PROJECT_FILE);
+    mkdirSync(join(project.repo, 'src'));
+    const result = await runCli(['run', '--', ...printEnv], { env: shell(), cwd: join(project.repo, 'src') });
+    expect(result.code, result.stderr).toBe(0);
+    expect(childEnvFrom(result.stdout).DB_PASSWORD).toBeUndefined();
+    expect(result.stderr).not.toContain(outside);
+  });
+
+  test('the file can hold the command, so `vault-exec run` needs no arguments at all', async () => {
+    project = createDevProject();
+    project.write(
+      'vault-exec.yaml',
+      `${PROJECT_FILE}command: [node, ${JSON.stringify(fixture('print-env.mjs'))}]\n`,
+    );
+    const result = await runCli(['run'], { env: shell(), cwd: project.repo });
+    expect(result.code, result.stderr).toBe(0);
+    expect(childEnvFrom(result.stdout).API_KEY).toBe(api.key);
+  });
+});
+
+describe('the container form', () => {
+  test('ignores a vault-exec.yaml in the same directory', async () => {
+    project = createDevProject();
+    project.write('vault-exec.yaml', PROJECT_FILE);
+    const result = await runCli(['--', ...printEnv], { env: shell(), cwd: project.repo });
+    expect(result.code, result.stderr).toBe(0);
+    expect(childEnvFrom(result.stdout).DB_PASSWORD).toBeUndefined();
+    expect(result.stderr).not.toContain('project file');
+  });
+
+  test('reads a file it is given with --config or VAULT_EXEC_CONFIG', async () => {
+    project = createDevProject();
+    const file = project.write('deploy/vault-exec.yaml', PROJECT_FILE);
+    const byFlag = await runCli(['--config', file, '--', ...printEnv], { env: shell(), cwd: project.root });
+    expect(byFlag.code, byFlag.stderr).toBe(0);
+    expect(childEnvFrom(byFlag.stdout).DB_PASSWORD).toBe(db.password);
+    const byEnv = await runCli(['--', ...printEnv], {
+      env: shell({ VAULT_EXEC_CONFIG: file }),
+      cwd: project.root,
+    });
+    expect(childEnvFrom(byEnv.stdout).API_KEY).toBe(api.key);
+  });
+});
+
+test('precedence: the command line wins over the env twin, which wins over the file', async () => {
+  project = createDevProject();
+  project.write('vault-exec.yaml', 'secret: [PICKED=secret/proj/db#username]\n');
+  const run = (args: string[], extra: Record<string, string> = {}) =>
+    runCli(['run', ...args, '--', ...printEnv], { env: shell(extra), cwd: project.repo });
+  const twin = { VAULT_EXEC_SECRET: 'PICKED=secret/proj/db#password' };
+
+  expect(childEnvFrom((await run([])).stdout).PICKED).toBe(db.username);
+  expect(childEnvFrom((await run([], twin)).stdout).PICKED).toBe(db.password);
+  expect(childEnvFrom((await run(['--secret', 'PICKED=secret/proj/api#key'], twin)).stdout).PICKED).toBe(
+    api.key,
+  );
+});
+
+test("the file's vault-addr never receives your own token: VAULT_ADDR must say where it goes", async () => {
+  project = createDevProject();
+  project.write('vault-exec.yaml', `vault-addr: ${vault().addr}\n${PROJECT_FILE}`);
+  project.write('../home/.vault-token', token);
+  const refused = await runCli(['run', '--', ...printEnv], { env: project.env(), cwd: project.repo });
+  expect(refused.code).toBe(64);
+  expect(refused.stdout).toBe('');
+  expect(refused.stderr.trim().split('\n')).toEqual([
+    `vault-exec: ${project.repo}/vault-exec.yaml sets vault-addr, but your own token (from ~/.vault-token) only goes to an address you set: export VAULT_ADDR=${vault().addr} (vault login needs it too), or pass --vault-addr`,
+  ]);
+  const chosen = await runCli(['run', '--', ...printEnv], {
+    env: project.env({ VAULT_ADDR: vault().addr }),
+    cwd: project.repo,
+  });
+  expect(chosen.code, chosen.stderr).toBe(0);
+  expect(childEnvFrom(chosen.stdout).DB_PASSWORD).toBe(db.password);
+});
+
+describe('a malformed project file stops the start with 64 and one line naming file, line and key', () => {
+  const literal = 'sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0';
+  test.each([
+    [
+      'bad YAML',
+      'secret:\n  - DB=secret/proj/db#password\n  oops: [\n',
+      /^vault-exec: vault-exec.yaml:3: invalid YAML: /,
+    ],
+    [
+      'an unknown key',
+      'wait-timeout: 5s\nsecert: [A=secret/proj/db#password]\n',
+      /^vault-exec: vault-exec.yaml:2: unknown key "secert" \(did you mean "secret"\?\)/,
+    ],
+    [
+      'a wrong type',
+      'secret: [A=secret/proj/db#password]\n\nwatch: true\n',
+      /^vault-exec: vault-exec.yaml:3: "watch" takes a duration, not a boolean/,
+    ],
+    [
+      'a literal secret',
+      `secret:\n  - STRIPE_KEY=${literal}\n`,
+      /^vault-exec: vault-exec.yaml:2: the value of "secret" looks like a random key or password, .*put the value in Vault/,
+    ],
+    [
+      'a short literal password',
+      'secret:\n  - DB=secret/proj/db#password\n  - DB_PASSWORD=hunter2\n',
+      /^vault-exec: vault-exec.yaml:3: "secret": an entry is not a NAME=PATH#KEY reference; .*put the value in Vault/,
+    ],
+    [
+      'a literal token',
+      `vault-addr: http://127.0.0.1:8200\nrole-id-file: ${literal}\n`,
+      /^vault-exec: vault-exec.yaml:2: the value of "role-id-file" looks like a random key or password/,
+    ],
+  ])('%s', async (_, text, expected) => {
+    project = createDevProject();
+    project.write('vault-exec.yaml', text);
+    const result = await runCli(['run', '--', ...printEnv], { env: shell(), cwd: project.repo });
+    expect(result.code).toBe(64);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(expected);
+    expect(result.stderr).not.toContain(literal);
+    expect(result.stderr).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,266 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { parseCommandLine } from '../../../src/cli';
+import type { Config } from '../../../src/config';
+import { createLogger } from '../../../src/log';
+import { RunningPhase } from '../../../src/running/running-phase';
+import { attemptLogin } from '../../../src/vault/auth';
+import { createFakeChildren, createScriptedVault, type ScriptedVault } from './scripted-vault';
+
+beforeEach(() => vi.useFakeTimers({ now: 0 }));
+afterEach(() => vi.useRealTimers());
+
+function configOf(argv: string[], env: Record<string, string>): Config {
+  const result = parseCommandLine([...argv, '--', 'app'], env);
+  if (result.kind !== 'run') throw new Error('expected a run');
+  return result.config;
+}
+
+const USER_TOKEN = { VAULT_ADDR: 'http://vault.test:8200', VAULT_TOKEN: 'user-token' };
+const APPROLE = { VAULT_ADDR: 'http://vault.test:8200', VAULT_ROLE_ID: 'role', VAULT_SECRET_ID: 'secret' };
+
+async function startPhase(vault: ScriptedVault, argv: string[], env: Record<string, string> = USER_TOKEN) {
+  const config = configOf(argv, env);
+  const lines: string[] = [];
+  const log = createLogger({ level: 'debug', format: 'text', write: (line) => lines.push(line) });
+  const { children, spawn } = createFakeChildren(vault.calls);
+  const phase = new RunningPhase({
+    config,
+    client: vault,
+    log,
+    inherited: {},
+    now: () => Date.now(),
+    spawn,
+  });
+  const login = await attemptLogin(vault, config.auth, log);
+  if (!login.ok) throw new Error(login.message);
+  phase.adoptToken(login.session, config.auth);
+  phase.begin(await phase.prepareFirst());
+  return { phase, children, lines, log: () => lines.join('') };
+}
+
+const reads = (vault: ScriptedVault, path: string) =>
+  vault.calls.filter((call) => call === `GET ${path}`).length;
+
+describe('make-before-break under --watch', () => {
+  test('a changed KV secret is read before the old child is stopped, and the new child gets it', async () => {
+    const vault = createScriptedVault();
+    vault.writeKv2('app', { key: 'one' });
+    const { children } = await startPhase(vault, ['--watch', '1s', '--secret', 'KEY=secret/app#key']);
+    vault.writeKv2('app', { key: 'two' });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(children.map((child) => child.env.KEY)).toEqual(['one', 'two']);
+    const lastRead = vault.calls.lastIndexOf('GET secret/data/app');
+    expect(lastRead).toBeLessThan(vault.calls.indexOf('kill child 0 SIGTERM'));
+  });
+
+  test('a preparation that fails keeps the old child running and is tried again at the next check', async () => {
+    const vault = createScriptedVault();
+    vault.writeKv2('app', { key: 'one' });
+    vault.writeKv2('other', { key: 'x' });
+    const { children, log } = await startPhase(vault, [
+      '--watch',
+      '1s',
+      '--secret',
+      'KEY=secret/app#key',
+      '--secret',
+      'OTHER=secret/other#key',
+    ]);
+    vault.writeKv2('app', { key: 'two' });
+    vault.denied.add('secret/data/app');
+    await vi.advanceTimersByTimeAsync(3_000);
+    // The check reads the version from the metadata, which the policy still allows.
+    expect(children).toHaveLength(1);
+    expect(children[0]!.signals).toEqual([]);
+    vault.denied.clear();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(children.map((child) => child.env.KEY)).toEqual(['one', 'two']);
+    expect(log().match(/the child keeps running, and the next check tries again/g)).toHaveLength(3);
+  });
+
+  test('several changes within one interval give one restart', async () => {
+    const vault = createScriptedVault();
+    vault.writeKv2('a', { key: 'a1' });
+    vault.writeKv2('b', { key: 'b1' });
+    const { children, log } = await startPhase(vault, [
+      '--watch',
+      '1s',
+      '--secret',
+      'A=secret/a#key',
+      '--secret',
+      'B=secret/b#key',
+    ]);
+    vault.writeKv2('a', { key: 'a2' });
+    vault.writeKv2('b', { key: 'b2' });
+    vault.writeKv2('a', { key: 'a3' });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(children.map((child) => [child.env.A, child.env.B])).toEqual([
+      ['a1', 'b1'],
+      ['a3', 'b2'],
+    ]);
+    expect(log()).toContain('secret/data/a changed (version 1 → 3); secret/data/b changed (version 1 → 2)');
+  });
+});
+
+describe('leases', () => {
+  test('a KV change keeps the still-valid dynamic credentials instead of minting new ones', async () => {
+    const vault = createScriptedVault();
+    vault.writeKv2('app', { key: 'one' });
+    const { children } = await startPhase(vault, [
+      '--watch',
+      '1s',
+      '--secret',
+      'KEY=secret/app#key',
+      '--secret',
+      'DB_USER=database/creds/app#username',
+    ]);
+    vault.writeKv2('app', { key: 'two' });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(children).toHaveLength(2);
+    expect(children[1]!.env.DB_USER).toBe(children[0]!.env.DB_USER);
+    expect(reads(vault, 'database/creds/app')).toBe(1);
+    expect(vault.calls.some((call) => call.startsWith('PUT sys/leases/revoke'))).toBe(false);
+  });
+
+  test('a lease at its max TTL is replaced before the old child stops, and revoked once it exited', async () => {
+    const vault = createScriptedVault();
+    vault.leaseTtl = 30;
+    vault.leaseMaxTtl = 40;
+    vault.writeKv2('app', { key: 'one' });
+    const { children } = await startPhase(vault, [
+      '--secret',
+      'KEY=secret/app#key',
+      '--secret',
+      'DB_USER=database/creds/app#username',
+    ]);
+    const firstUser = children[0]!.env.DB_USER;
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(children).toHaveLength(2);
+    expect(children[1]!.env.DB_USER).not.toBe(firstUser);
+    expect(children[1]!.env.KEY).toBe('one');
+    expect(reads(vault, 'secret/data/app')).toBe(1);
+    const secondRead = vault.calls.lastIndexOf('GET database/creds/app');
+    const stop = vault.calls.indexOf('kill child 0 SIGTERM');
+    const revoke = vault.calls.findIndex((call) =>
+      call.startsWith('PUT sys/leases/revoke database/creds/app/'),
+    );
+    expect(secondRead).toBeLessThan(stop);
+    expect(stop).toBeLessThan(vault.calls.indexOf('spawn child 1'));
+    expect(vault.calls.indexOf('spawn child 1')).toBeLessThan(revoke);
+  });
+
+  test('a lease whose replacement cannot be read keeps the old child until the lease expires, then exits 75', async () => {
+    const vault = createScriptedVault();
+    vault.leaseTtl = 30;
+    vault.leaseMaxTtl = 30;
+    const { phase, children, log } = await startPhase(vault, [
+      '--secret',
+      'DB_USER=database/creds/app#username',
+    ]);
+    vault.denied.add('database/creds/app');
+    let code: number | undefined;
+    void phase.exited.then((value) => (code = value));
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(children[0]!.signals).toEqual([]);
+    expect(log()).toContain('the child keeps running, retrying in');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(children[0]!.signals).toEqual(['SIGTERM']);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(code).toBe(75);
+    expect(log()).toContain('could not read fresh secrets before the old ones expired');
+  });
+
+  test("at exit the leases read with the user's token are revoked one by one", async () => {
+    const vault = createScriptedVault();
+    const { phase } = await startPhase(vault, ['--secret', 'DB_USER=database/creds/app#username']);
+    await phase.close();
+    expect(vault.calls.filter((call) => call.startsWith('PUT sys/leases/revoke'))).toEqual([
+      'PUT sys/leases/revoke database/creds/app/1',
+    ]);
+    expect(vault.calls).not.toContain('POST auth/token/revoke-self');
+  });
+
+  test('at exit a token vault-exec logged in for is revoked, which ends its leases', async () => {
+    const vault = createScriptedVault();
+    const { phase } = await startPhase(vault, ['--secret', 'DB_USER=database/creds/app#username'], APPROLE);
+    await phase.close();
+    expect(vault.calls).toContain('POST auth/token/revoke-self');
+    expect(vault.calls.some((call) => call.startsWith('PUT sys/leases/revoke'))).toBe(false);
+  });
+});
+
+describe('static roles under --watch', () => {
+  test('an idle static role never restarts the child, though its ttl counts down', async () => {
+    const vault = createScriptedVault();
+    vault.rotateStaticRole('app');
+    const { children } = await startPhase(vault, [
+      '--watch',
+      '1s',
+      '--secret',
+      'PW=database/static-creds/app#password',
+    ]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(children).toHaveLength(1);
+    expect(reads(vault, 'database/static-creds/app')).toBeGreaterThanOrEqual(10);
+  });
+
+  test('a rotation restarts the child once with the new password', async () => {
+    const vault = createScriptedVault();
+    vault.rotateStaticRole('app');
+    const { children, log } = await startPhase(vault, [
+      '--watch',
+      '1s',
+      '--secret',
+      'PW=database/static-creds/app#password',
+    ]);
+    await vi.advanceTimersByTimeAsync(2_500);
+    vault.rotateStaticRole('app');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(children).toHaveLength(2);
+    expect(children[1]!.env.PW).not.toBe(children[0]!.env.PW);
+    expect(log()).toContain('database/static-creds/app changed (the static role was rotated)');
+  });
+
+  test('paths of other engines are named at start as not watched', async () => {
+    const vault = createScriptedVault();
+    vault.writeKv2('app', { key: 'one' });
+    const { log } = await startPhase(vault, [
+      '--watch',
+      '1s',
+      '--secret',
+      'KEY=secret/app#key',
+      '--secret',
+      'ROLE=database/roles/app#db_name',
+    ]);
+    expect(log()).toContain(
+      'vault-exec: --watch does not watch database/roles/app: only KV secrets and database static roles can be compared',
+    );
+  });
+});
+
+describe('--pass-token', () => {
+  test('a re-login at the max TTL restarts the child with the new token before the old one expires', async () => {
+    const vault = createScriptedVault();
+    vault.tokenTtl = 30;
+    vault.tokenMaxTtl = 45;
+    const { children } = await startPhase(vault, ['--pass-token'], APPROLE);
+    await vi.advanceTimersByTimeAsync(45_000);
+    expect(children).toHaveLength(2);
+    expect(children[1]!.env.VAULT_TOKEN).not.toBe(children[0]!.env.VAULT_TOKEN);
+    const relogin = vault.calls.lastIndexOf('POST auth/approle/login');
+    expect(relogin).toBeLessThan(vault.calls.indexOf('kill child 0 SIGTERM'));
+    // The old token is revoked once the child holding it has exited.
+    expect(vault.calls.indexOf('spawn child 1')).toBeLessThan(
+      vault.calls.lastIndexOf('POST auth/token/revoke-self'),
+    );
+  });
+
+  test('without --pass-token or leases a re-login never restarts the child', async () => {
+    const vault = createScriptedVault();
+    vault.tokenTtl = 30;
+    vault.tokenMaxTtl = 45;
+    const { children } = await startPhase(vault, [], APPROLE);
+    await vi.advanceTimersByTimeAsync(45_000);
+    expect(children).toHaveLength(1);
+    expect(vault.calls).toContain('POST auth/token/revoke-self');
+  });
+});
