@@ -72,6 +72,11 @@ export function spawnChild(
         code: EXIT.commandNotFound,
         spawnError: `command not found: ${file} (check the name and PATH)`,
       };
+    if (errorCode === 'EPERM' && options.identity)
+      return {
+        code: EXIT.cannotExecute,
+        spawnError: `cannot start ${file} as uid ${options.identity.uid}, gid ${options.identity.gid}: changing the user was refused (EPERM); --user needs the CAP_SETUID and CAP_SETGID capabilities: keep them in the container, or drop --user`,
+      };
     if (errorCode === 'EACCES')
       return {
         code: EXIT.cannotExecute,

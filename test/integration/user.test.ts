@@ -197,6 +197,32 @@ describe.runIf(isRoot)('a --user that cannot work is a usage error before anythi
     },
   );
 
+  test('--user as a root without CAP_SETUID and CAP_SETGID says which capabilities are missing', async () => {
+    // A container that drops capabilities: root, but the kernel refuses the change of user.
+    const result = await promisify(execFile)(
+      'setpriv',
+      [
+        '--bounding-set',
+        '-setuid,-setgid',
+        process.execPath,
+        join(shared, 'vault-exec.cjs'),
+        '--user',
+        'nobody',
+        '--',
+        ...reportIdentity,
+      ],
+      { env: cliEnv(vault(), app), cwd: shared },
+    ).then(
+      () => expect.fail('the child should not have started'),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(result.code).toBe(126);
+    expect(result.stdout).not.toContain('IDENTITY');
+    expect(result.stderr.split('\n')).toContain(
+      `vault-exec: cannot start node as uid ${NOBODY.uid}, gid ${NOBODY.gid}: changing the user was refused (EPERM); --user needs the CAP_SETUID and CAP_SETGID capabilities: keep them in the container, or drop --user`,
+    );
+  });
+
   test('--user when vault-exec does not run as root exits 64 and sends no request to Vault', async () => {
     proxy.resetRequests();
     const env = cliEnv(vault(), app, { VAULT_ADDR: proxy.url });
