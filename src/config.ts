@@ -159,7 +159,7 @@ export function buildConfig(
   }
   // First: a wrong --user must fail before anything reads credentials or waits for Vault.
   const runAs =
-    options.user === undefined
+    options.user === undefined || !commandRequired // check starts no child
       ? undefined
       : resolveRunAs(options.user, { readFile, uid: process.getuid?.(), gid: process.getgid?.() });
   const mappings = options.secret.map(parseSecretMapping);

@@ -6,6 +6,7 @@ import {
   signalExitCode,
   type ForwardedSignal,
 } from './child/signals';
+import { inTerminalForeground } from './child/job-control';
 import { guardTerminalWrites } from './child/terminal';
 import { EXIT } from './exit-codes';
 import { createRedactor, guardStream, writeUnguarded } from './log';
@@ -23,7 +24,12 @@ const terminal = isatty(0);
 let routeSignal: (signal: ForwardedSignal) => void = (signal) => {
   if (endsRunWithoutChild(signal)) process.exit(signalExitCode(signal));
 };
-for (const signal of catchableSignals(terminal)) process.on(signal, () => routeSignal(signal));
+for (const signal of catchableSignals(terminal))
+  process.on(signal, () => {
+    routeSignal(signal);
+    // stdin is redirected, yet we are a terminal's foreground job: Ctrl-Z stops us with the child.
+    if (signal === 'SIGTSTP' && inTerminalForeground()) process.kill(process.pid, 'SIGSTOP');
+  });
 // A listener, not SIG_IGN (Node has no way to ignore a signal): enough that these never stop us.
 for (const signal of IGNORED_SIGNALS) process.on(signal, () => {});
 

@@ -14,21 +14,23 @@ const DEFAULT_PAGE_SIZE = 4096;
 const PAGES_PER_STRING = 32;
 /** fs/exec.c: the strings may use a quarter of the stack limit, capped at 3/4 of _STK_LIM (8 MiB)... */
 const TOTAL_CAP_BYTES = 6 * 1024 * 1024;
-/** ...and never less than ARG_MAX (32 pages), whatever the stack limit. */
-const TOTAL_FLOOR_PAGES = 32;
+/** ...and never less than ARG_MAX, a fixed 128 KiB (32 pages of 4 KiB), whatever the page size or stack limit. */
+const ARG_MAX_BYTES = 131_072;
 const AT_PAGESZ = 6n;
 
 /** Reads the page size and the stack limit the child will inherit; never throws. */
 export function readExecLimits(): ExecLimits {
-  const pageSize = readPageSize() ?? DEFAULT_PAGE_SIZE;
-  const stack = readStackLimit();
-  const floor = TOTAL_FLOOR_PAGES * pageSize;
+  return execLimitsFor(readPageSize() ?? DEFAULT_PAGE_SIZE, readStackLimit());
+}
+
+/** The limits for a page size and a soft stack limit, as fs/exec.c computes them. */
+export function execLimitsFor(pageSize: number, stack: number | 'unlimited' | undefined): ExecLimits {
   return {
     maxStringBytes: PAGES_PER_STRING * pageSize,
     totalBytes:
       stack === undefined
         ? undefined
-        : Math.max(floor, Math.min(TOTAL_CAP_BYTES, stack === 'unlimited' ? Infinity : stack / 4)),
+        : Math.max(ARG_MAX_BYTES, Math.min(TOTAL_CAP_BYTES, stack === 'unlimited' ? Infinity : stack / 4)),
   };
 }
 

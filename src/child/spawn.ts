@@ -6,8 +6,13 @@ import { signalExitCode } from './signals';
 
 export interface ChildProcess {
   pid: number | undefined;
-  /** False when the child has already exited (even if not yet reaped), so the signal cannot reach it. */
+  /**
+   * False when the child has already exited (even if not yet reaped), so the signal cannot reach it.
+   * With a process group, the rest of the group still gets it then.
+   */
   kill(signal: NodeJS.Signals): boolean;
+  /** With a process group: whether any member (the leader, a grandchild) is still there. */
+  groupAlive?: () => boolean;
   /** The exit code vault-exec should end with: the child's code, 128+N, or 126/127 when it could not start. */
   done: Promise<{ code: number; spawnError?: string }>;
 }
@@ -53,9 +58,27 @@ export function spawnChild(
   const stopOnExit = (): void => void signal('SIGTERM');
   process.once('exit', stopOnExit);
 
+  const groupAlive = (): boolean => {
+    try {
+      process.kill(-pid!, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const signal = (name: NodeJS.Signals): boolean => {
-    // Once reaped, the pid may already belong to someone else: never signal it again.
-    if (pid === undefined || subprocess.exitCode !== null || subprocess.signalCode !== null) return false;
+    if (pid === undefined) return false;
+    if (subprocess.exitCode !== null || subprocess.signalCode !== null) {
+      // Once reaped, the pid may already belong to someone else: never signal it again. A group id
+      // stays reserved while any member lives, so what is left of the group can still be signalled.
+      if (options.processGroup && groupAlive())
+        try {
+          process.kill(-pid, name);
+        } catch {
+          // Gone in between.
+        }
+      return false;
+    }
     const reachesChild = !isZombie(pid);
     try {
       // The group can outlive its leader's exit (a grandchild), and still gets the signal then.
@@ -84,6 +107,11 @@ export function spawnChild(
         code: EXIT.commandNotFound,
         spawnError: `command not found: ${file} (check the name and PATH)`,
       };
+    if (errorCode === 'EPERM' && options.identity)
+      return {
+        code: EXIT.cannotExecute,
+        spawnError: `cannot start ${file} as uid ${options.identity.uid}, gid ${options.identity.gid}: changing the user was refused (EPERM); --user needs the CAP_SETUID and CAP_SETGID capabilities: keep them in the container, or drop --user`,
+      };
     if (errorCode === 'EACCES')
       return {
         code: EXIT.cannotExecute,
@@ -94,7 +122,7 @@ export function spawnChild(
       spawnError: `cannot execute ${file}: ${errorCode ?? result.shortMessage}`,
     };
   });
-  return { pid, kill: signal, done };
+  return { pid, kill: signal, done, ...(options.processGroup && pid !== undefined && { groupAlive }) };
 }
 
 /**

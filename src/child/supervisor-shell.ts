@@ -2,6 +2,9 @@ import type { Logger } from '../log';
 import { spawnChild, type ChildProcess, type SpawnOptions } from './spawn';
 import { INITIAL_STATE, transition, type Effect, type Event, type State } from './supervisor-machine';
 
+/** How often the rest of a stopped child's process group is checked for (--process-group). */
+const GROUP_POLL_MS = 100;
+
 export interface Supervisor {
   dispatch(event: Event): void;
   /** Spawns the child, first or next; ignored once signals or failures have decided the outcome. */
@@ -29,6 +32,7 @@ export function createSupervisor(options: {
   let state: State = INITIAL_STATE;
   let child: ChildProcess | undefined;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
+  let groupKilled = false;
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
   // Effects may raise events (a forward that found no child); they run after the current transition.
@@ -38,6 +42,7 @@ export function createSupervisor(options: {
   const perform = (effect: Effect): void => {
     switch (effect.type) {
       case 'forward':
+        if (effect.signal === 'SIGKILL') groupKilled = true;
         if (child?.kill(effect.signal)) {
           if (effect.signal !== 'SIGKILL') log.debug(`forwarded ${effect.signal} to the child`);
         } else {
@@ -61,6 +66,25 @@ export function createSupervisor(options: {
       case 'log':
         return log[effect.level](effect.message);
     }
+  };
+
+  /**
+   * --process-group: a leader that exits on our SIGTERM (a `sh -c`) may leave members that ignore it.
+   * They get the same kill timeout, and its SIGKILL, before the stop or restart goes on; a child that
+   * ends by itself is not waited for (as tini -g). After the SIGKILL, zombies no one reaps (vault-exec
+   * as PID 1) would keep the group, so it counts as ended then.
+   */
+  const untilGroupEnds = (started: ChildProcess): Promise<void> => {
+    const stopAsked = state.phase === 'stopping' || state.phase === 'restarting';
+    if (!stopAsked || !started.groupAlive?.()) return Promise.resolve();
+    log.debug('the child exited; waiting for the rest of its process group');
+    return new Promise((resolve) => {
+      const poll = setInterval(() => {
+        if (!groupKilled && started.groupAlive?.()) return;
+        clearInterval(poll);
+        resolve();
+      }, GROUP_POLL_MS);
+    });
   };
 
   const dispatch = (event: Event): void => {
@@ -88,11 +112,13 @@ export function createSupervisor(options: {
       if (state.phase !== 'starting' && state.phase !== 'respawning') return;
       const started = spawn(command, env, { processGroup });
       child = started;
+      groupKilled = false;
       dispatch({ type: 'child-started' });
       log.debug(`started ${command[0]} (pid ${started.pid ?? 'unknown'})`);
-      void started.done.then(({ code, spawnError }) => {
+      void started.done.then(async ({ code, spawnError }) => {
         if (spawnError) log.error(spawnError);
         else log.debug(`the child exited; exit code ${code}`);
+        await untilGroupEnds(started);
         dispatch({ type: 'child-exited', code });
       });
     },

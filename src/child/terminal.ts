@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { fstatSync, readFileSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Config } from '../config';
 import { UsageError } from '../errors';
+import { readTerminalPosition } from './job-control';
 
 /**
  * --process-group starts the child in a new session (Node's `detached`), which has no controlling
@@ -40,17 +41,11 @@ export function guardTerminalWrites(stream: NodeJS.WriteStream, fd: number): voi
  */
 export function terminalWriteWouldStop(fd: number): boolean {
   if (!isatty(fd)) return false;
-  let fields: string[];
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return false;
-  }
-  // After the command name: state ppid pgrp session tty_nr tpgid.
-  const [pgrp, ttyNumber, foregroundGroup] = [fields[2], fields[4], fields[5]].map(Number);
-  if (!foregroundGroup || foregroundGroup <= 0 || foregroundGroup === pgrp) return false;
-  if (fstatSync(fd).rdev !== ttyNumber) return false;
+  const position = readTerminalPosition();
+  if (position === undefined) return false;
+  const { processGroup, terminal, foregroundGroup } = position;
+  if (!foregroundGroup || foregroundGroup <= 0 || foregroundGroup === processGroup) return false;
+  if (fstatSync(fd).rdev !== terminal) return false;
   const stty = spawnSync('stty', ['-a'], { stdio: [fd, 'pipe', 'ignore'], encoding: 'utf8', timeout: 1_000 });
   // When stty cannot tell us, losing a line is better than a process stuck in write().
   return stty.status !== 0 || /(^|[\s;])tostop([\s;]|$)/.test(stty.stdout);

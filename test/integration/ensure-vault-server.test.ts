@@ -37,11 +37,9 @@ interface Result {
   stdout: string;
   stderr: string;
   path: string | undefined;
-  ms: number;
 }
 
 function start(args: string[], env: Record<string, string | undefined>) {
-  const startedAt = performance.now();
   const child = spawn(script, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   const output = { stdout: '', stderr: '' };
@@ -53,7 +51,6 @@ function start(args: string[], env: Record<string, string | undefined>) {
         code,
         ...output,
         path: output.stdout.trim().split('\n').at(-1),
-        ms: performance.now() - startedAt,
       }),
     ),
   );
@@ -77,7 +74,6 @@ test('a supported vault on PATH is used at once with an empty cache, and nothing
   expect(result.stderr).toContain(`using the installed vault: ${join(bin, 'vault')} (Vault v1.21.4`);
   expect(result.stderr).not.toMatch(/building|fake go/);
   expect(readdirSync(cache)).toEqual([]);
-  expect(result.ms).toBeLessThan(5_000);
 });
 
 test.each([

@@ -106,4 +106,19 @@ describe('--process-group', () => {
     expect(exit.stderr).toContain('sending SIGKILL');
     await waitFor(() => !isPidAlive(grandchild), { message: 'the grandchild is still alive' });
   });
+
+  test('with it, a grandchild that ignores SIGTERM after the leader exited is SIGKILLed at the kill timeout', async () => {
+    // sh itself dies of the SIGTERM at once; only the subshell's sleep ignores it.
+    const script = '(trap "" TERM; exec sleep 300) & echo "GRANDCHILD $!"; echo READY; wait';
+    const running = start(['--process-group', '--kill-timeout', '1s', '--', 'sh', '-c', script]);
+    const grandchild = await numberAfter(running, 'GRANDCHILD');
+    strays.push(grandchild);
+    await running.waitForOutput('READY');
+    running.kill('SIGTERM');
+    const exit = await running.exited;
+    expect(exit.code).toBe(143);
+    expect(exit.stderr).toContain('waiting for the rest of its process group');
+    expect(exit.stderr).toContain('sending SIGKILL');
+    await waitFor(() => !isPidAlive(grandchild), { message: 'the grandchild is still alive' });
+  });
 });

@@ -92,7 +92,12 @@ describe('terminal mode', () => {
     expect(exit.stdout).not.toContain('SIGKILL');
   });
 
-  test('Ctrl-Z stops vault-exec with the child, and fg resumes both', async () => {
+  // With stdin redirected vault-exec is not in terminal mode, but it is still the shell's foreground
+  // job: the terminal's Ctrl-Z reaches both, and the shell waits until the whole job has stopped.
+  test.each([
+    ['stdin on the terminal', ''],
+    ['stdin redirected', ' < /dev/null'],
+  ])('Ctrl-Z stops vault-exec with the child, and fg resumes both (%s)', async (_name, redirect) => {
     const stateOf = (pid: number) => {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       return stat.charAt(stat.lastIndexOf(')') + 2);
@@ -115,7 +120,7 @@ describe('terminal mode', () => {
         CODE: child,
       },
     });
-    session.type('"$NODE" "$BUNDLE" -- "$PY" -c "$CODE"\r');
+    session.type(`"$NODE" "$BUNDLE" -- "$PY" -c "$CODE"${redirect}\r`);
     const childPid = Number((await session.waitForOutput(/PID (\d+)/)).split(' ')[1]);
     const pid = parentOf(childPid);
     await session.waitForOutput('READY');

@@ -32,6 +32,14 @@ const NOBODY = (() => {
 /** Groups a container's root usually has (Docker gives it 0, 1, 2, 3, 4, 6, 10, 11, 20, 26, 27). */
 const ROOT_SUPPLEMENTARY_GROUPS = [0, 4, 27];
 
+/**
+ * --user needs root, as an entrypoint has it. A developer's non-root run skips these tests rather than
+ * failing them; CI (which runs as root, as it installs packages) must not skip them silently.
+ */
+const isRoot = process.getuid?.() === 0;
+if (!isRoot && process.env.CI)
+  throw new Error('the --user tests must run as root in CI, as an entrypoint does');
+
 const vault = useVaultServer();
 const secret = secretValue('user-secret');
 let app: AppCredentials;
@@ -40,7 +48,7 @@ let reportIdentity: string[];
 let proxy: FaultProxy;
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error('the --user tests must run as root, as an entrypoint does');
+  if (!isRoot) return;
   // vault-exec inherits these; the child having none of them shows they were dropped, not absent.
   process.setgroups!(ROOT_SUPPLEMENTARY_GROUPS);
   await vault().admin.writeKv2('user-test/app', { secret });
@@ -93,7 +101,7 @@ const runChild = (flags: string[], childArgs: string[], credentials: AppCredenti
     },
   );
 
-describe('the child runs as the given user', () => {
+describe.runIf(isRoot)('the child runs as the given user', () => {
   test('with the uid and gid of nobody, no supplementary groups, its HOME, USER and LOGNAME, and the secrets', async () => {
     const result = await runChild(['--user', 'nobody'], []);
     expect(result.code, result.stderr).toBe(0);
@@ -132,7 +140,7 @@ describe('the child runs as the given user', () => {
   });
 });
 
-describe("the child cannot read vault-exec's credentials", () => {
+describe.runIf(isRoot)("the child cannot read vault-exec's credentials", () => {
   test('/proc/$PPID/environ, which holds the original VAULT_SECRET_ID, is unreadable with --user (and readable without)', async () => {
     const withUser = identityFrom((await runChild(['--user', 'nobody'], ['parent-environ'])).stdout);
     expect(withUser.reads['parent-environ']).toBe('EACCES');
@@ -161,7 +169,7 @@ describe("the child cannot read vault-exec's credentials", () => {
   });
 });
 
-describe('a --user that cannot work is a usage error before anything else', () => {
+describe.runIf(isRoot)('a --user that cannot work is a usage error before anything else', () => {
   const runAgainstProxy = (user: string) => {
     proxy.resetRequests();
     return runCli(
@@ -188,6 +196,32 @@ describe('a --user that cannot work is a usage error before anything else', () =
       expect(proxy.requests()).toEqual([]);
     },
   );
+
+  test('--user as a root without CAP_SETUID and CAP_SETGID says which capabilities are missing', async () => {
+    // A container that drops capabilities: root, but the kernel refuses the change of user.
+    const result = await promisify(execFile)(
+      'setpriv',
+      [
+        '--bounding-set',
+        '-setuid,-setgid',
+        process.execPath,
+        join(shared, 'vault-exec.cjs'),
+        '--user',
+        'nobody',
+        '--',
+        ...reportIdentity,
+      ],
+      { env: cliEnv(vault(), app), cwd: shared },
+    ).then(
+      () => expect.fail('the child should not have started'),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(result.code).toBe(126);
+    expect(result.stdout).not.toContain('IDENTITY');
+    expect(result.stderr.split('\n')).toContain(
+      `vault-exec: cannot start node as uid ${NOBODY.uid}, gid ${NOBODY.gid}: changing the user was refused (EPERM); --user needs the CAP_SETUID and CAP_SETGID capabilities: keep them in the container, or drop --user`,
+    );
+  });
 
   test('--user when vault-exec does not run as root exits 64 and sends no request to Vault', async () => {
     proxy.resetRequests();

@@ -25,6 +25,13 @@ describe('--user', () => {
     });
   });
 
+  test("is ignored by check, which starts no child, so an image's VAULT_EXEC_USER does not refuse it", () => {
+    vi.spyOn(process, 'getuid').mockReturnValue(1000);
+    const result = parseCommandLine(['check'], { ...env, VAULT_EXEC_USER: 'node' });
+    expect(result).toMatchObject({ kind: 'check' });
+    expect((result as { config: { runAs?: unknown } }).config.runAs).toBeUndefined();
+  });
+
   test('without root is a usage error, even before the credentials are looked at', () => {
     vi.spyOn(process, 'getuid').mockReturnValue(1000);
     expect(() => parseCommandLine(['--user', '4242', '--', 'true'], { HOME: '/nonexistent' })).toThrow(

@@ -60,6 +60,10 @@ function setUp(options: { terminal?: boolean; processGroup?: boolean; killTimeou
 beforeEach(() => {
   vi.useFakeTimers();
 });
+/** Lets the promise callbacks between a resolved poll and the exit code run. */
+const settle = async () => {
+  for (let turn = 0; turn < 5; turn += 1) await Promise.resolve();
+};
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -187,5 +191,45 @@ describe('the supervisor shell', () => {
     expect(code()).toBe(129);
     supervisor.start(['app'], {});
     expect(children).toHaveLength(0);
+  });
+
+  test('with --process-group, a stop waits for what is left of the group, then SIGKILLs it at the kill timeout', async () => {
+    const { supervisor, children, code } = setUp({ processGroup: true, killTimeoutMs: 3_000 });
+    supervisor.start(['sh', '-c', 'server & wait'], {});
+    let groupLeft = true;
+    children[0]!.groupAlive = () => groupLeft;
+    supervisor.dispatch({ type: 'signal', signal: 'SIGTERM' });
+    // The leader ends on SIGTERM; a grandchild that ignores it keeps the group.
+    await children[0]!.exit(143);
+    vi.advanceTimersByTime(2_900);
+    expect(code()).toBeUndefined();
+    expect(supervisor.phase).toBe('stopping');
+    vi.advanceTimersByTime(100);
+    expect(children[0]!.signals).toEqual(['SIGTERM']);
+    // The SIGKILL went to the group (the fake leader no longer records it); then the run ends.
+    await vi.advanceTimersByTimeAsync(100);
+    await settle();
+    expect(code()).toBe(143);
+  });
+
+  test('with --process-group, a group that empties in time ends the stop at once', async () => {
+    const { supervisor, children, code } = setUp({ processGroup: true, killTimeoutMs: 3_000 });
+    supervisor.start(['sh'], {});
+    let groupLeft = true;
+    children[0]!.groupAlive = () => groupLeft;
+    supervisor.dispatch({ type: 'signal', signal: 'SIGTERM' });
+    await children[0]!.exit(143);
+    groupLeft = false;
+    await vi.advanceTimersByTimeAsync(100);
+    await settle();
+    expect(code()).toBe(143);
+  });
+
+  test('with --process-group, a child that ends by itself is not held for its group', async () => {
+    const { supervisor, children, code } = setUp({ processGroup: true });
+    supervisor.start(['sh'], {});
+    children[0]!.groupAlive = () => true;
+    await children[0]!.exit(0);
+    expect(code()).toBe(0);
   });
 });
