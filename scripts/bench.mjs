@@ -15,7 +15,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const WARMUP = 3;
 const child = ['sh', '-c', 'test -n "$DB_PASSWORD" && test -n "$JWT_SECRET"'];
 const hadExtraCerts = process.env.NODE_EXTRA_CA_CERTS !== undefined;
-// Node 20 pays ~45 ms per start for NODE_EXTRA_CA_CERTS; compare like with like (dependencies.md).
+// Node 20 pays ~45 ms per start for NODE_EXTRA_CA_CERTS; so the bench unsets it for every contender alike.
 const env = Object.fromEntries(Object.entries(cleanEnv).filter(([name]) => name !== 'NODE_EXTRA_CA_CERTS'));
 
 const { vaultAddr, vaultBinary, work, stop } = await startProvisionedVault();

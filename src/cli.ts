@@ -176,7 +176,8 @@ export const OPTIONS: ReadonlyArray<{
     env: 'VAULT_EXEC_KILL_TIMEOUT',
     kind: 'string',
     defaultValue: DEFAULT_KILL_TIMEOUT,
-    description: 'after SIGTERM/SIGINT, wait this long for the child before SIGKILL',
+    description:
+      'after a stop signal, a restart or a renewal failure, wait this long for the child before SIGKILL',
   },
   {
     key: 'user',

@@ -11,7 +11,7 @@ export { VaultTransportError } from './transport-error';
  * node-vault's options rather than through them: the credentials, because node-vault adds VAULT_TOKEN
  * and VAULT_NAMESPACE from the process environment (which the child shares) to every request, and
  * the answer, because node-vault hides the status of a success and of every sys/health answer.
- * Vault's status codes are interpreted here and in the step modules. See dependencies.md §1.
+ * Vault's status codes are interpreted here and in the step modules.
  */
 export interface VaultResponse {
   status: number;
