@@ -73,7 +73,10 @@ test('a changed KV v1 secret restarts the child; an unchanged one never does', a
   await running.waitForOutput('READY');
   await running.waitForOutput('watching 2 secret paths for changes every 300 ms', { stream: 'stderr' });
   // Proving that nothing happens needs a window: five checks with nothing changed, still the first child.
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await waitFor(() => (running.stderr().match(/checked the watched secrets: no change/g)?.length ?? 0) >= 5, {
+    timeoutMs: 15_000,
+    message: `fewer than five checks; stderr:\n${running.stderr()}`,
+  });
   expect(envLines(running.stdout())).toHaveLength(1);
   await vault().admin.writeKv1('kv1', 'changing', { value: 'after' });
   await waitFor(() => secondChildReady(running.stdout()), {
