@@ -2,6 +2,7 @@ import type { ForwardedSignal } from '../child/signals';
 import type { ChildProcess, SpawnOptions } from '../child/spawn';
 import { createSupervisor, type Supervisor } from '../child/supervisor-shell';
 import type { AuthConfig, Config, Env } from '../config';
+import { timerAt } from '../clock';
 import { formatDuration } from '../duration';
 import type { Logger } from '../log';
 import { isOwnToken, type Session } from '../vault/auth';
@@ -13,6 +14,7 @@ import { LeaseRenewals } from './lease-renewals';
 import { keepTokenAlive, type TokenHolder } from './renewal';
 import { RestartQueue } from './restart-queue';
 import type { RestartRequest } from './restart-request';
+import { REVOKE_TIMEOUT_MS } from './revocation';
 import { watchForRotation } from './rotation';
 
 export interface RunningPhaseOptions {
@@ -58,6 +60,8 @@ export class RunningPhase {
   private stopRotationWatch = (): void => {};
   private readonly restarts: RestartQueue;
   private swapped = Promise.resolve();
+  /** Settles once the preparation in flight (if any) has recorded the leases it read. */
+  private preparing: Promise<void> = Promise.resolve();
   private onSwapDone?: () => void;
 
   constructor(private readonly options: RunningPhaseOptions) {
@@ -165,6 +169,14 @@ export class RunningPhase {
     this.renewals.stopAll();
     this.restarts.cancel();
     if (!this.config.revokeToken) return;
+    // A read still in flight (SIGTERM or the child's exit during a prepare) may yet mint a lease, and
+    // with the user's token nothing else would revoke it: give it a bounded moment to be recorded.
+    let cancel = (): void => {};
+    const bound = new Promise<void>(
+      (resolve) => (cancel = timerAt(this.now() + REVOKE_TIMEOUT_MS, resolve, this.now)),
+    );
+    await Promise.race([this.preparing, bound]);
+    cancel();
     const token = this.token?.session.token;
     await this.ledger.revokeAll(token !== undefined && !this.ledger.isOwnToken(token) ? token : undefined);
   }
@@ -173,7 +185,16 @@ export class RunningPhase {
     return this.token!.session.token;
   }
 
-  private async prepare(previous?: Generation, replace?: ReadonlySet<string>): Promise<Generation> {
+  private prepare(previous?: Generation, replace?: ReadonlySet<string>): Promise<Generation> {
+    const preparing = this.readGeneration(previous, replace);
+    this.preparing = preparing.then(
+      () => undefined,
+      () => undefined,
+    );
+    return preparing;
+  }
+
+  private async readGeneration(previous?: Generation, replace?: ReadonlySet<string>): Promise<Generation> {
     const token = this.currentToken();
     const minted: Lease[] = [];
     try {
@@ -190,11 +211,12 @@ export class RunningPhase {
     try {
       next = await this.prepare(this.generation, request.replace);
     } catch (error) {
-      await this.revokeUnused();
+      // Once closing, close() revokes everything the ledger holds; revoking here too would race it.
+      if (!this.closing.signal.aborted) await this.revokeUnused();
       throw error;
     }
     if (this.supervisor.phase !== 'running' || this.closing.signal.aborted) {
-      await this.revokeUnused();
+      if (!this.closing.signal.aborted) await this.revokeUnused();
       return 'abandoned';
     }
     this.swap(next, request.reason);

@@ -179,6 +179,32 @@ describe('leases', () => {
     expect(vault.calls).not.toContain('POST auth/token/revoke-self');
   });
 
+  test('a lease read by a preparation still in flight at SIGTERM is revoked at exit too', async () => {
+    const vault = createScriptedVault();
+    const { phase } = await startPhase(vault, ['--secret', 'DB_USER=database/creds/app#username']);
+    // The next read of the dynamic path answers only when the test lets it: SIGTERM arrives meanwhile.
+    const answer = vault.request.bind(vault);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    vault.request = async (method, path, options) => {
+      if (path === 'database/creds/app') await held;
+      return answer(method, path, options);
+    };
+    void phase.requestRestart({ reason: 'test', replace: new Set(['database/creds/app']) });
+    await vi.advanceTimersByTimeAsync(0);
+    phase.dispatchSignal('SIGTERM');
+    await phase.exited;
+    const closed = phase.close();
+    await vi.advanceTimersByTimeAsync(100);
+    release();
+    await closed;
+    const revoked = vault.calls.filter((call) => call.startsWith('PUT sys/leases/revoke'));
+    expect(revoked.sort()).toEqual([
+      'PUT sys/leases/revoke database/creds/app/1',
+      'PUT sys/leases/revoke database/creds/app/2',
+    ]);
+  });
+
   test('at exit a token vault-exec logged in for is revoked, which ends its leases', async () => {
     const vault = createScriptedVault();
     const { phase } = await startPhase(vault, ['--secret', 'DB_USER=database/creds/app#username'], APPROLE);
