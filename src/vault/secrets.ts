@@ -10,6 +10,7 @@ import { keyToEnvName, type EnvTemplate, type PathImport, type SecretMapping, ty
 import { vaultMessage, type VaultClient, type VaultResponse } from './client';
 import { isTransientFailure, requestWithRetry } from './retry';
 import { versionOf, type SecretVersion } from './secret-versions';
+import { parseTtlSeconds } from './ttl';
 
 export type { SecretVersion } from './secret-versions';
 
@@ -97,6 +98,11 @@ export async function readSecrets(options: {
     const location = [...locations.values()].find((candidate) => candidate.apiPath === apiPath)!;
     const read = await readPath(client, token, location);
     if (read.lease) options.minted?.push(read.lease);
+    // Recorded first, so the lease is revoked like any other a failed read minted.
+    if (read.damagedTtl)
+      throw new VaultUnavailableError(
+        `reading ${location.typed} at ${client.address} failed: Vault answered a lease without a valid lease_duration (a damaged answer)`,
+      );
     return read;
   });
   const readsByApiPath = new Map(toRead.map((apiPath, index) => [apiPath, fresh[index]!] as const));
@@ -193,7 +199,11 @@ async function locate(client: VaultClient, token: string, typed: string, mounts:
   return { typed, apiPath, kvVersion: 2, engine, mountPath, relative };
 }
 
-async function readPath(client: VaultClient, token: string, location: Location): Promise<PathRead> {
+async function readPath(
+  client: VaultClient,
+  token: string,
+  location: Location,
+): Promise<PathRead & { damagedTtl?: boolean }> {
   const { typed, apiPath } = location;
   const shown = typed === apiPath ? typed : `${typed} (${apiPath})`;
   const response = await send(client, () => client.request('GET', apiPath, { token }), `reading ${shown}`);
@@ -228,17 +238,21 @@ async function readPath(client: VaultClient, token: string, location: Location):
   }
   const record = data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : {};
   const leaseId = typeof body.lease_id === 'string' ? body.lease_id : '';
+  // A lease without a usable TTL is a damaged answer, not one that never expires (it would never be renewed).
+  const ttlSeconds = parseTtlSeconds(body.lease_duration);
   const lease =
     leaseId === ''
       ? undefined
       : {
           id: leaseId,
           path: apiPath,
-          ttlSeconds: Number(body.lease_duration) || 0,
+          ttlSeconds: ttlSeconds ?? 0,
           renewable: body.renewable === true,
         };
   // Dynamic secrets are never re-read to look for changes: each read would mint new credentials.
-  return lease ? { data: record, lease } : { data: record, version: versionOf(location, body) };
+  return lease
+    ? { data: record, lease, damagedTtl: ttlSeconds === undefined }
+    : { data: record, version: versionOf(location, body) };
 }
 
 async function send(

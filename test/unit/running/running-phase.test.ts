@@ -3,6 +3,7 @@ import { parseCommandLine } from '../../../src/cli';
 import type { Config } from '../../../src/config';
 import { createLogger } from '../../../src/log';
 import { RunningPhase } from '../../../src/running/running-phase';
+import { VaultUnavailableError } from '../../../src/errors';
 import { attemptLogin } from '../../../src/vault/auth';
 import { createFakeChildren, createScriptedVault, type ScriptedVault } from './scripted-vault';
 
@@ -203,6 +204,27 @@ describe('leases', () => {
       'PUT sys/leases/revoke database/creds/app/1',
       'PUT sys/leases/revoke database/creds/app/2',
     ]);
+  });
+
+  test('a lease answered without a valid lease_duration is a transient fault, and is revoked', async () => {
+    const vault = createScriptedVault();
+    const answer = vault.request.bind(vault);
+    vault.request = async (method, path, options) => {
+      const response = await answer(method, path, options);
+      if (path === 'database/creds/app') delete response.body.lease_duration;
+      return response;
+    };
+    const config = configOf(['--secret', 'DB_USER=database/creds/app#username'], USER_TOKEN);
+    const log = createLogger({ level: 'debug', format: 'text', write: () => {} });
+    const phase = new RunningPhase({ config, client: vault, log, inherited: {}, now: () => Date.now() });
+    const login = await attemptLogin(vault, config.auth, log);
+    if (!login.ok) throw new Error(login.message);
+    phase.adoptToken(login.session, config.auth);
+    const error = await phase.prepareFirst().catch((caught: Error) => caught);
+    expect(error).toBeInstanceOf(VaultUnavailableError);
+    expect((error as Error).message).toContain('without a valid lease_duration');
+    await phase.close();
+    expect(vault.calls).toContain('PUT sys/leases/revoke database/creds/app/1');
   });
 
   test('at exit a token vault-exec logged in for is revoked, which ends its leases', async () => {
