@@ -243,6 +243,9 @@ export class RunningPhase {
     this.swapped = new Promise((resolve) => (this.onSwapDone = resolve));
     this.stopRotationWatch();
     this.renewals.keepOnly(next.secrets.leases);
+    // The new leases live from now on, not from when the old child has exited: a kill timeout
+    // longer than their TTL must not let them expire before the new child starts.
+    this.renewals.add(next.secrets.leases);
     this.supervisor.dispatch({ type: 'restart-requested', reason });
   }
 
