@@ -29,10 +29,9 @@ function quoteForDotenv(name: string, value: string): string {
   if (!value.includes("'")) return `'${value}'`;
   if (!value.includes('`')) return `\`${value}\``;
   if (!value.includes('"') && !value.includes('\\')) return `"${value}"`;
-  return refuseValue(
-    name,
-    'dotenv',
-    'its value contains all three quote characters (\', ", `), which no dotenv quoting can hold',
-    '--format shell or json',
-  );
+  // Double quotes fail on a `"`, or on a backslash, which they may read as an escape (\n).
+  const why = value.includes('"')
+    ? 'its value contains all three quote characters (\', ", `), which no dotenv quoting can hold'
+    : "its value contains both ' and `, and a backslash, which no dotenv quoting can hold";
+  return refuseValue(name, 'dotenv', why, '--format shell or json');
 }

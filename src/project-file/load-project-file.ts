@@ -150,9 +150,15 @@ function scalarText(node: Node | null, typeError: string): string {
   if (isScalar(node) && typeof node.value === 'number' && Number.isFinite(node.value))
     return node.source ?? String(node.value);
   if (isScalar(node) && node.value === null) throw new UsageError(`${typeError}, but it has no value`);
-  throw new UsageError(
-    `${typeError}, not ${isSeq(node) ? 'a list' : isMap(node) ? 'a mapping' : 'a boolean'}`,
-  );
+  throw new UsageError(`${typeError}, not ${describeNode(node)}`);
+}
+
+// YAML has more scalar types than booleans: `.inf`, `!!binary`, timestamps with a schema.
+function describeNode(node: Node | null): string {
+  if (isSeq(node)) return 'a list';
+  if (isMap(node)) return 'a mapping';
+  if (isScalar(node) && typeof node.value === 'boolean') return 'a boolean';
+  return 'a special YAML value (write text in quotes)';
 }
 
 function readCommand(value: Node | null, where: string, at: (node: Node | null) => string): string[] {

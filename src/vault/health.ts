@@ -20,6 +20,15 @@ const READY_STATUSES = new Set([200, 429, 473]);
 /** Vault never became ready within the wait: an outage, as opposed to a mistake (dev/fallback-policy.ts). */
 export class VaultNotReadyError extends VaultUnavailableError {}
 
+/**
+ * Answers to sys/health that no Vault gives while down or sealed: a 4xx other than Vault's own 472
+ * and 474 comes from something else at VAULT_ADDR (another web server, a proxy refusing us). Still
+ * waited on, in case it is a proxy in front of a Vault that is starting, but a mistake, not an outage.
+ */
+function isMistakenAddress(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 472 && status !== 474;
+}
+
 export async function waitForVault(options: {
   client: VaultClient;
   timeoutMs: number;
@@ -39,6 +48,7 @@ export async function waitForVault(options: {
     random: options.random,
   });
   let lastReason = 'no answer yet';
+  let lastWasOutage = true;
 
   for (let attempt = 1; ; attempt++) {
     const remaining = timeoutMs - (now() - started);
@@ -55,6 +65,7 @@ export async function waitForVault(options: {
       );
     }
     lastReason = probe.reason;
+    lastWasOutage = probe.outage;
     const elapsed = now() - started;
     log.info(
       `waiting for Vault at ${client.address}: ${lastReason} (attempt ${attempt}, ${formatDuration(elapsed)} of ${formatDuration(timeoutMs)})`,
@@ -69,12 +80,13 @@ export async function waitForVault(options: {
     await sleep(delay, signal);
     if (now() - started >= timeoutMs) break;
   }
-  throw new VaultNotReadyError(
+  throw new (lastWasOutage ? VaultNotReadyError : VaultUnavailableError)(
     `Vault at ${client.address} was not ready within ${formatDuration(timeoutMs)} (last: ${lastReason}); check VAULT_ADDR, that Vault runs and is unsealed, or raise --wait-timeout`,
   );
 }
 
-type Probe = { kind: 'ready' } | { kind: 'wait'; reason: string } | { kind: 'fatal'; reason: string };
+type Probe =
+  { kind: 'ready' } | { kind: 'wait'; reason: string; outage: boolean } | { kind: 'fatal'; reason: string };
 
 /**
  * One look at sys/health. A certificate problem, or plain HTTP sent to an HTTPS listener, is a
@@ -98,12 +110,16 @@ async function probeHealth(client: VaultClient, timeoutMs: number): Promise<Prob
         reason: 'it serves HTTPS but VAULT_ADDR says http://; use https:// (and VAULT_CACERT for its CA)',
       };
     }
-    return { kind: 'wait', reason: describeHealthStatus(response.status) };
+    return {
+      kind: 'wait',
+      reason: describeHealthStatus(response.status),
+      outage: !isMistakenAddress(response.status),
+    };
   } catch (error) {
     if (!(error instanceof VaultTransportError)) throw error;
     return error.isCertificateProblem
       ? { kind: 'fatal', reason: error.reason }
-      : { kind: 'wait', reason: error.reason };
+      : { kind: 'wait', reason: error.reason, outage: true };
   }
 }
 

@@ -1,6 +1,7 @@
 // The development-only .env fallback: used by `vault-exec run` when Vault stays unreachable or
 // sealed, refused in production and in the container form, and never used to hide a mistake.
 import { rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { childEnvFrom, secretValue } from '../support/app-role';
@@ -135,4 +136,23 @@ test('Vault up but the path forbidden exits 77: a mistake is never hidden by the
   expect(result.code).toBe(77);
   expect(result.stdout).toBe('');
   expect(result.stderr).not.toContain('fallback');
+});
+
+test('a server at VAULT_ADDR that is not Vault (404 on sys/health) is a mistake too: 69, no fallback', async () => {
+  // Any web server on the port, as when VAULT_ADDR names the wrong one: it is not a Vault that is down.
+  const notVault = createServer((_, response) => response.writeHead(404).end('not found'));
+  await new Promise<void>((resolve) => notVault.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = notVault.address() as { port: number };
+    checkout(`http://127.0.0.1:${port}`);
+    const result = await run(['run', '--', ...printEnv]);
+    expect(result.code).toBe(69);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).not.toContain('fallback');
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(
+      /^vault-exec: Vault at .* was not ready within 1 s \(last: unexpected answer HTTP 404 from sys\/health\)/,
+    );
+  } finally {
+    notVault.close();
+  }
 });

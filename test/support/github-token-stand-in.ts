@@ -24,9 +24,10 @@ export async function startGitHubTokenStandIn(options: {
     };
     if (url.pathname !== '/idtoken' || url.searchParams.get('api-version') !== '2.0')
       return reply(404, { message: 'not found' });
-    // The runner's service accepts the scheme in any case; @actions/core sends "Bearer".
-    const authorization = request.headers.authorization ?? '';
-    if (authorization.toLowerCase() !== `bearer ${options.requestToken}`.toLowerCase())
+    // The runner's service accepts the scheme in any case (@actions/core sends "Bearer"); the token
+    // itself must match exactly.
+    const [scheme = '', token] = (request.headers.authorization ?? '').split(' ', 2);
+    if (scheme.toLowerCase() !== 'bearer' || token !== options.requestToken)
       return reply(401, { message: 'Unauthorized' });
     const audience = url.searchParams.get('audience');
     if (audience === null) return reply(400, { message: 'audience is required by this stand-in' });

@@ -72,6 +72,7 @@ describe('dotenv', () => {
   test.each([
     ['a carriage return', 'a\r\nb', /carriage return/],
     ['all three quote characters', `'"\``, /all three quote characters/],
+    ["' and ` and a backslash (no double quote)", "it's \\`", /contains both ' and `, and a backslash,/],
   ])('refuses a value with %s, naming the variable and not the value', (_, value, reason) => {
     expect(() => formatDotenv(new Map([['API_KEY', value]]))).toThrow(reason);
     expect(() => formatDotenv(new Map([['API_KEY', value]]))).toThrow(

@@ -89,6 +89,11 @@ describe('every problem is one line naming the file, the line and the key', () =
       /^vault-exec.yaml:1: "watch" takes a duration, not a boolean$/,
     ],
     [
+      'a YAML value that is not text, such as .inf',
+      'wait-timeout: .inf',
+      /^vault-exec.yaml:1: "wait-timeout" takes a duration, not a special YAML value \(write text in quotes\)$/,
+    ],
+    [
       'a list for a string',
       'vault-addr: [a, b]',
       /^vault-exec.yaml:1: "vault-addr" takes a Vault address, not a list$/,
