@@ -59,7 +59,7 @@ export const OPTIONS: ReadonlyArray<{
     env: 'VAULT_EXEC_CONFIG',
     kind: 'string',
     description:
-      'read options from this YAML project file (run, check and env find vault-exec.yaml by themselves)',
+      'read options from this YAML project file (run, check and env find vault-exec.yaml by themselves; none: read no file)',
   },
   {
     key: 'waitTimeout',

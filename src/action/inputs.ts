@@ -41,6 +41,8 @@ export function translateInputs(stepEnv: Record<string, string | undefined>): Ac
     // Inputs are ours to translate; the child must not see them (secret-id and token among them).
     if (value !== undefined && !name.startsWith('INPUT_')) env[name] = value;
   }
+  // The inputs are the step's whole configuration: never the workspace's vault-exec.yaml.
+  env.VAULT_EXEC_CONFIG = 'none';
   for (const [name, twin] of Object.entries(ACTION_INPUTS)) {
     const value = input(name as ActionInput);
     if (twin !== undefined && value !== '') env[twin] = value;

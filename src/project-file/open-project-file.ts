@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { findProjectFile } from './find-project-file';
+import { assertFoundFileIsTrusted } from './trust-found-file';
 import { loadProjectFile, type FileOptionSpec, type ProjectFile } from './load-project-file';
 
 /**
@@ -7,13 +8,20 @@ import { loadProjectFile, type FileOptionSpec, type ProjectFile } from './load-p
  * else, only where `discover` allows it (`vault-exec run` and `check`), the nearest vault-exec.yaml.
  * The container form (`vault-exec -- cmd`) never picks up a file it was not given.
  */
+export const NO_PROJECT_FILE = 'none';
+
 export function openProjectFile(
   options: { given?: string; discover: boolean; cwd: string; home?: string },
   specs: readonly FileOptionSpec[],
 ): ProjectFile | undefined {
   const { given, cwd } = options;
+  // `none` turns the search off too: a step whose whole configuration is its own (the GitHub
+  // Action) must not pick up the workspace's file. A file called none is given as ./none.
+  if (given === NO_PROJECT_FILE) return undefined;
   if (given !== undefined) return loadProjectFile(resolve(cwd, given), given, specs);
   if (!options.discover) return undefined;
   const found = findProjectFile(cwd, options.home);
-  return found === undefined ? undefined : loadProjectFile(found, relative(cwd, found) || found, specs);
+  if (found === undefined) return undefined;
+  assertFoundFileIsTrusted(found);
+  return loadProjectFile(found, relative(cwd, found) || found, specs);
 }

@@ -74,7 +74,10 @@ test('with AppRole, exports the secrets to later steps and masks every value lin
     secrets: SECRETS_INPUT,
     'export-env': 'true',
   });
-  const step = await runNode([entry], { env, cwd: mkdtempSync(join(tmpdir(), 'workspace-')) });
+  // The checked-out project's own file maps more, for development; the step must not take it.
+  const workspace = mkdtempSync(join(tmpdir(), 'workspace-'));
+  writeFileSync(join(workspace, 'vault-exec.yaml'), 'secret:\n  - DEV_ONLY=secret/dev/only#value\n');
+  const step = await runNode([entry], { env, cwd: workspace });
   expect(step.code, step.stderr).toBe(0);
   const exported = readGithubEnvFile(readFileSync(files.GITHUB_ENV, 'utf8'));
   expect(Object.fromEntries(exported)).toEqual({ DB_PASSWORD: password, TLS_CERT: certificate });

@@ -66,6 +66,12 @@ describe('the inputs as the runner passes them', () => {
     });
   });
 
+  test("are the whole configuration: the workspace's vault-exec.yaml is never read", () => {
+    expect(translateInputs({ ...step, VAULT_EXEC_CONFIG: 'vault-exec.yaml' }).env.VAULT_EXEC_CONFIG).toBe(
+      'none',
+    );
+  });
+
   test('are not passed on as INPUT_* variables (a secret-id or token among them)', () => {
     const run = translateInputs({ ...step, 'INPUT_SECRET-ID': 'sid', INPUT_TOKEN: 'tok' });
     expect(Object.keys(run.env).filter((name) => name.startsWith('INPUT_'))).toEqual([]);
