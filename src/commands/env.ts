@@ -89,7 +89,12 @@ function appendGithubEnv(path: string, text: string, append: (path: string, text
     append(path, text);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unwritable';
-    throw new UsageError(`cannot append to GITHUB_ENV ${quote(path)}: ${code}`, { cause: error });
+    // Like a short write to stdout: later steps would go on with some of the secrets missing.
+    throw new VaultExecError(
+      `cannot append to GITHUB_ENV ${quote(path)}: ${code}; later steps would miss the secrets`,
+      EXIT.outputFailed,
+      { cause: error },
+    );
   }
 }
 

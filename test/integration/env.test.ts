@@ -142,6 +142,16 @@ test('the ::add-mask:: lines are printed before $GITHUB_ENV is written', async (
   expect(readGithubEnvFile(written).get('DB')).toMatch(/^db-password-/);
 });
 
+test('exits 74 in one line when $GITHUB_ENV cannot be appended to', async () => {
+  const missing = join(mkdtempSync(join(tmpdir(), 'vault-exec-gh-')), 'no-such-dir', 'env');
+  const exit = await runCli(['env', '--format', 'github', '--secret', 'DB=secret/env/app#password'], {
+    env: cliEnv(vault(), app, { GITHUB_ENV: missing }),
+  });
+  expect(exit.code).toBe(74);
+  expect(exit.stderr).toContain(`vault-exec: cannot append to GITHUB_ENV "${missing}": ENOENT`);
+  expect(exit.stderr.trim().split('\n').at(-1)).toMatch(/later steps would miss the secrets$/);
+});
+
 test('exits 74 in one line when the reader of its output goes away before the end', async () => {
   // More than a pipe holds, so the write is still going on when head has read its one byte and left.
   await vault().admin.writeKv2('env/big', { a: 'x'.repeat(300_000), b: 'y'.repeat(300_000) });
