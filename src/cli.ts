@@ -305,8 +305,10 @@ All but json refuse a NUL byte, which no environment variable can hold.
 --mask is for CI logs: the child's stdout and stderr become pipes (no terminal).
 
 Exit codes: the child's code, or 128+N if it died of signal N; 64 usage,
-65 a secret cannot be passed in the environment (over 128 KiB, or a NUL byte), 69 Vault not ready, 70 internal error, 74 env could not write its output, 75 renewal failed, 77 auth/permission denied,
-78 secret path or key not found, 126 not executable, 127 command not found.
+65 a secret cannot be passed in the environment (over 128 KiB, or a NUL byte),
+69 Vault not ready, 70 internal error, 74 env could not write its output,
+75 renewal failed, 77 auth/permission denied, 78 secret path or key not found,
+126 not executable, 127 command not found.
 
 Example:
   VAULT_ADDR=https://vault:8200 vault-exec --secret DB_PASSWORD=secret/app/db#password -- node server.js`;
