@@ -175,8 +175,9 @@ test.each([
   running.kill('SIGTERM');
   const exit = await running.exited;
   expect(exit.code).toBe(143);
-  // Once logged in, vault-exec still revokes its token on the way out, bounded at 2 s.
-  expect(Date.now() - sentAt).toBeLessThan(3_000);
+  // Not the 20 s request timeout: at most the read already under way (bounded at 2 s, so that a
+  // lease it mints is revoked too) and, once logged in, the token's revocation (bounded at 2 s).
+  expect(Date.now() - sentAt).toBeLessThan(6_000);
   expect(rig.count(/^\/v1\/auth\/token\/revoke-self$/)).toBe(path === login ? 0 : 1);
   expect(exit.stdout).not.toContain('READY');
 });
