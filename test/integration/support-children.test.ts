@@ -126,8 +126,9 @@ describe('process helpers', () => {
   });
 
   it('runNode kills a process that outlives its timeout and rejects', async () => {
-    await expect(runNode([fixture('ignore-sigterm.mjs')], { timeoutMs: 300 })).rejects.toThrow(
-      /still running after 300ms[\s\S]*READY/,
+    // Long enough for a node start on a busy machine: the output must already hold its READY line.
+    await expect(runNode([fixture('ignore-sigterm.mjs')], { timeoutMs: 3_000 })).rejects.toThrow(
+      /still running after 3000ms[\s\S]*READY/,
     );
   });
 
