@@ -3,13 +3,15 @@ import { findProjectFile } from './find-project-file';
 import { assertFoundFileIsTrusted } from './trust-found-file';
 import { loadProjectFile, type FileOptionSpec, type ProjectFile } from './load-project-file';
 
-/**
- * The project file for this start: the one named by --config (or VAULT_EXEC_CONFIG) in any form,
- * else, only where `discover` allows it (`vault-exec run` and `check`), the nearest vault-exec.yaml.
- * The container form (`vault-exec -- cmd`) never picks up a file it was not given.
- */
+/** `--config none`: read no project file, neither a given nor a found one. */
 export const NO_PROJECT_FILE = 'none';
 
+/**
+ * The project file for this start: the one named by --config (or VAULT_EXEC_CONFIG) in any form,
+ * else, only where `discover` allows it (`vault-exec run`, `check` and `env`), the nearest
+ * vault-exec.yaml that is yours. The container form (`vault-exec -- cmd`) never picks up a file it
+ * was not given.
+ */
 export function openProjectFile(
   options: { given?: string; discover: boolean; cwd: string; home?: string },
   specs: readonly FileOptionSpec[],

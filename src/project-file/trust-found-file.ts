@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { UsageError } from '../errors';
+import { UsageError, escapeControlCharacters } from '../errors';
 
 /**
  * A file vault-exec found by itself (not one it was given) is used only if it is yours: owned by
@@ -15,13 +15,14 @@ export function assertFoundFileIsTrusted(
 ): void {
   if (uid === undefined) return;
   const { uid: owner, mode } = stat(path);
+  const shown = escapeControlCharacters(path);
   if (owner !== uid && owner !== 0)
     throw new UsageError(
-      `refusing the project file ${path}: it belongs to uid ${owner}, not to you; move it, or pass it with --config if you trust it`,
+      `refusing the project file ${shown}: it belongs to uid ${owner}, not to you; move it, or pass it with --config if you trust it`,
     );
   if ((mode & 0o022) !== 0)
     throw new UsageError(
-      `refusing the project file ${path}: others may write to it (mode ${(mode & 0o777).toString(8)}); ` +
+      `refusing the project file ${shown}: others may write to it (mode ${(mode & 0o777).toString(8)}); ` +
         `chmod go-w it, or pass it with --config if you trust it`,
     );
 }
