@@ -1,5 +1,4 @@
 import type { ForwardedSignal } from './child/signals';
-import { assertChildEnvFits } from './child/env-limits';
 import { withUserEnvironment } from './child/run-as';
 import { spawnChild } from './child/spawn';
 import { refuseProcessGroupOnTerminal } from './child/terminal';
@@ -7,7 +6,6 @@ import { runCheck } from './check';
 import { runEnv } from './commands/env';
 import { parseCommandLine } from './cli';
 import type { Config, Env } from './config';
-import { buildFallbackChildEnv } from './dev/fallback-env';
 import { isOutage } from './dev/fallback-policy';
 import { VaultExecError } from './errors';
 import { EXIT } from './exit-codes';
@@ -134,10 +132,7 @@ async function startUp(
     // `vault-exec run` in development only (dev/fallback-policy.ts): the child gets the .env file's
     // values for the mapped names, and nothing renews or watches them.
     if (config.fallbackEnv === undefined || !isOutage(error)) throw error;
-    const inherited = config.runAs ? withUserEnvironment(deps.env, config.runAs) : deps.env;
-    const env = buildFallbackChildEnv({ config, inherited, outage: error as Error, log });
-    assertChildEnvFits(config.command, env);
-    phase.beginWithoutVault(env);
+    phase.beginWithoutVault(error as Error);
     return phase.exited;
   }
   // Unwrapped once: the plain secret_id is what re-logins at max TTL use.
@@ -157,16 +152,20 @@ async function startUp(
   return phase.exited;
 }
 
-async function check(
+/**
+ * `check` and `env` start no child; they revoke the token they logged in for whatever happened, and
+ * report the first failure after that, as a run does.
+ */
+async function runWithoutChild(
   config: Config,
   client: VaultClient,
   log: Logger,
-  deps: RunDependencies,
+  work: (issuedTokens: string[]) => Promise<void>,
 ): Promise<number> {
   const issuedTokens: string[] = [];
   let failure: unknown;
   try {
-    await runCheck(config, client, log, deps.writeStdout, issuedTokens);
+    await work(issuedTokens);
   } catch (error) {
     failure = error;
   }
@@ -174,27 +173,21 @@ async function check(
   return failure === undefined ? 0 : reportFailure(failure, log);
 }
 
-/** `vault-exec env`: like check, it revokes its token whatever happened. */
-async function printEnv(
-  config: Config,
-  client: VaultClient,
-  log: Logger,
-  deps: RunDependencies,
-): Promise<number> {
-  const issuedTokens: string[] = [];
-  let failure: unknown;
-  try {
-    const output = {
-      env: deps.env,
-      writeValues: deps.writeValues ?? deps.writeStdout,
-      stdoutIsTerminal: deps.stdoutIsTerminal ?? false,
-    };
-    await runEnv(config, client, log, output, issuedTokens);
-  } catch (error) {
-    failure = error;
-  }
-  if (config.revokeToken) await revokeTokens(client, issuedTokens, log);
-  return failure === undefined ? 0 : reportFailure(failure, log);
+function check(config: Config, client: VaultClient, log: Logger, deps: RunDependencies): Promise<number> {
+  return runWithoutChild(config, client, log, (issuedTokens) =>
+    runCheck(config, client, log, deps.writeStdout, issuedTokens),
+  );
+}
+
+function printEnv(config: Config, client: VaultClient, log: Logger, deps: RunDependencies): Promise<number> {
+  const output = {
+    env: deps.env,
+    writeValues: deps.writeValues ?? deps.writeStdout,
+    stdoutIsTerminal: deps.stdoutIsTerminal ?? false,
+  };
+  return runWithoutChild(config, client, log, (issuedTokens) =>
+    runEnv(config, client, log, output, issuedTokens),
+  );
 }
 
 function reportFailure(error: unknown, log: Logger): number {

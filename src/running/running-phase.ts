@@ -1,8 +1,10 @@
+import { assertChildEnvFits } from '../child/env-limits';
 import type { ForwardedSignal } from '../child/signals';
 import type { ChildProcess, SpawnOptions } from '../child/spawn';
 import { createSupervisor, type Supervisor } from '../child/supervisor-shell';
 import type { AuthConfig, Config, Env } from '../config';
 import { timerAt } from '../clock';
+import { buildFallbackChildEnv } from '../dev/fallback-env';
 import { formatDuration } from '../duration';
 import type { Logger } from '../log';
 import { isOwnToken, type Session } from '../vault/auth';
@@ -150,10 +152,16 @@ export class RunningPhase {
     });
   }
 
-  /** The development fallback (dev/fallback-env.ts): a child with no token, leases or watch. */
-  beginWithoutVault(env: Record<string, string>): void {
+  /**
+   * The development fallback (dev/fallback-env.ts): a child from the .env file's values, built from
+   * the same inherited env as every generation, with no token, leases or watch.
+   */
+  beginWithoutVault(outage: Error): void {
     if (this.supervisor.phase !== 'starting' || this.closing.signal.aborted) return;
-    this.supervisor.start(this.config.command, env);
+    const { config, inherited } = this.options;
+    const env = buildFallbackChildEnv({ config, inherited, outage, log: this.log });
+    assertChildEnvFits(config.command, env);
+    this.supervisor.start(config.command, env);
   }
 
   /** Asks for a restart; resolves true once the next generation was prepared and the swap began. */
