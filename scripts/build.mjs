@@ -9,15 +9,21 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const stub = (name) => `${root}scripts/stubs/${name}`;
 
-const result = await build({
-  entryPoints: [`${root}src/main.ts`],
-  outfile: `${root}dist/vault-exec.cjs`,
+// Both outputs run on the same Node (the action on the runner's) as single CommonJS files.
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
   minify: true,
   legalComments: 'none',
+  logLevel: 'warning',
+};
+
+const result = await build({
+  ...common,
+  entryPoints: [`${root}src/main.ts`],
+  outfile: `${root}dist/vault-exec.cjs`,
   metafile: true,
   define: { VAULT_EXEC_VERSION: JSON.stringify(version) },
   alias: {
@@ -25,7 +31,6 @@ const result = await build({
     debug: stub('noop-debug.cjs'),
     'supports-color': stub('no-supports-color.cjs'),
   },
-  logLevel: 'warning',
   // Executable on its own (`./vault-exec.cjs`), so an image with node can use it as the entrypoint.
   banner: { js: '#!/usr/bin/env node' },
 });
@@ -34,14 +39,4 @@ const bytes = Object.values(result.metafile.outputs).reduce((total, output) => t
 console.log(`built dist/vault-exec.cjs (${Math.round(bytes / 1024)} KiB)`);
 
 // The GitHub Action's entry (action.yml loads it through action/index.cjs); it runs the bundle above.
-await build({
-  entryPoints: [`${root}src/action/main.ts`],
-  outfile: `${root}dist/action.cjs`,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+await build({ ...common, entryPoints: [`${root}src/action/main.ts`], outfile: `${root}dist/action.cjs` });
