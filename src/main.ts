@@ -8,8 +8,8 @@ import {
 } from './child/signals';
 import { inTerminalForeground } from './child/job-control';
 import { guardTerminalWrites } from './child/terminal';
-import { EXIT } from './exit-codes';
-import { createRedactor, guardStream, writeUnguarded } from './log';
+import { EXIT } from './util/exit-codes';
+import { createRedactor, guardStream, writeUnguarded } from './util/log';
 import { run } from './run';
 
 /**

@@ -1,4 +1,4 @@
-import { UsageError, quote } from '../errors';
+import { UsageError, quote } from '../util/errors';
 
 /**
  * The GitHub Action's inputs, and the vault-exec setting each becomes. The runner passes an input

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { VaultExecError } from '../errors';
-import { EXIT } from '../exit-codes';
+import { VaultExecError } from '../util/errors';
+import { EXIT } from '../util/exit-codes';
 import { translateInputs } from './inputs';
 
 /**

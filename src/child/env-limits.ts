@@ -1,5 +1,5 @@
-import { VaultExecError, escapeControlCharacters } from '../errors';
-import { EXIT } from '../exit-codes';
+import { VaultExecError, escapeControlCharacters } from '../util/errors';
+import { EXIT } from '../util/exit-codes';
 import { readExecLimits, type ExecLimits } from './kernel-limits';
 
 /** A secret that an environment cannot carry: found before the spawn, so no child ever starts. */

@@ -1,6 +1,6 @@
-import type { Env } from '../config';
-import { UsageError, quote } from '../errors';
-import { parseGroup, parseId, parsePasswd, type GroupEntry, type PasswdEntry } from './accounts';
+import type { Env } from '../cli/config';
+import { UsageError, quote } from '../util/errors';
+import { parseGroup, parseId, parsePasswd, type GroupEntry, type PasswdEntry } from '../resolve/accounts';
 
 /** Who the child runs as (--user): vault-exec itself stays root to log in and read. */
 export interface RunAs {

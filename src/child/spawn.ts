@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { EXIT } from '../exit-codes';
-import { PIPE_DRAIN_GRACE_MS, pipeMaskedOutput, type MaskedOutput } from './masked-output';
+import { EXIT } from '../util/exit-codes';
+import { PIPE_DRAIN_GRACE_MS, pipeMaskedOutput, type MaskedOutput } from './masked-pipes';
 import { signalExitCode } from './signals';
 
 export interface ChildProcess {

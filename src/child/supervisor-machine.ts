@@ -1,4 +1,4 @@
-import { EXIT } from '../exit-codes';
+import { EXIT } from '../util/exit-codes';
 import { endsRunWithoutChild, roleOf, signalExitCode, type ForwardedSignal } from './signals';
 
 /**

@@ -1,4 +1,4 @@
-import type { Logger } from '../log';
+import type { Logger } from '../util/log';
 import { spawnChild, type ChildProcess, type SpawnOptions } from './spawn';
 import { INITIAL_STATE, transition, type Effect, type Event, type State } from './supervisor-machine';
 

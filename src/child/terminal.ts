@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import type { Config } from '../config';
-import { UsageError } from '../errors';
+import type { Config } from '../cli/config';
+import { UsageError } from '../util/errors';
 import { readTerminalPosition } from './job-control';
 
 /**

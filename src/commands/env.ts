@@ -1,13 +1,13 @@
 import { appendFileSync } from 'node:fs';
-import type { Config, Env } from '../config';
-import { UsageError, VaultExecError, quote } from '../errors';
-import { EXIT } from '../exit-codes';
-import { formatGithubEnv } from '../env-formats/github';
-import { STDOUT_FORMATTERS } from '../env-formats';
-import type { Logger } from '../log';
+import type { Config, Env } from '../cli/config';
+import { UsageError, VaultExecError, quote } from '../util/errors';
+import { EXIT } from '../util/exit-codes';
+import { formatGithubEnv } from './env-formats/github';
+import { STDOUT_FORMATTERS } from './env-formats';
+import type { Logger } from '../util/log';
 import { isOwnToken, login } from '../vault/auth';
-import type { VaultClient } from '../vault/client';
-import { waitForVault } from '../vault/health';
+import type { VaultClient } from '../vault/http/client';
+import { waitForVault } from '../vault/wait-for-vault';
 import { readSecrets } from '../vault/secrets';
 import { unwrapSecretId } from '../vault/unwrap';
 

@@ -1,5 +1,5 @@
-import type { Logger } from '../log';
-import type { VaultClient } from '../vault/client';
+import type { Logger } from '../util/log';
+import type { VaultClient } from '../vault/http/client';
 import type { Lease } from '../vault/secrets';
 import { revokeLeases, revokeTokens } from './revocation';
 

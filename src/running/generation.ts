@@ -1,8 +1,8 @@
 import { assertChildEnvFits } from '../child/env-limits';
-import { buildChildEnv } from '../child-env';
-import type { Config, Env } from '../config';
-import type { Logger } from '../log';
-import type { VaultClient } from '../vault/client';
+import { buildChildEnv } from './child-env';
+import type { Config, Env } from '../cli/config';
+import type { Logger } from '../util/log';
+import type { VaultClient } from '../vault/http/client';
 import { readSecrets, type Lease, type ResolvedSecrets } from '../vault/secrets';
 
 /** One child's worth of secrets: what it was started with, and the token its leases were read with. */

@@ -1,7 +1,7 @@
-import type { Logger } from '../log';
-import type { VaultClient } from '../vault/client';
+import type { Logger } from '../util/log';
+import type { VaultClient } from '../vault/http/client';
 import type { Lease } from '../vault/secrets';
-import { keepLeaseAlive } from './renewal';
+import { keepLeaseAlive } from './token-keeper';
 
 /**
  * One renewal per lease the running child uses. A lease kept from one generation to the next keeps

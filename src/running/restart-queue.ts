@@ -1,6 +1,6 @@
-import { backoffDelays } from '../backoff';
-import { sleep } from '../sleep';
-import { RETRY_INITIAL_MS, RETRY_MAX_MS } from '../vault/lifetime';
+import { backoffDelays } from '../util/backoff';
+import { sleep } from '../util/sleep';
+import { RETRY_INITIAL_MS, RETRY_MAX_MS } from './lifetime';
 import { mergeRestarts, type PendingRestart, type RestartRequest } from './restart-request';
 
 /**

@@ -1,5 +1,5 @@
-import type { Logger } from '../log';
-import type { VaultClient } from '../vault/client';
+import type { Logger } from '../util/log';
+import type { VaultClient } from '../vault/http/client';
 import type { Lease } from '../vault/secrets';
 
 /** Bounded, and never changes the exit code: the child's result matters more than our clean-up. */

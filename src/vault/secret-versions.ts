@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { VaultClient } from './client';
+import type { VaultClient } from './http/client';
 import type { Location } from './secrets';
 
 /**

@@ -4,11 +4,11 @@ import {
   VaultUnavailableError,
   escapeControlCharacters,
   quote,
-} from '../errors';
-import type { Logger } from '../log';
-import { keyToEnvName, type EnvTemplate, type PathImport, type SecretMapping, type SecretRef } from '../refs';
-import { vaultMessage, type VaultClient, type VaultResponse } from './client';
-import { isTransientFailure, requestWithRetry } from './retry';
+} from '../util/errors';
+import type { Logger } from '../util/log';
+import { keyToEnvName, type EnvTemplate, type PathImport, type SecretMapping, type SecretRef } from '../cli/secret-references';
+import { vaultMessage, type VaultClient, type VaultResponse } from './http/client';
+import { isTransientFailure, requestWithRetry } from './http/send';
 import { versionOf, type SecretVersion } from './secret-versions';
 import { parseTtlSeconds } from './ttl';
 

@@ -1,4 +1,4 @@
-import type { RenewOutcome } from './lifetime';
+import type { RenewOutcome } from '../running/lifetime';
 
 /**
  * A TTL as Vault sends it: whole seconds, never negative. Anything else (missing, a string, NaN) is

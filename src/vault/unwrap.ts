@@ -1,14 +1,14 @@
-import type { AuthConfig } from '../config';
-import { AuthError, VaultUnavailableError, quote } from '../errors';
-import type { Logger } from '../log';
+import type { AuthConfig } from '../cli/config';
+import { AuthError, VaultUnavailableError, quote } from '../util/errors';
+import type { Logger } from '../util/log';
 import {
   VaultTransportError,
   isTransientStatus,
   vaultMessage,
   type VaultClient,
   type VaultResponse,
-} from './client';
-import { isTransientFailure, requestWithRetry } from './retry';
+} from './http/client';
+import { isTransientFailure, requestWithRetry } from './http/send';
 
 /**
  * Turns a response-wrapped secret_id into the secret_id, once, before the first login.

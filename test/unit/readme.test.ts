@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { describeOptions } from '../../src/cli';
+import { describeOptions } from '../../src/cli/parse-command-line';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

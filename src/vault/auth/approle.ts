@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
-import type { Clock } from '../../clock';
-import type { AuthConfig } from '../../config';
-import type { Logger } from '../../log';
-import { vaultMessage, type VaultClient, type VaultResponse } from '../client';
+import type { Clock } from '../../util/clock';
+import type { AuthConfig } from '../../cli/config';
+import type { Logger } from '../../util/log';
+import { vaultMessage, type VaultClient, type VaultResponse } from '../http/client';
 import { postLogin, type LoginResult } from './session';
 
 type AppRoleAuth = Extract<AuthConfig, { method: 'approle' }>;

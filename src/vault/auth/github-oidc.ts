@@ -1,7 +1,7 @@
-import { backoffDelays } from '../../backoff';
-import type { JwtSource } from '../../jwt-source';
-import type { Logger } from '../../log';
-import { sleep } from '../../sleep';
+import { backoffDelays } from '../../util/backoff';
+import type { JwtSource } from '../../resolve/jwt-source';
+import type { Logger } from '../../util/log';
+import { sleep } from '../../util/sleep';
 import type { LoginFailure } from './session';
 
 type GitHubSource = Extract<JwtSource, { kind: 'github' }>;

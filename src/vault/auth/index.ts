@@ -1,8 +1,8 @@
-import { monotonicNow, type Clock } from '../../clock';
-import type { AuthConfig } from '../../config';
-import { AuthError, UsageError, VaultUnavailableError } from '../../errors';
-import type { Logger } from '../../log';
-import type { VaultClient } from '../client';
+import { monotonicNow, type Clock } from '../../util/clock';
+import type { AuthConfig } from '../../cli/config';
+import { AuthError, UsageError, VaultUnavailableError } from '../../util/errors';
+import type { Logger } from '../../util/log';
+import type { VaultClient } from '../http/client';
 import { loginWithAppRole, removeSecretIdFile } from './approle';
 import { loginWithJwt } from './jwt';
 import { loginWithKubernetes } from './kubernetes';

@@ -1,7 +1,7 @@
-import type { Clock } from '../../clock';
-import type { AuthConfig } from '../../config';
-import type { Logger } from '../../log';
-import { vaultMessage, type VaultClient } from '../client';
+import type { Clock } from '../../util/clock';
+import type { AuthConfig } from '../../cli/config';
+import type { Logger } from '../../util/log';
+import { vaultMessage, type VaultClient } from '../http/client';
 import { describeJwtSource, readJwt } from './read-jwt';
 import { hintForRejectedLogin } from './rejection-hints';
 import { postLogin, type LoginResult } from './session';

@@ -1,7 +1,7 @@
-import type { Clock } from '../../clock';
-import type { AuthConfig } from '../../config';
-import type { Logger } from '../../log';
-import type { VaultClient } from '../client';
+import type { Clock } from '../../util/clock';
+import type { AuthConfig } from '../../cli/config';
+import type { Logger } from '../../util/log';
+import type { VaultClient } from '../http/client';
 import { loginWithRoleAndJwt } from './jwt';
 import type { LoginResult } from './session';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { JwtSource } from '../../jwt-source';
-import type { Logger } from '../../log';
+import type { JwtSource } from '../../resolve/jwt-source';
+import type { Logger } from '../../util/log';
 import { requestGitHubOidcToken } from './github-oidc';
 import type { LoginFailure } from './session';
 

@@ -1,7 +1,7 @@
-import type { Clock } from '../../clock';
-import type { Logger } from '../../log';
-import type { VaultClient, VaultResponse } from '../client';
-import { isTransientFailure, requestWithRetry } from '../retry';
+import type { Clock } from '../../util/clock';
+import type { Logger } from '../../util/log';
+import type { VaultClient, VaultResponse } from '../http/client';
+import { isTransientFailure, requestWithRetry } from '../http/send';
 import { parseTtlSeconds } from '../ttl';
 
 /** What a login gives us: the token and how long it lives. */

@@ -1,7 +1,7 @@
-import type { Clock } from '../../clock';
-import type { AuthConfig } from '../../config';
-import { vaultMessage, type VaultClient } from '../client';
-import { isTransientFailure, requestWithRetry } from '../retry';
+import type { Clock } from '../../util/clock';
+import type { AuthConfig } from '../../cli/config';
+import { vaultMessage, type VaultClient } from '../http/client';
+import { isTransientFailure, requestWithRetry } from '../http/send';
 import { parseTtlSeconds } from '../ttl';
 import type { LoginResult } from './session';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { resolveRunAs, withUserEnvironment, type RunAsSources } from '../../../src/child/run-as';
-import { UsageError } from '../../../src/errors';
+import { UsageError } from '../../../src/util/errors';
 
 const PASSWD = [
   'root:x:0:0:root:/home/root:/bin/bash',

@@ -8,7 +8,7 @@ import {
   roleOf,
 } from '../../../src/child/signals';
 import { refuseProcessGroupOnTerminal } from '../../../src/child/terminal';
-import { parseCommandLine } from '../../../src/cli';
+import { parseCommandLine } from '../../../src/cli/parse-command-line';
 
 const NEVER_CAUGHT = ['SIGKILL', 'SIGSTOP', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGSEGV', 'SIGPIPE', 'SIGXFSZ'];
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { ChildProcess, SpawnOptions } from '../../../src/child/spawn';
 import { createSupervisor } from '../../../src/child/supervisor-shell';
-import { createLogger } from '../../../src/log';
+import { createLogger } from '../../../src/util/log';
 
 /** A stand-in for the spawned child: it records signals and exits when the test says so. */
 interface FakeChild extends ChildProcess {

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
-import { parseCommandLine } from '../../../src/cli';
-import type { Config } from '../../../src/config';
-import type { TemplatePart } from '../../../src/refs';
+import { parseCommandLine } from '../../../src/cli/parse-command-line';
+import type { Config } from '../../../src/cli/config';
+import type { TemplatePart } from '../../../src/cli/secret-references';
 import {
   KNOWN_BUGS,
   PARAMS,

@@ -7,7 +7,7 @@
 import { appendFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, expect } from 'vitest';
-import { UsageError } from '../../../src/errors';
+import { UsageError } from '../../../src/util/errors';
 
 export const RUNS = positiveInteger(process.env.FUZZ_RUNS) ?? 300;
 /** Generous: a long campaign runs 100,000+ inputs in one property. */

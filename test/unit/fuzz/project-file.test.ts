@@ -3,8 +3,8 @@
 // secret-shaped value never quotes the value.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { OPTIONS } from '../../../src/cli';
-import { fileKeyOf, parseProjectFile } from '../../../src/project-file/load-project-file';
+import { OPTIONS } from '../../../src/cli/parse-command-line';
+import { fileKeyOf, parseProjectFile } from '../../../src/cli/project-file/parse-project-file';
 import { PARAMS, TIMEOUT_MS, anyText, attempt, nearPath, reportCounts, validEnvName } from './fuzz-support';
 
 reportCounts('project-file');

@@ -14,7 +14,7 @@ import {
   type SecretMapping,
   type SecretRef,
   type TemplatePart,
-} from '../../../src/refs';
+} from '../../../src/cli/secret-references';
 import {
   KNOWN_BUGS,
   PARAMS,

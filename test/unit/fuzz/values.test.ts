@@ -3,8 +3,8 @@
 // through a formatter; everything else is a one-line UsageError.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { parseBoolean } from '../../../src/config';
-import { parseDuration } from '../../../src/duration';
+import { parseBoolean } from '../../../src/cli/config';
+import { parseDuration } from '../../../src/util/duration';
 import { KNOWN_BUGS, PARAMS, TIMEOUT_MS, anyText, attempt, reportCounts, tolerate } from './fuzz-support';
 
 reportCounts('values');

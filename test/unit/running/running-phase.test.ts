@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { parseCommandLine } from '../../../src/cli';
-import type { Config } from '../../../src/config';
-import { createLogger } from '../../../src/log';
+import { parseCommandLine } from '../../../src/cli/parse-command-line';
+import type { Config } from '../../../src/cli/config';
+import { createLogger } from '../../../src/util/log';
 import { RunningPhase } from '../../../src/running/running-phase';
-import { VaultUnavailableError } from '../../../src/errors';
+import { VaultUnavailableError } from '../../../src/util/errors';
 import { attemptLogin } from '../../../src/vault/auth';
 import { createFakeChildren, createScriptedVault, type ScriptedVault } from './scripted-vault';
 

@@ -1,7 +1,7 @@
 // An injected VaultClient for unit tests of the running phase's logic: a few endpoints answered from
 // in-memory state, with every request recorded. Integration tests use the real Vault server instead.
 import type { ChildProcess } from '../../../src/child/spawn';
-import type { RequestOptions, VaultClient, VaultResponse } from '../../../src/vault/client';
+import type { RequestOptions, VaultClient, VaultResponse } from '../../../src/vault/http/client';
 
 export interface ScriptedVault extends VaultClient {
   /** "GET secret/data/app", "PUT sys/leases/revoke database/creds/app/1", ... in order. */

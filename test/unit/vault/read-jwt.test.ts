@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { createLogger, createRedactor } from '../../../src/log';
+import { createLogger, createRedactor } from '../../../src/util/log';
 import { describeJwtSource, readJwt } from '../../../src/vault/auth/read-jwt';
 
 const quietLog = (redactor = createRedactor()) =>

@@ -1,0 +1,142 @@
+import { UsageError, quote } from '../util/errors';
+
+/**
+ * The three ways a user names secrets:
+ *   --secret NAME=PATH#KEY        one key under an env name of the user's choosing
+ *   --secrets [PREFIX=]PATH       every key of PATH, upper-cased, optionally prefixed
+ *   NAME=vault:PATH#KEY           an inherited env var whose whole value is a reference
+ *   NAME=..${vault:PATH#KEY}..    references interpolated inside a longer value
+ * PATH is as the user typed it (CLI or API style); secrets.ts resolves it against the mount.
+ */
+export interface SecretRef {
+  path: string;
+  key: string;
+}
+
+export interface SecretMapping {
+  name: string;
+  ref: SecretRef;
+}
+
+export interface PathImport {
+  path: string;
+  prefix: string;
+}
+
+/** A template is literal text and references, in order; a whole-value reference is one part. */
+export type TemplatePart = { literal: string } | { ref: SecretRef };
+
+export interface EnvTemplate {
+  name: string;
+  parts: TemplatePart[];
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const WHOLE_REFERENCE_PREFIX = 'vault:';
+// The body ends at the first "}", and its PATH (before "#") never contains another "${vault:": in
+// "${vault:${vault:a#b}" the first opener is unterminated, not a reference to the path "${vault:a".
+const INLINE_REFERENCE = /\$\{vault:((?:(?!\$\{vault:)[^}#])*(?:#[^}]*)?)\}/g;
+
+export function isValidEnvName(name: string): boolean {
+  return ENV_NAME.test(name);
+}
+
+/** Parses "PATH#KEY". `where` says where the text came from, for the error message. */
+export function parseRef(text: string, where: string): SecretRef {
+  const hash = text.indexOf('#');
+  const path = normalisePath(hash === -1 ? text : text.slice(0, hash));
+  const key = hash === -1 ? '' : text.slice(hash + 1);
+  if (path === '' || key === '') {
+    throw new UsageError(
+      `invalid secret reference ${quote(text)} in ${where}: expected PATH#KEY, e.g. secret/app/db#password`,
+    );
+  }
+  checkPath(path, where);
+  return { path, key };
+}
+
+/** Parses a --secret value: NAME=PATH#KEY. */
+export function parseSecretMapping(text: string): SecretMapping {
+  const equals = text.indexOf('=');
+  const name = equals === -1 ? '' : text.slice(0, equals);
+  if (!isValidEnvName(name)) {
+    throw new UsageError(
+      `invalid --secret ${quote(text)}: expected NAME=PATH#KEY where NAME is a letter or _ followed by letters, digits or _`,
+    );
+  }
+  return { name, ref: parseRef(text.slice(equals + 1), `--secret ${name}`) };
+}
+
+/** Parses a --secrets value: PATH, or PREFIX=PATH (the prefix is prepended to every key's name). */
+export function parsePathImport(text: string): PathImport {
+  const trimmed = text.trim();
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(trimmed);
+  const prefix = match ? match[1]! : '';
+  const path = normalisePath(match ? match[2]! : trimmed);
+  if (path === '' || path.includes('#')) {
+    throw new UsageError(
+      `invalid --secrets ${quote(text)}: expected PATH or PREFIX=PATH, e.g. --secrets DB_=secret/app/db`,
+    );
+  }
+  checkPath(path, `--secrets ${quote(text)}`);
+  return { path, prefix };
+}
+
+/**
+ * Finds references in inherited env values. Returns only the variables that hold at least one;
+ * everything else passes to the child untouched.
+ */
+export function findEnvTemplates(env: Record<string, string | undefined>): EnvTemplate[] {
+  const templates: EnvTemplate[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (value.startsWith(WHOLE_REFERENCE_PREFIX)) {
+      templates.push({
+        name,
+        parts: [
+          { ref: parseRef(value.slice(WHOLE_REFERENCE_PREFIX.length), `environment variable ${name}`) },
+        ],
+      });
+      continue;
+    }
+    if (!value.includes('${vault:')) continue;
+    const parts: TemplatePart[] = [];
+    let last = 0;
+    for (const match of value.matchAll(INLINE_REFERENCE)) {
+      if (match.index > last) parts.push({ literal: value.slice(last, match.index) });
+      parts.push({ ref: parseRef(match[1]!, `environment variable ${name}`) });
+      last = match.index + match[0].length;
+    }
+    if (last < value.length) parts.push({ literal: value.slice(last) });
+    // A "${vault:" left in the literal text is a reference missing its "}", wherever it stands.
+    if (parts.length === 0 || parts.some((part) => 'literal' in part && part.literal.includes('${vault:'))) {
+      throw new UsageError(
+        `unterminated reference in environment variable ${name}: expected \${vault:PATH#KEY}`,
+      );
+    }
+    templates.push({ name, parts });
+  }
+  return templates;
+}
+
+/** Turns a secret's key into an env name: upper-case, other characters to "_", never a leading digit. */
+export function keyToEnvName(prefix: string, key: string): string {
+  const name = `${prefix}${key.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
+  return /^[0-9]/.test(name) || name === '' ? `_${name}` : name;
+}
+
+/** Slash-separated names: no whitespace, query, empty, "." or ".." segments that would change the request. */
+function checkPath(path: string, where: string): void {
+  if (
+    /[\s?]/.test(path) ||
+    path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')
+  ) {
+    throw new UsageError(
+      `invalid secret path ${quote(path)} in ${where}: use slash-separated names without spaces, "?", "." or ".." segments`,
+    );
+  }
+}
+
+function normalisePath(path: string): string {
+  return path.trim().replace(/^\/+/, '').replace(/\/+$/, '');
+}

@@ -1,0 +1,29 @@
+import type { AuthConfig } from '../cli/config';
+import { UsageError, escapeControlCharacters } from '../util/errors';
+import { describeJwtSource } from '../vault/auth/read-jwt';
+
+/**
+ * A project file comes with the repository, and `vault-exec check` runs none of the repository's
+ * code. So a credential that is not the repository's, a developer's own token (VAULT_TOKEN, the
+ * token helper, ~/.vault-token) or a job's or pod's JWT (GitHub's OIDC token, VAULT_EXEC_JWT, the
+ * service-account token), is only ever sent to an address the user chose (--vault-addr or
+ * VAULT_ADDR), never to one a file alone names: cloning a repository and running vault-exec in it
+ * must not hand that credential to its author's server.
+ */
+export function refuseFileAddressForOwnToken(options: {
+  fileAddress: string | undefined;
+  auth: AuthConfig;
+  file: string;
+}): void {
+  const { fileAddress, auth } = options;
+  if (fileAddress === undefined || auth.method === 'approle') return;
+  const address = escapeControlCharacters(fileAddress);
+  const credential =
+    auth.method === 'token'
+      ? `your own token (from ${auth.source})`
+      : `the JWT (from ${describeJwtSource(auth.jwt)})`;
+  const why = auth.method === 'token' ? ' (vault login needs it too)' : '';
+  throw new UsageError(
+    `${options.file} sets vault-addr, but ${credential} only goes to an address you set: export VAULT_ADDR=${address}${why}, or pass --vault-addr`,
+  );
+}

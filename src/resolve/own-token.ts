@@ -1,0 +1,118 @@
+import { execFileSync } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Env } from '../cli/config';
+import { UsageError, escapeControlCharacters } from '../util/errors';
+
+/** A developer's own login, found where the Vault CLI keeps it. `source` is logged; the token never is. */
+export interface DeveloperToken {
+  token: string;
+  source: string;
+}
+
+/** A helper that hangs (waiting on a keychain prompt, say) must not hang the start for ever. */
+export const TOKEN_HELPER_TIMEOUT_MS = 10_000;
+const HELPER_MESSAGE_MAX_LENGTH = 160;
+
+export type RunTokenHelper = (helper: string, env: Env) => string;
+
+/**
+ * The Vault CLI's order, so `vault login` (oidc, userpass, github...) followed by `vault-exec run`
+ * just works: VAULT_TOKEN, then the token helper named in ~/.vault (or VAULT_CONFIG_PATH), then
+ * ~/.vault-token, which is where the CLI's built-in helper stores the token.
+ */
+export function findDeveloperToken(
+  env: Env,
+  readFile: (path: string) => string,
+  runHelper: RunTokenHelper = runTokenHelper,
+): DeveloperToken | undefined {
+  const fromEnv = nonEmpty(env.VAULT_TOKEN);
+  if (fromEnv !== undefined) return { token: fromEnv, source: 'VAULT_TOKEN' };
+  const home = env.HOME ?? homedir();
+  const configPath = nonEmpty(env.VAULT_CONFIG_PATH) ?? join(home, '.vault');
+  const configText = tryRead(configPath, readFile);
+  const helper = configText === undefined ? undefined : parseTokenHelperSetting(configText);
+  if (helper !== undefined) {
+    const shownConfig = nonEmpty(env.VAULT_CONFIG_PATH) ?? '~/.vault';
+    const token = nonEmpty(runHelperOrExplain(runHelper, helper, shownConfig, env));
+    if (token !== undefined) return { token, source: `the token helper ${helper} (from ${shownConfig})` };
+  }
+  const fromFile = nonEmpty(tryRead(join(home, '.vault-token'), readFile));
+  if (fromFile !== undefined) return { token: fromFile, source: '~/.vault-token' };
+  return undefined;
+}
+
+/**
+ * Reads `token_helper = "..."` from the CLI's HCL config (or its JSON form), ignoring everything
+ * else in the file; comment lines are skipped, so a commented-out helper is not used.
+ */
+export function parseTokenHelperSetting(text: string): string | undefined {
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\s*(#|\/\/)/.test(line)) continue;
+    const match = /^\s*[{,]?\s*"?token_helper"?\s*[=:]\s*"((?:[^"\\]|\\.)*)"/.exec(line);
+    if (match === null) continue;
+    try {
+      return nonEmpty(JSON.parse(`"${match[1]}"`) as string);
+    } catch {
+      return nonEmpty(match[1]);
+    }
+  }
+  return undefined;
+}
+
+/** For when a token we did not create runs out: vault-exec cannot log in again for the developer. */
+export function explainUserTokenEnd(message: string, source: string): string {
+  return `${message} (it came from ${source}, which vault-exec cannot log in again for): run \`vault login\` again, then restart`;
+}
+
+function runHelperOrExplain(run: RunTokenHelper, helper: string, shownConfig: string, env: Env): string {
+  try {
+    return run(helper, env);
+  } catch (error) {
+    const failure = error as NodeJS.ErrnoException & {
+      status?: number | null;
+      signal?: string | null;
+      stderr?: string;
+    };
+    const said = escapeControlCharacters((failure.stderr ?? '').trim().split('\n')[0] ?? '').slice(
+      0,
+      HELPER_MESSAGE_MAX_LENGTH,
+    );
+    const reason =
+      failure.code === 'ENOENT'
+        ? 'no such program'
+        : failure.code === 'EACCES'
+          ? 'not executable'
+          : failure.code === 'ETIMEDOUT'
+            ? `no answer within ${TOKEN_HELPER_TIMEOUT_MS / 1000} s`
+            : failure.signal
+              ? `killed by ${failure.signal}`
+              : `exit ${failure.status ?? '?'}${said === '' ? '' : `: ${said}`}`;
+    throw new UsageError(
+      `the Vault token helper ${helper} (token_helper in ${shownConfig}) failed (${reason}); run "${helper} get" to see why, or fix token_helper`,
+      { cause: error },
+    );
+  }
+}
+
+/** Runs `<helper> get` as the Vault CLI does; its stdout is the token. */
+function runTokenHelper(helper: string, env: Env): string {
+  return execFileSync(helper, ['get'], {
+    encoding: 'utf8',
+    env,
+    timeout: TOKEN_HELPER_TIMEOUT_MS,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function tryRead(path: string, readFile: (path: string) => string): string | undefined {
+  try {
+    return readFile(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

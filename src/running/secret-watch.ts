@@ -1,0 +1,58 @@
+import { formatDuration } from '../util/duration';
+import type { Logger } from '../util/log';
+import type { VaultClient } from '../vault/http/client';
+import { describeChange, readFingerprint, type SecretVersion } from '../vault/secret-versions';
+
+/**
+ * --watch: every `intervalMs`, reads the comparable secrets the running child got (one timer; the
+ * paths one after another, so a check is a handful of requests) and reports every path that changed
+ * in one call, so several changes within an interval give one restart. No check runs while a restart
+ * it asked for is being prepared; if that restart could not be prepared, the next check finds the
+ * change again and asks again. The running phase starts a new watch for every new child.
+ */
+export function watchForRotation(options: {
+  client: VaultClient;
+  token: () => string;
+  versions: SecretVersion[];
+  intervalMs: number;
+  log: Logger;
+  /** Resolves once the restart was prepared (true) or could not be (false). */
+  onChange(reason: string, changed: ReadonlySet<string>): Promise<boolean>;
+}): () => void {
+  const { client, versions, intervalMs, log } = options;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = versions.length === 0;
+
+  const check = async (): Promise<void> => {
+    const changes: string[] = [];
+    const changed = new Set<string>();
+    for (const version of versions) {
+      const fingerprint = await readFingerprint(client, options.token(), version);
+      if (stopped) return;
+      if (fingerprint === undefined) {
+        log.debug(
+          `could not check ${version.apiPath} for changes; trying again in ${formatDuration(intervalMs)}`,
+        );
+      } else if (fingerprint !== version.fingerprint) {
+        changed.add(version.apiPath);
+        changes.push(`${version.apiPath} changed${describeChange(version, fingerprint)}`);
+      }
+    }
+    if (changed.size === 0) log.debug('checked the watched secrets: no change', { event: 'watch-checked' });
+    else if (await options.onChange(changes.join('; '), changed)) return;
+    schedule();
+  };
+  const schedule = (): void => {
+    if (!stopped) timer = setTimeout(() => void check(), intervalMs);
+  };
+
+  if (!stopped)
+    log.debug(
+      `watching ${versions.length} secret path${versions.length === 1 ? '' : 's'} for changes every ${formatDuration(intervalMs)}`,
+    );
+  schedule();
+  return () => {
+    stopped = true;
+    if (timer !== undefined) clearTimeout(timer);
+  };
+}

@@ -1,0 +1,133 @@
+import nodeVault from 'node-vault';
+import type { TlsConfig } from '../../cli/config';
+import { loadTlsOptions } from './tls-options';
+import { createTransport, type Transport, type WireRequest } from './transport';
+
+export { VaultTransportError } from './transport-error';
+
+/**
+ * The only module that talks to Vault. node-vault builds each request (its URL); our transport
+ * (transport.ts) sends it, through node-vault's `request-promise` seam. Two things travel beside
+ * node-vault's options rather than through them: the credentials, because node-vault adds VAULT_TOKEN
+ * and VAULT_NAMESPACE from the process environment (which the child shares) to every request, and
+ * the answer, because node-vault hides the status of a success and of every sys/health answer.
+ * Vault's status codes are interpreted here and in the step modules.
+ */
+export interface VaultResponse {
+  status: number;
+  // Vault's JSON envelope; its shape depends on the endpoint, so each caller narrows it.
+  body: any;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: Record<string, unknown>;
+  query?: Record<string, string>;
+  /** sys/health and other restricted sys paths answer 400 when the namespace header is present. */
+  withNamespace?: boolean;
+  timeoutMs?: number;
+}
+
+export interface VaultClient {
+  readonly address: string;
+  request(method: 'GET' | 'POST' | 'PUT', path: string, options?: RequestOptions): Promise<VaultResponse>;
+}
+
+/** What vault-exec, not node-vault's defaults, decides about one request; the transport fills `answer`. */
+interface Exchange {
+  headers: Record<string, string>;
+  timeoutMs: number;
+  answer?: VaultResponse;
+}
+
+/** node-vault's own request options, as far as the seam below reads them. */
+interface NodeVaultRequest {
+  uri: string;
+  method: string;
+  json?: unknown;
+  exchange: Exchange;
+}
+
+export function createVaultClient(options: {
+  address: string;
+  namespace?: string;
+  tls: TlsConfig;
+  timeoutMs: number;
+}): VaultClient {
+  const transport = createTransport({ tls: loadTlsOptions(options.tls) });
+  const raw = nodeVault({
+    endpoint: options.address,
+    apiVersion: 'v1',
+    // Paths below start without a slash; a prefix of its own keeps node-vault from reading VAULT_PREFIX.
+    pathPrefix: '/',
+    // node-vault's `debug` prints login bodies and tokens under DEBUG=*; the bundle also aliases it away.
+    debug: () => {},
+    'request-promise': requestPromiseSeam(transport),
+  } as nodeVault.VaultOptions);
+
+  return {
+    address: options.address,
+    async request(method, path, { token, body, query, withNamespace = true, timeoutMs } = {}) {
+      const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
+      if (token !== undefined) headers['X-Vault-Token'] = token;
+      if (withNamespace && options.namespace) headers['X-Vault-Namespace'] = options.namespace;
+      const search = query ? `?${new URLSearchParams(query).toString()}` : '';
+      const exchange: Exchange = { headers, timeoutMs: timeoutMs ?? options.timeoutMs };
+      try {
+        await raw.request({
+          path: `${encodePath(path)}${search}`,
+          method,
+          exchange,
+          ...(body ? { json: body } : {}),
+        });
+      } catch (error) {
+        // node-vault rejects every status but 200 and 204; the transport has kept the answer.
+        if (exchange.answer === undefined) throw error;
+      }
+      return exchange.answer!;
+    },
+  };
+}
+
+/** node-vault calls `defaults()` once and then the returned function for every request. */
+function requestPromiseSeam(transport: Transport) {
+  const send = async (request: NodeVaultRequest) => {
+    const wire: WireRequest = {
+      method: request.method,
+      url: request.uri,
+      headers: request.exchange.headers,
+      timeoutMs: request.exchange.timeoutMs,
+      ...(request.json !== undefined ? { body: JSON.stringify(request.json) } : {}),
+    };
+    const answer = await transport.send(wire);
+    request.exchange.answer = answer;
+    return { statusCode: answer.status, body: answer.body, request: { path: new URL(request.uri).pathname } };
+  };
+  return { defaults: () => send };
+}
+
+/** Encodes each segment, so "#", "?" or spaces in a secret's name cannot change the request. */
+export function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+/** The first error message Vault gave, for log lines; never contains request data. */
+export function vaultMessage(response: VaultResponse): string {
+  const errors: unknown = response.body?.errors;
+  const first = Array.isArray(errors)
+    ? errors.find((item) => typeof item === 'string' && item.trim() !== '')
+    : undefined;
+  if (typeof first !== 'string') return `HTTP ${response.status}`;
+  // Vault wraps ACL failures as a Go multierror: "2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n".
+  const bullets = first.match(/^\s*\*\s+(.+)$/gm);
+  const text =
+    /^\d+ errors? occurred:/.test(first) && bullets
+      ? bullets.map((item) => item.replace(/^\s*\*\s+/, '')).join('; ')
+      : first;
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Worth retrying: Vault is there but busy, sealed, restarting, or a proxy in front of it failed. */
+export function isTransientStatus(status: number): boolean {
+  return status === 429 || status === 412 || (status >= 500 && status !== 501);
+}

@@ -1,0 +1,56 @@
+import { expect, test } from 'vitest';
+import type { AuthConfig } from '../../../src/cli/config';
+import { refuseFileAddressForOwnToken } from '../../../src/resolve/own-token-address';
+
+const ownToken: AuthConfig = { method: 'token', token: 't', source: '~/.vault-token' };
+const appRole: AuthConfig = {
+  method: 'approle',
+  roleId: 'r',
+  secretIdWrapped: false,
+  mount: 'approle',
+  removeSecretIdFile: false,
+};
+
+test("a file's vault-addr is refused for your own token, naming the file and what to set", () => {
+  expect(() =>
+    refuseFileAddressForOwnToken({
+      fileAddress: 'https://v:8200',
+      auth: ownToken,
+      file: '/p/vault-exec.yaml',
+    }),
+  ).toThrow(
+    '/p/vault-exec.yaml sets vault-addr, but your own token (from ~/.vault-token) only goes to an address you set: export VAULT_ADDR=https://v:8200',
+  );
+});
+
+test('an address you set, or AppRole credentials, pass', () => {
+  expect(() =>
+    refuseFileAddressForOwnToken({ fileAddress: undefined, auth: ownToken, file: 'f' }),
+  ).not.toThrow();
+  expect(() =>
+    refuseFileAddressForOwnToken({ fileAddress: 'https://v', auth: appRole, file: 'f' }),
+  ).not.toThrow();
+});
+
+test("a file's vault-addr is refused for a job's or pod's JWT too, which is no more the repository's than your token", () => {
+  const github: AuthConfig = {
+    method: 'jwt',
+    mount: 'jwt',
+    role: 'ci',
+    jwt: { kind: 'github', requestUrl: 'https://t', requestToken: 'r', audience: 'sigstore' },
+  };
+  const pod: AuthConfig = {
+    method: 'kubernetes',
+    mount: 'kubernetes',
+    role: 'app',
+    jwt: { kind: 'file', path: '/var/run/token', origin: 'the service-account token' },
+  };
+  expect(() =>
+    refuseFileAddressForOwnToken({ fileAddress: 'https://evil', auth: github, file: 'f' }),
+  ).toThrow(
+    'f sets vault-addr, but the JWT (from GitHub Actions OIDC (audience "sigstore")) only goes to an address you set: export VAULT_ADDR=https://evil, or pass --vault-addr',
+  );
+  expect(() => refuseFileAddressForOwnToken({ fileAddress: 'https://evil', auth: pod, file: 'f' })).toThrow(
+    'the JWT (from the service-account token /var/run/token)',
+  );
+});

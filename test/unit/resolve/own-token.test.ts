@@ -1,0 +1,88 @@
+import { describe, expect, test } from 'vitest';
+import { UsageError } from '../../../src/util/errors';
+import { findDeveloperToken, parseTokenHelperSetting } from '../../../src/resolve/own-token';
+
+describe('token_helper in the Vault CLI config', () => {
+  test.each([
+    ['token_helper = "/usr/local/bin/vault-helper"', '/usr/local/bin/vault-helper'],
+    ['  token_helper="/opt/h"  # set by IT', '/opt/h'],
+    ['ui = true\n\ntoken_helper = "/a b/helper"\n', '/a b/helper'],
+    ['{\n  "token_helper": "/json/helper"\n}', '/json/helper'],
+    ['token_helper = "C:\\\\tools\\\\helper.exe"', 'C:\\tools\\helper.exe'],
+    ['token_helper = "vault-helper-on-path"', 'vault-helper-on-path'],
+  ])('%j names %s', (text, helper) => {
+    expect(parseTokenHelperSetting(text)).toBe(helper);
+  });
+
+  test.each([
+    ['# token_helper = "/commented"'],
+    ['// token_helper = "/commented"'],
+    ['token_helper = ""'],
+    ['other_helper = "/x"'],
+    [''],
+  ])('%j names no helper', (text) => {
+    expect(parseTokenHelperSetting(text)).toBeUndefined();
+  });
+});
+
+describe('the order of the sources', () => {
+  const files = (entries: Record<string, string>) => (path: string) => {
+    if (path in entries) return entries[path]!;
+    throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+  };
+  const home = { HOME: '/home/dev' };
+  const config = { '/home/dev/.vault': 'token_helper = "/bin/helper"' };
+  const tokenFile = { '/home/dev/.vault-token': 'file-token\n' };
+  const helper = (token: string) => () => `${token}\n`;
+
+  test('VAULT_TOKEN, then the helper, then ~/.vault-token', () => {
+    const all = files({ ...config, ...tokenFile });
+    expect(findDeveloperToken({ ...home, VAULT_TOKEN: 'env-token' }, all, helper('helper-token'))).toEqual({
+      token: 'env-token',
+      source: 'VAULT_TOKEN',
+    });
+    expect(findDeveloperToken(home, all, helper('helper-token'))).toEqual({
+      token: 'helper-token',
+      source: 'the token helper /bin/helper (from ~/.vault)',
+    });
+    expect(findDeveloperToken(home, all, helper(''))).toEqual({
+      token: 'file-token',
+      source: '~/.vault-token',
+    });
+    expect(findDeveloperToken(home, files(tokenFile))).toEqual({
+      token: 'file-token',
+      source: '~/.vault-token',
+    });
+    expect(findDeveloperToken(home, files({}))).toBeUndefined();
+  });
+
+  test('VAULT_CONFIG_PATH replaces ~/.vault', () => {
+    const read = files({ '/etc/vault-cli.hcl': 'token_helper = "/bin/other"', ...config });
+    const seen: string[] = [];
+    findDeveloperToken({ ...home, VAULT_CONFIG_PATH: '/etc/vault-cli.hcl' }, read, (path) => {
+      seen.push(path);
+      return 't';
+    });
+    expect(seen).toEqual(['/bin/other']);
+  });
+
+  test('a helper that fails is a usage error naming it and its exit status, never its output on stdout', () => {
+    const failing = () => {
+      throw Object.assign(new Error('Command failed'), {
+        status: 2,
+        stderr: 'no keychain\nmore',
+        stdout: 'partial-token',
+      });
+    };
+    let message = '';
+    try {
+      findDeveloperToken(home, files(config), failing);
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      message = (error as Error).message;
+    }
+    expect(message).toBe(
+      'the Vault token helper /bin/helper (token_helper in ~/.vault) failed (exit 2: no keychain); run "/bin/helper get" to see why, or fix token_helper',
+    );
+  });
+});
