@@ -1,7 +1,11 @@
 import { relative, resolve } from 'node:path';
 import { findProjectFile } from './find-project-file';
 import { assertFoundFileIsTrusted } from './trust-found-file';
-import { loadProjectFile, type FileOptionSpec, type ProjectFile } from '../cli/project-file/parse-project-file';
+import {
+  loadProjectFile,
+  type FileOptionSpec,
+  type ProjectFile,
+} from '../cli/project-file/parse-project-file';
 
 /** `--config none`: read no project file, neither a given nor a found one. */
 export const NO_PROJECT_FILE = 'none';

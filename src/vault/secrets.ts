@@ -6,7 +6,13 @@ import {
   quote,
 } from '../util/errors';
 import type { Logger } from '../util/log';
-import { keyToEnvName, type EnvTemplate, type PathImport, type SecretMapping, type SecretRef } from '../cli/secret-references';
+import {
+  keyToEnvName,
+  type EnvTemplate,
+  type PathImport,
+  type SecretMapping,
+  type SecretRef,
+} from '../cli/secret-references';
 import { vaultMessage, type VaultClient, type VaultResponse } from './http/client';
 import { isTransientFailure, requestWithRetry } from './http/send';
 import { versionOf, type SecretVersion } from './secret-versions';
