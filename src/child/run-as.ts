@@ -1,4 +1,4 @@
-import type { Env } from '../cli/config';
+import type { Env } from '../util/env';
 import { UsageError, quote } from '../util/errors';
 import { parseGroup, parseId, parsePasswd, type GroupEntry, type PasswdEntry } from '../resolve/accounts';
 

@@ -1,3 +1,4 @@
+import type { Env } from '../util/env';
 import { readFileSync } from 'node:fs';
 import { resolveRunAs, type RunAs } from '../child/run-as';
 import { parseDuration } from '../util/duration';
@@ -139,8 +140,6 @@ export interface RawOptions {
   logFormat: LogFormat;
   user?: string;
 }
-
-export type Env = Record<string, string | undefined>;
 
 export interface ConfigSources {
   env: Env;

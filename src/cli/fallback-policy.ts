@@ -1,4 +1,4 @@
-import type { Env } from './config';
+import type { Env } from '../util/env';
 import { UsageError, escapeControlCharacters, quote } from '../util/errors';
 import { VaultNotReadyError } from '../vault/wait-for-vault';
 

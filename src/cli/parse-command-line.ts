@@ -11,9 +11,9 @@ import {
   buildConfig,
   parseBoolean,
   type Config,
-  type Env,
   type RawOptions,
 } from './config';
+import type { Env } from '../util/env';
 import { ENV_FORMATS } from '../commands/env-formats';
 import { UsageError, escapeControlCharacters, quote } from '../util/errors';
 import { checkFallbackEnvAllowed } from './fallback-policy';

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
-import type { Config, Env } from '../cli/config';
+import type { Config } from '../cli/config';
+import type { Env } from '../util/env';
 import { UsageError, VaultExecError, quote } from '../util/errors';
 import { EXIT } from '../util/exit-codes';
 import { formatGithubEnv } from './env-formats/github';

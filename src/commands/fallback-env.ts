@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { buildChildEnv } from '../running/child-env';
-import type { Config, Env } from '../cli/config';
+import type { Config } from '../cli/config';
+import type { Env } from '../util/env';
 import { VaultUnavailableError } from '../util/errors';
 import type { Logger } from '../util/log';
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Env } from '../cli/config';
+import type { Env } from '../util/env';
 import { UsageError, escapeControlCharacters } from '../util/errors';
 
 /** A developer's own login, found where the Vault CLI keeps it. `source` is logged; the token never is. */

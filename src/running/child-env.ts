@@ -1,4 +1,5 @@
-import { CREDENTIAL_ENV_NAMES, type Env } from '../cli/config';
+import { CREDENTIAL_ENV_NAMES } from '../cli/config';
+import type { Env } from '../util/env';
 import type { Logger } from '../util/log';
 import type { EnvTemplate } from '../cli/secret-references';
 

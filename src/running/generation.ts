@@ -1,6 +1,7 @@
 import { assertChildEnvFits } from '../child/env-limits';
 import { buildChildEnv } from './child-env';
-import type { Config, Env } from '../cli/config';
+import type { Config } from '../cli/config';
+import type { Env } from '../util/env';
 import type { Logger } from '../util/log';
 import type { VaultClient } from '../vault/http/client';
 import { readSecrets, type Lease, type ResolvedSecrets } from '../vault/secrets';
