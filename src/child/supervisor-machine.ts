@@ -5,15 +5,15 @@ import { endsRunWithoutChild, roleOf, signalExitCode, type ForwardedSignal } fro
  * The supervisor as a pure state machine. The shell (supervisor-shell.ts) feeds it events and performs
  * the effects it returns; nothing here touches processes or timers, so every transition is unit-tested.
  *
- *   starting ──child-started──► running ──stop signal, renewal-failed──► stopping ──child-exited──► exited
+ *   starting ──child-started──► running ──stop signal, credentials-lost──► stopping ──child-exited──► exited
  *     │                          │  └──────────────────────child-exited───────────────────────────────┘
  *     └─signal─► exited (128+N)  restart-requested: SIGTERM to the old child
  *                                ▼
- *                            restarting ──stop signal, renewal-failed──► stopping
+ *                            restarting ──stop signal, credentials-lost──► stopping
  *                                │  └──child-exited, our SIGTERM never reached it──► exited (its code)
  *                                ▼ child-exited
  *                            respawning ──child-started──► running
- *                                └──stop signal, renewal-failed──► exited (128+N, 75; no new child)
+ *                                └──stop signal, credentials-lost──► exited (128+N, 75; no new child)
  *
  * The first stop reason wins: a renewal failure during a signal-initiated stop does not change the
  * exit code, and stopping twice never re-arms the kill timer. In the restart window (`respawning`)
@@ -34,18 +34,18 @@ export type Event =
   | { type: 'child-started' }
   | { type: 'child-exited'; code: number }
   /** The shell could not send a forward effect's signal: the child had exited already. */
-  | { type: 'forward-failed'; signal: ForwardedSignal | 'SIGKILL' }
-  | { type: 'renewal-failed'; message: string }
+  | { type: 'signal-undelivered'; signal: ForwardedSignal | 'SIGKILL' }
+  | { type: 'credentials-lost'; message: string }
   | { type: 'restart-requested'; reason: string }
   | { type: 'kill-timer-fired' };
 
 export type Effect =
-  | { type: 'forward'; signal: ForwardedSignal | 'SIGKILL' }
+  | { type: 'send-signal'; signal: ForwardedSignal | 'SIGKILL' }
   | { type: 'arm-kill-timer' }
   | { type: 'clear-kill-timer' }
   | { type: 'exit'; code: number }
-  /** Start the next generation (then `child-started`, or `renewal-failed` if it cannot be had). */
-  | { type: 'respawn' }
+  /** Start the next generation (then `child-started`, or `credentials-lost` if it cannot be had). */
+  | { type: 'start-next-child' }
   | { type: 'log'; level: 'error' | 'warn' | 'info' | 'debug'; message: string };
 
 export interface MachineSettings {
@@ -69,7 +69,7 @@ const exitWith = (code: number, ...before: Effect[]): Transition => ({
 });
 const KILL_AFTER_TIMEOUT: Effect[] = [
   log('warn', 'the child did not exit within the kill timeout; sending SIGKILL'),
-  { type: 'forward', signal: 'SIGKILL' },
+  { type: 'send-signal', signal: 'SIGKILL' },
 ];
 
 export function transition(state: State, event: Event, settings: MachineSettings = PLAIN): Transition {
@@ -114,7 +114,7 @@ function withoutChild(
         log('info', `received ${event.signal} ${when}; exiting without starting it`),
       );
     }
-    case 'renewal-failed':
+    case 'credentials-lost':
       return exitWith(EXIT.renewalFailed, log('error', event.message));
     default:
       return ignore(state, event, first ? 'before the child started' : 'between two children');
@@ -125,12 +125,12 @@ function fromRunning(state: State, event: Event, settings: MachineSettings): Tra
   switch (event.type) {
     case 'signal':
       return onSignalWithChild(state, event.signal, settings, { phase: 'stopping' }, true);
-    case 'renewal-failed':
+    case 'credentials-lost':
       return {
         state: { phase: 'stopping', exitCode: EXIT.renewalFailed },
         effects: [
           log('error', `${event.message}; stopping the child`),
-          { type: 'forward', signal: 'SIGTERM' },
+          { type: 'send-signal', signal: 'SIGTERM' },
           { type: 'arm-kill-timer' },
         ],
       };
@@ -141,7 +141,7 @@ function fromRunning(state: State, event: Event, settings: MachineSettings): Tra
         state: { phase: 'restarting', stopDelivered: true },
         effects: [
           log('info', `restarting the child: ${event.reason}`),
-          { type: 'forward', signal: 'SIGTERM' },
+          { type: 'send-signal', signal: 'SIGTERM' },
           { type: 'arm-kill-timer' },
         ],
       };
@@ -165,15 +165,18 @@ function fromRestarting(
           log('info', `the child exited by itself (code ${event.code}) before the restart; not restarting`),
         );
       // The old child's exit code means nothing here: we asked it to stop.
-      return { state: { phase: 'respawning' }, effects: [{ type: 'clear-kill-timer' }, { type: 'respawn' }] };
-    case 'forward-failed':
+      return {
+        state: { phase: 'respawning' },
+        effects: [{ type: 'clear-kill-timer' }, { type: 'start-next-child' }],
+      };
+    case 'signal-undelivered':
       return event.signal === 'SIGTERM'
         ? { state: { ...state, stopDelivered: false }, effects: [] }
         : ignore(state, event, 'while restarting');
     case 'signal':
       // The kill timer is already armed by the restart; a stop signal turns the restart into a stop.
       return onSignalWithChild(state, event.signal, settings, { phase: 'stopping' }, false);
-    case 'renewal-failed':
+    case 'credentials-lost':
       return {
         state: { phase: 'stopping', exitCode: EXIT.renewalFailed },
         effects: [log('error', `${event.message}; stopping the child`)],
@@ -197,7 +200,7 @@ function fromStopping(
       return { state, effects: KILL_AFTER_TIMEOUT };
     case 'child-exited':
       return exitWith(state.exitCode ?? event.code, { type: 'clear-kill-timer' });
-    case 'renewal-failed':
+    case 'credentials-lost':
       return { state, effects: [log('debug', `already stopping; ignored: ${event.message}`)] };
     default:
       return ignore(state, event, 'while stopping');
@@ -218,13 +221,13 @@ function onSignalWithChild(
       state,
       effects: [log('debug', `${signal} came from the terminal, which gave the child it too`)],
     };
-  if (role === 'forward') return { state, effects: [{ type: 'forward', signal }] };
-  if (!armKillTimer) return { state: whenStop, effects: [{ type: 'forward', signal }] };
+  if (role === 'forward') return { state, effects: [{ type: 'send-signal', signal }] };
+  if (!armKillTimer) return { state: whenStop, effects: [{ type: 'send-signal', signal }] };
   return {
     state: whenStop,
     effects: [
       log('info', `received ${signal}; forwarding it to the child`),
-      { type: 'forward', signal },
+      { type: 'send-signal', signal },
       { type: 'arm-kill-timer' },
     ],
   };
@@ -235,7 +238,7 @@ function ignore(state: State, event: Event, when: string): Transition {
 }
 
 function describe(event: Event): string {
-  return event.type === 'signal' || event.type === 'forward-failed'
+  return event.type === 'signal' || event.type === 'signal-undelivered'
     ? `${event.type} ${event.signal}`
     : event.type;
 }

@@ -41,13 +41,13 @@ export function createSupervisor(options: {
 
   const perform = (effect: Effect): void => {
     switch (effect.type) {
-      case 'forward':
+      case 'send-signal':
         if (effect.signal === 'SIGKILL') groupKilled = true;
         if (child?.kill(effect.signal)) {
           if (effect.signal !== 'SIGKILL') log.debug(`forwarded ${effect.signal} to the child`);
         } else {
           log.debug(`could not send ${effect.signal}: the child is already gone`);
-          queue.push({ type: 'forward-failed', signal: effect.signal });
+          queue.push({ type: 'signal-undelivered', signal: effect.signal });
         }
         return;
       case 'arm-kill-timer':
@@ -61,7 +61,7 @@ export function createSupervisor(options: {
       case 'exit':
         clearTimeout(killTimer);
         return resolveExit(effect.code);
-      case 'respawn':
+      case 'start-next-child':
         return options.onRespawn?.();
       case 'log':
         return log[effect.level](effect.message);

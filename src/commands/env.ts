@@ -1,79 +1,66 @@
 import { appendFileSync } from 'node:fs';
-import type { Config } from '../cli/config';
+import { CLEAN_UP_BUDGET_MS } from '../running/credential-ledger';
 import type { Env } from '../util/env';
+import { formatDuration } from '../util/duration';
 import { UsageError, VaultExecError, quote } from '../util/errors';
 import { EXIT } from '../util/exit-codes';
+import type { Lease } from '../vault/secrets';
 import { formatGithubEnv } from './env-formats/github';
 import { STDOUT_FORMATTERS } from './env-formats';
-import type { Logger } from '../util/log';
-import { isOwnToken, login } from '../vault/auth';
-import type { VaultClient } from '../vault/http/client';
-import { waitForVault } from '../vault/wait-for-vault';
-import { readSecrets } from '../vault/secrets';
-import { unwrapSecretId } from '../vault/unwrap';
-
-export interface EnvOutput {
-  env: Env;
-  /** stdout without the redactor: printing values is this command's job. Settles once written. */
-  writeValues(text: string): void | Promise<void>;
-  stdoutIsTerminal: boolean;
-  appendFile?: (path: string, text: string) => void;
-}
+import type { CommandContext, CommandDeps } from './run-command';
+import { startUp } from './start-up';
 
 /**
- * `vault-exec env`: the start-up steps of a real start (wait, log in, read every path with the same
+ * `vault-exec env`: the start-up of a real start (wait, log in, read every path with the same
  * mappings, imports and references), then the resolved secrets are printed for the next steps of a
- * CI job instead of being given to a child. Only the secret variables are printed, never the inherited
- * environment. The caller revokes the token afterwards, so nothing printed can be used to log in.
+ * CI job instead of being given to a child. Only the secret variables are printed, never the
+ * inherited environment. What was printed must stay usable after env exits: a token whose leases were
+ * printed is left to expire with them (one line says when); otherwise it is revoked.
  */
-export async function runEnv(
-  config: Config,
-  client: VaultClient,
-  log: Logger,
-  output: EnvOutput,
-  issuedTokens: string[],
-): Promise<void> {
+export async function printEnv(context: CommandContext): Promise<number> {
+  const { config, client, log, ledger, now, stop, deps } = context;
   // Both refusals come before the login: there is no point in minting a token that cannot be used.
-  if (output.stdoutIsTerminal && !config.forceTerminal)
+  if (deps.stdoutIsTerminal && !config.forceTerminal)
     throw new UsageError(
       'refusing to print secret values to a terminal, where they would stay in the scrollback: redirect stdout to a file or a pipe, or add --force',
     );
-  const githubEnvFile = config.envFormat === 'github' ? githubEnvPath(output.env) : undefined;
+  const githubEnvFile = config.envFormat === 'github' ? githubEnvPath(deps.env) : undefined;
 
-  await waitForVault({
-    client,
-    timeoutMs: config.waitTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    log,
-  });
-  // A wrapped secret_id is unwrapped as a start would: env is a real consumer of it, not a preflight.
-  const auth =
-    config.auth.method === 'approle' && config.auth.secretIdWrapped
-      ? await unwrapSecretId(client, config.auth, log)
-      : config.auth;
-  const session = await login(client, auth, log);
-  // Revoked by the caller, even when a read below fails; a token the user gave is never revoked.
-  if (isOwnToken(auth)) issuedTokens.push(session.token);
-  const { values, interpolated } = await readSecrets({
-    client,
-    token: session.token,
-    mappings: config.secrets,
-    imports: config.pathImports,
-    templates: config.templates,
-    log,
-  });
-
+  const started = await startUp({ config, client, log, ledger, now, signal: stop });
+  const { values, interpolated } = started.secrets;
   if (githubEnvFile === undefined) {
-    await writeAll(output, STDOUT_FORMATTERS[config.envFormat as keyof typeof STDOUT_FORMATTERS](values));
+    await writeAll(deps, STDOUT_FORMATTERS[config.envFormat as keyof typeof STDOUT_FORMATTERS](values));
   } else {
     const { masks, fileText } = formatGithubEnv(values, interpolated);
-    await writeAll(output, masks);
-    appendGithubEnv(githubEnvFile, fileText, output.appendFile ?? appendFileSync);
+    await writeAll(deps, masks);
+    appendGithubEnv(githubEnvFile, fileText, deps.appendFile ?? appendFileSync);
   }
   log.info(
     `env: wrote ${values.size} variable${values.size === 1 ? '' : 's'} in the ${config.envFormat} format${githubEnvFile === undefined ? '' : ` to ${githubEnvFile}`}`,
     { event: 'env' },
   );
+  const leases = ledger.heldLeases();
+  if (!config.revokeToken || leases.length > 0) {
+    ledger.handOver();
+    if (leases.length > 0) log.info(describeHandedOver(leases, started.session.ttlSeconds, now()));
+    return 0;
+  }
+  await ledger.revokeAll(now() + CLEAN_UP_BUDGET_MS);
+  return 0;
+}
+
+/**
+ * A lease ends at its TTL or with the token that read it, whichever comes first; nothing renews
+ * either once env has exited.
+ */
+export function describeHandedOver(leases: readonly Lease[], tokenTtlSeconds: number, now: number): string {
+  const paths = [...new Set(leases.map((lease) => lease.path))];
+  const leftMs = Math.min(...leases.map((lease) => lease.issuedAt + lease.ttlSeconds * 1000 - now));
+  const tokenCuts = tokenTtlSeconds > 0 && leases.some((lease) => lease.ttlSeconds > tokenTtlSeconds);
+  const until = tokenCuts
+    ? `the login's token expires in ${formatDuration(tokenTtlSeconds * 1000)}, and ends them with it (a longer token_ttl on the role keeps them longer)`
+    : `they end at their TTL, in ${formatDuration(Math.max(0, leftMs))}`;
+  return `env: left the dynamic credentials it printed (${paths.join(', ')}) valid for the next steps: nothing renews them, ${until}; end them sooner with vault lease revoke -prefix ${paths[0]}`;
 }
 
 function githubEnvPath(env: Env): string {
@@ -99,9 +86,9 @@ function appendGithubEnv(path: string, text: string, append: (path: string, text
   }
 }
 
-async function writeAll(output: EnvOutput, text: string): Promise<void> {
+async function writeAll(deps: CommandDeps, text: string): Promise<void> {
   try {
-    await output.writeValues(text);
+    await deps.writeValues(text);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     const why = code === 'EPIPE' ? 'the reader closed its end early' : code;

@@ -1,21 +1,18 @@
-// What a command does once its configuration is resolved: `run` starts and supervises the child,
-// `check` and `env` end the same start-up differently. run.ts hands over here.
-import { withUserEnvironment } from '../child/run-as';
-import type { ForwardedSignal } from '../child/signals';
-import { spawnChild } from '../child/spawn';
+// What a command does once its configuration is resolved. run, check and env share the start-up
+// (start-up.ts) and one credential ledger; each ends it its own way (run.ts, check.ts, env.ts).
+// Until a child exists, a stop signal ends the start-up here: what it obtained is revoked first.
+import { endsRunWithoutChild, signalExitCode, type ForwardedSignal } from '../child/signals';
+import type { ChildProcess, SpawnOptions } from '../child/spawn';
 import type { Config } from '../cli/config';
+import { CLEAN_UP_BUDGET_MS, CredentialLedger, IN_FLIGHT_WAIT_MS } from '../running/credential-ledger';
+import { monotonicNow, timerAt, type Clock } from '../util/clock';
 import type { Env } from '../util/env';
-import { type Logger, type Redactor } from '../util/log';
+import type { Logger, Redactor } from '../util/log';
 import { reportFailure } from '../util/report-failure';
-import { isOutage } from '../cli/fallback-policy';
-import { isOwnToken, login, type Session } from '../vault/auth';
-import { createVaultClient, type VaultClient } from '../vault/http/client';
-import { waitForVault } from '../vault/wait-for-vault';
-import { revokeTokens } from '../running/revocation';
-import { RunningPhase } from '../running/running-phase';
-import { unwrapSecretId } from '../vault/unwrap';
-import { runCheck } from './check';
-import { runEnv } from './env';
+import type { createVaultClient, VaultClient } from '../vault/http/client';
+import { checkStartUp } from './check';
+import { printEnv } from './env';
+import { runChild } from './run';
 
 export type CommandName = 'run' | 'check' | 'env';
 
@@ -23,7 +20,7 @@ export type CommandName = 'run' | 'check' | 'env';
 export interface CommandDeps {
   env: Env;
   writeStdout(text: string): void;
-  /** Where signals go; main.ts routes process signals here once the supervisor exists. */
+  /** Where signals go; main.ts routes process signals here. */
   onSignals(handler: (signal: ForwardedSignal) => void): void;
   isPidOne: boolean;
   /** stdin is a terminal: the child shares the terminal's foreground group (see child/signals.ts). */
@@ -32,7 +29,30 @@ export interface CommandDeps {
   writeValues(text: string): void | Promise<void>;
   stdoutIsTerminal: boolean;
   createVaultClient: typeof createVaultClient;
+  /** Monotonic milliseconds. */
+  now?: Clock;
+  spawn?: (command: string[], env: Record<string, string>, options: SpawnOptions) => ChildProcess;
+  appendFile?: (path: string, text: string) => void;
 }
+
+/** What every ending works with. */
+export interface CommandContext {
+  config: Config;
+  client: VaultClient;
+  log: Logger;
+  redactor: Redactor;
+  ledger: CredentialLedger;
+  now: Clock;
+  /** Aborted by a stop signal that arrives before a child exists. */
+  stop: AbortSignal;
+  deps: CommandDeps;
+}
+
+const ENDINGS: Record<CommandName, (context: CommandContext) => Promise<number>> = {
+  run: runChild,
+  check: checkStartUp,
+  env: printEnv,
+};
 
 export async function runCommand(
   kind: CommandName,
@@ -53,118 +73,45 @@ export async function runCommand(
   } catch (error) {
     return reportFailure(error, log);
   }
-  // No child: signals keep main.ts's default (exit at once with 128+N).
-  if (kind === 'check') return check(config, client, log, deps);
-  if (kind === 'env') return printEnv(config, client, log, deps);
+  const now = deps.now ?? monotonicNow;
+  const ledger = new CredentialLedger(client, log, now);
+  const stop = new AbortController();
+  const stopped = new Promise<ForwardedSignal>((resolve) =>
+    // run.ts takes the signals over once its child exists.
+    deps.onSignals((signal) => {
+      if (!endsRunWithoutChild(signal) || stop.signal.aborted) return;
+      stop.abort(signal);
+      resolve(signal);
+    }),
+  );
+  const context: CommandContext = { config, client, log, redactor, ledger, now, stop: stop.signal, deps };
+  const working = ENDINGS[kind](context);
 
-  const phase = new RunningPhase({
-    config,
-    client,
-    log,
-    inherited: config.runAs ? withUserEnvironment(deps.env, config.runAs) : deps.env,
-    terminal: deps.terminal,
-    spawn: (command, env, options) =>
-      spawnChild(command, env, {
-        ...options,
-        identity: config.runAs,
-        // --mask: everything the redactor knows by now, so this child's secrets (interpolated ones,
-        // the token with --pass-token, a .env fallback's values) and vault-exec's credentials.
-        maskValues: config.mask ? redactor.values() : undefined,
-      }),
-  });
-  deps.onSignals((signal) => phase.dispatchSignal(signal));
-  const abort = new AbortController();
-  void phase.exited.then(() => abort.abort(new Error('vault-exec is exiting')));
-
-  let code: number | undefined;
-  let failure: unknown;
-  try {
-    code = await Promise.race([phase.exited, startUp(config, deps, log, client, phase, abort.signal)]);
-  } catch (error) {
-    const phaseName = phase.supervisor.phase;
-    if (phaseName === 'starting' || phaseName === 'exited') failure = error;
-    else code = await phase.exited;
+  const outcome = await Promise.race([
+    working.then(
+      (code) => ({ code }),
+      (error: unknown) => ({ error }),
+    ),
+    stopped.then((signal) => ({ signal })),
+  ]);
+  if ('code' in outcome) return outcome.code;
+  const deadline = now() + CLEAN_UP_BUDGET_MS;
+  if ('signal' in outcome) {
+    // A step in flight may still mint a token or a lease: give it part of the budget.
+    await untilSettledOr(working, deadline - CLEAN_UP_BUDGET_MS + IN_FLIGHT_WAIT_MS, now);
+    if (config.revokeToken) await ledger.revokeAll(deadline);
+    log.info(`stopped by ${outcome.signal} before the child started`, { event: 'interrupted' });
+    return signalExitCode(outcome.signal);
   }
-  await phase.close();
+  if (config.revokeToken) await ledger.revokeAll(deadline);
   // Reported after clean-up, so the reason vault-exec stopped is always its last line.
-  return code ?? reportFailure(failure, log);
+  return reportFailure(outcome.error, log);
 }
 
-/** The start-up pipeline: wait → log in → read secrets → hand over to the running phase. */
-async function startUp(
-  config: Config,
-  deps: CommandDeps,
-  log: Logger,
-  client: VaultClient,
-  phase: RunningPhase,
-  signal: AbortSignal,
-): Promise<number> {
-  try {
-    await waitForVault({
-      client,
-      timeoutMs: config.waitTimeoutMs,
-      requestTimeoutMs: config.requestTimeoutMs,
-      log,
-      signal,
-    });
-  } catch (error) {
-    // `vault-exec run` in development only (cli/fallback-policy.ts): the child gets the .env file's
-    // values for the mapped names, and nothing renews or watches them.
-    if (config.fallbackEnv === undefined || !isOutage(error)) throw error;
-    phase.beginWithoutVault(error as Error);
-    return phase.exited;
-  }
-  // Unwrapped once: the plain secret_id is what re-logins at max TTL use.
-  const auth =
-    config.auth.method === 'approle' && config.auth.secretIdWrapped
-      ? await unwrapSecretId(client, config.auth, log)
-      : config.auth;
-  const session: Session = await login(client, auth, log);
-  phase.adoptToken(session, auth);
-  const first = await phase.prepareFirst();
-  if (deps.isPidOne) {
-    log.warn(
-      'running as PID 1: orphaned grandchildren will not be reaped; run the container with an init (docker run --init, compose "init: true", or tini)',
-    );
-  }
-  phase.begin(first);
-  return phase.exited;
+function untilSettledOr(work: Promise<unknown>, deadline: number, now: Clock): Promise<void> {
+  let cancel = (): void => {};
+  const bound = new Promise<void>((resolve) => (cancel = timerAt(deadline, resolve, now)));
+  return Promise.race([work.then(noop, noop), bound]).finally(() => cancel());
 }
 
-/**
- * `check` and `env` start no child; they revoke the token they logged in for whatever happened, and
- * report the first failure after that, as a run does.
- */
-async function runWithoutChild(
-  config: Config,
-  client: VaultClient,
-  log: Logger,
-  work: (issuedTokens: string[]) => Promise<void>,
-): Promise<number> {
-  const issuedTokens: string[] = [];
-  let failure: unknown;
-  try {
-    await work(issuedTokens);
-  } catch (error) {
-    failure = error;
-  }
-  if (config.revokeToken) await revokeTokens(client, issuedTokens, log);
-  return failure === undefined ? 0 : reportFailure(failure, log);
-}
-
-function check(config: Config, client: VaultClient, log: Logger, deps: CommandDeps): Promise<number> {
-  return runWithoutChild(config, client, log, (issuedTokens) =>
-    runCheck(config, client, log, deps.writeStdout, issuedTokens),
-  );
-}
-
-function printEnv(config: Config, client: VaultClient, log: Logger, deps: CommandDeps): Promise<number> {
-  const output = {
-    env: deps.env,
-    writeValues: deps.writeValues,
-    stdoutIsTerminal: deps.stdoutIsTerminal,
-  };
-  return runWithoutChild(config, client, log, (issuedTokens) =>
-    runEnv(config, client, log, output, issuedTokens),
-  );
-}
+function noop(): void {}

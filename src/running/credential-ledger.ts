@@ -1,30 +1,45 @@
+// What vault-exec holds in Vault and must give back, from the first login to the exit, for every
+// command: the tokens it logged in for, and every lease it read and has not revoked, with the token
+// that read it (a token's leases end with it).
+import type { Clock } from '../util/clock';
 import type { Logger } from '../util/log';
 import type { VaultClient } from '../vault/http/client';
+import { revokeLeases } from '../vault/leases';
 import type { Lease } from '../vault/secrets';
-import { revokeLeases, revokeTokens } from './revocation';
+import { revokeTokens } from '../vault/tokens';
 
 /**
- * What vault-exec holds in Vault and must give back: the tokens it logged in for, and every lease it
- * read and has not revoked, with the token that read it (a token's leases end with it).
+ * The whole clean-up at exit, waiting for a read in flight included, fits in this: docker stop's 10 s
+ * grace = the 7 s default --kill-timeout + this + a second to spare (README: "Shutdown"). It never
+ * changes the exit code: the child's result matters more than our clean-up.
  */
+export const CLEAN_UP_BUDGET_MS = 2_000;
+/** Of that budget, what waiting for a request in flight may take; the rest is the revocation's. */
+export const IN_FLIGHT_WAIT_MS = 1_000;
+
 export class CredentialLedger {
   private readonly ownTokens: string[] = [];
+  /** The user's own token (VAULT_TOKEN, vault login): never revoked, but its leases are, one by one. */
+  private usersToken?: string;
   private readonly leases = new Map<string, { lease: Lease; token: string }>();
 
   constructor(
     private readonly client: VaultClient,
     private readonly log: Logger,
+    private readonly now: Clock,
   ) {}
 
-  addOwnToken(token: string): void {
-    this.ownTokens.push(token);
+  /** A token vault-exec logged in for is revoked at exit; the user's own is only used to revoke its leases. */
+  holdToken(token: string, owned: boolean): void {
+    if (owned) this.ownTokens.push(token);
+    else this.usersToken = token;
   }
 
   isOwnToken(token: string): boolean {
     return this.ownTokens.includes(token);
   }
 
-  recordLeases(leases: Lease[], token: string): void {
+  recordLeases(leases: readonly Lease[], token: string): void {
     for (const lease of leases) this.leases.set(lease.id, { lease, token });
   }
 
@@ -33,13 +48,24 @@ export class CredentialLedger {
     return this.leases.get(leaseId)?.token;
   }
 
+  heldLeases(): Lease[] {
+    return [...this.leases.values()].map((entry) => entry.lease);
+  }
+
+  /**
+   * `vault-exec env`: what it printed must outlive it, so nothing held is revoked at exit; the
+   * tokens and leases end at their TTLs.
+   */
+  handOver(): void {
+    this.ownTokens.length = 0;
+    this.leases.clear();
+  }
+
   /** Revokes every held lease no child uses or is about to use: superseded, or read by a failed preparation. */
   async revokeUnused(inUse: ReadonlySet<string>, token: string): Promise<void> {
-    const unused = [...this.leases.values()]
-      .map((entry) => entry.lease)
-      .filter((lease) => !inUse.has(lease.id));
+    const unused = this.heldLeases().filter((lease) => !inUse.has(lease.id));
     if (unused.length === 0) return;
-    for (const lease of await revokeLeases(this.client, token, unused, this.log))
+    for (const lease of await revokeLeases(this.client, token, unused, this.log, CLEAN_UP_BUDGET_MS))
       this.leases.delete(lease.id);
   }
 
@@ -48,22 +74,25 @@ export class CredentialLedger {
     if (!this.isOwnToken(token)) return;
     this.ownTokens.splice(this.ownTokens.indexOf(token), 1);
     for (const [id, entry] of this.leases) if (entry.token === token) this.leases.delete(id);
-    await revokeTokens(this.client, [token], this.log);
+    await revokeTokens(this.client, [token], this.log, CLEAN_UP_BUDGET_MS);
   }
 
   /**
-   * At exit: our tokens, whose leases end with them; the leases read with a token of the user's
-   * (which is never revoked) one by one, with `userToken`.
+   * At exit, by `deadline` (monotonic): our tokens, whose leases end with them; the leases read with
+   * the user's token one by one. Whatever is not answered by then ends at its TTL.
    */
-  async revokeAll(userToken: string | undefined): Promise<void> {
+  async revokeAll(deadline: number): Promise<void> {
+    const timeoutMs = Math.max(1, deadline - this.now());
     const usersLeases = [...this.leases.values()]
       .filter((entry) => !this.isOwnToken(entry.token))
       .map((entry) => entry.lease);
+    const usersToken = this.usersToken;
     await Promise.all([
-      revokeTokens(this.client, this.ownTokens, this.log),
-      userToken !== undefined && usersLeases.length > 0
-        ? revokeLeases(this.client, userToken, usersLeases, this.log)
+      revokeTokens(this.client, this.ownTokens, this.log, timeoutMs),
+      usersToken !== undefined && usersLeases.length > 0
+        ? revokeLeases(this.client, usersToken, usersLeases, this.log, timeoutMs)
         : Promise.resolve(),
     ]);
+    this.handOver();
   }
 }

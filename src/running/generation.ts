@@ -1,12 +1,13 @@
+// One child's worth of secrets: what it was started with, and the token its leases were read with.
 import { assertChildEnvFits } from '../child/env-limits';
-import { buildChildEnv } from './child-env';
 import type { Config } from '../cli/config';
+import type { Clock } from '../util/clock';
 import type { Env } from '../util/env';
 import type { Logger } from '../util/log';
 import type { VaultClient } from '../vault/http/client';
 import { readSecrets, type Lease, type ResolvedSecrets } from '../vault/secrets';
+import { buildChildEnv } from './child-env';
 
-/** One child's worth of secrets: what it was started with, and the token its leases were read with. */
 export interface Generation {
   secrets: ResolvedSecrets;
   env: Record<string, string>;
@@ -14,9 +15,31 @@ export interface Generation {
 }
 
 /**
- * Prepares the next generation: reads what must be read (everything the first time; afterwards only
- * the API paths in `replace`, keeping the other answers of `previous`) and builds the child's env.
- * Throws like the start-up read does (and exit 65 for an env the kernel would refuse); leases it read before failing are left in `minted`.
+ * The child's env from what was read. Throws exit 65 for an env the kernel would refuse, so that a
+ * start fails before spawning, `check` fails as the start would, and a restart keeps the old child.
+ */
+export function buildGeneration(options: {
+  config: Config;
+  inherited: Env;
+  secrets: ResolvedSecrets;
+  token: string;
+  log: Logger;
+}): Generation {
+  const { config, secrets, token } = options;
+  const env = buildChildEnv({
+    inherited: options.inherited,
+    secrets: secrets.values,
+    templates: config.templates,
+    passToken: config.passToken ? token : undefined,
+    log: options.log,
+  });
+  assertChildEnvFits(config.command, env);
+  return { secrets, env, token };
+}
+
+/**
+ * A restart's generation: reads only the API paths in `replace`, keeping the other answers of
+ * `previous`. Leases it read before failing are left in `minted`.
  */
 export async function prepareGeneration(options: {
   client: VaultClient;
@@ -24,8 +47,9 @@ export async function prepareGeneration(options: {
   inherited: Env;
   token: string;
   log: Logger;
-  previous?: Generation;
-  replace?: ReadonlySet<string>;
+  now: Clock;
+  previous: Generation;
+  replace: ReadonlySet<string>;
   minted: Lease[];
 }): Promise<Generation> {
   const { config, token, log } = options;
@@ -36,18 +60,10 @@ export async function prepareGeneration(options: {
     imports: config.pathImports,
     templates: config.templates,
     log,
-    previous: options.previous?.secrets,
+    previous: options.previous.secrets,
     replace: options.replace,
     minted: options.minted,
+    now: options.now,
   });
-  const env = buildChildEnv({
-    inherited: options.inherited,
-    secrets: secrets.values,
-    templates: config.templates,
-    passToken: config.passToken ? token : undefined,
-    log,
-  });
-  // Part of preparing: a restart whose env the kernel would refuse keeps the old child running.
-  assertChildEnvFits(config.command, env);
-  return { secrets, env, token };
+  return buildGeneration({ ...options, secrets });
 }

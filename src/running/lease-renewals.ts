@@ -1,46 +1,38 @@
+// One renewal per lease the running child uses. A lease kept from one generation to the next keeps
+// its renewal (and the schedule it is on); a superseded lease's renewal stops at the swap.
+import type { Clock } from '../util/clock';
 import type { Logger } from '../util/log';
 import type { VaultClient } from '../vault/http/client';
+import { renewLease } from '../vault/leases';
 import type { Lease } from '../vault/secrets';
-import { keepLeaseAlive } from './token-keeper';
+import { watchLifetime } from './lifetime';
 
-/**
- * One renewal per lease the running child uses. A lease kept from one generation to the next keeps
- * its renewal (and the schedule it is on); a superseded lease's renewal stops at the swap.
- */
+export interface LeaseRenewalsOptions {
+  client: VaultClient;
+  /** The current token: a lease may be renewed with any token allowed to, not only the one that read it. */
+  token: () => string;
+  log: Logger;
+  now: Clock;
+  /** Renewable no further: the lease must be replaced (a restart) before `expiresAt`. */
+  onEnding(lease: Lease, expiresAt: number): void;
+  /** Gone already (renewal refused, or failing until it expired). */
+  onLost(lease: Lease, reason: string): void;
+}
+
 export class LeaseRenewals {
   private readonly stops = new Map<string, () => void>();
 
-  constructor(
-    private readonly options: {
-      client: VaultClient;
-      token: () => string;
-      log: Logger;
-      now: () => number;
-      onEnding(lease: Lease, expiresAt: number): void;
-      onLost(lease: Lease, reason: string): void;
-    },
-  ) {}
+  constructor(private readonly options: LeaseRenewalsOptions) {}
 
   /** Starts renewing the leases that are new in `leases`. */
-  add(leases: Lease[]): void {
-    const { client, token, log, now } = this.options;
+  add(leases: readonly Lease[]): void {
     for (const lease of leases) {
-      if (this.stops.has(lease.id)) continue;
-      const stop = keepLeaseAlive({
-        client,
-        lease,
-        token,
-        log,
-        now,
-        onEnding: (expiresAt) => this.options.onEnding(lease, expiresAt),
-        onLost: (reason) => this.options.onLost(lease, reason),
-      });
-      this.stops.set(lease.id, stop);
+      if (!this.stops.has(lease.id)) this.stops.set(lease.id, this.keepAlive(lease));
     }
   }
 
   /** Stops renewing every lease that is not in `kept`. */
-  keepOnly(kept: Lease[]): void {
+  keepOnly(kept: readonly Lease[]): void {
     const ids = new Set(kept.map((lease) => lease.id));
     for (const [id, stop] of this.stops) {
       if (ids.has(id)) continue;
@@ -51,5 +43,30 @@ export class LeaseRenewals {
 
   stopAll(): void {
     this.keepOnly([]);
+  }
+
+  /** Either way it ends (`onEnding` or `onLost`), this lease's watcher stops: its successor gets its own. */
+  private keepAlive(lease: Lease): () => void {
+    const { client, log, now } = this.options;
+    let expiresAt = lease.issuedAt + lease.ttlSeconds * 1000;
+    const watcher = watchLifetime(
+      {
+        name: `lease of ${lease.path}`,
+        ttlSeconds: lease.ttlSeconds,
+        issuedAt: lease.issuedAt,
+        renewable: lease.renewable,
+        renew: async (increment) => {
+          const outcome = await renewLease(client, this.options.token(), lease, increment);
+          if (outcome.kind === 'renewed') expiresAt = now() + outcome.ttlSeconds * 1000;
+          return outcome;
+        },
+        reacquire: async () => {
+          this.options.onEnding(lease, expiresAt);
+          return { kind: 'handed-off' };
+        },
+      },
+      { log, now, onFailure: (reason) => this.options.onLost(lease, reason) },
+    );
+    return () => watcher.stop();
   }
 }

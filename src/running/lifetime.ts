@@ -2,6 +2,7 @@ import { backoffDelays } from '../util/backoff';
 import { monotonicNow, timerAt, type Clock } from '../util/clock';
 import { formatDuration } from '../util/duration';
 import type { Logger } from '../util/log';
+import type { RenewOutcome } from '../vault/renew';
 
 /**
  * Renews something that expires (the token, or a lease) before it does, with one timer at a time.
@@ -22,15 +23,8 @@ export const RETRY_MAX_MS = 30_000;
 /** A last attempt this close to expiry could not complete in time; give up instead. */
 export const EXPIRY_MARGIN_MS = 250;
 
-export type RenewOutcome =
-  | { kind: 'renewed'; ttlSeconds: number }
-  /** Still valid, but cannot be extended any further (Vault: "past the max TTL, cannot renew"). */
-  | { kind: 'exhausted'; reason: string }
-  | { kind: 'transient'; reason: string }
-  | { kind: 'rejected'; reason: string };
-
 export type ReacquireOutcome =
-  | { kind: 'acquired'; ttlSeconds: number; renewable: boolean }
+  | { kind: 'acquired'; ttlSeconds: number; renewable: boolean; issuedAt: number }
   /** Someone else replaces it (a lease: the child restarts with fresh secrets); stop watching. */
   | { kind: 'handed-off' }
   | { kind: 'transient'; reason: string }
@@ -40,6 +34,8 @@ export interface LifetimeSpec {
   /** For log lines: "token", "lease of database/creds/app". */
   name: string;
   ttlSeconds: number;
+  /** When Vault issued it, on the monotonic clock: the schedule counts from here, not from now. */
+  issuedAt: number;
   renewable: boolean;
   renew(incrementSeconds: number): Promise<RenewOutcome>;
   /** How to get a fresh one when renewal can go no further; absent when there is no way. */
@@ -68,7 +64,7 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
   const now = options.now ?? monotonicNow;
   const random = options.random ?? Math.random;
   let requestedSeconds = spec.ttlSeconds;
-  let expiresAt = now() + spec.ttlSeconds * 1000;
+  let expiresAt = spec.issuedAt + spec.ttlSeconds * 1000;
   let cancelTimer: (() => void) | undefined;
   let stopped = false;
   let retries: Generator<number, never> | undefined;
@@ -149,7 +145,7 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
       return;
     }
     requestedSeconds = outcome.ttlSeconds;
-    expiresAt = now() + outcome.ttlSeconds * 1000;
+    expiresAt = outcome.issuedAt + outcome.ttlSeconds * 1000;
     log.info(
       `replaced the ${spec.name} before it expired (new TTL ${outcome.ttlSeconds} s); the child keeps running`,
       { event: 'reacquired' },

@@ -1,41 +1,44 @@
-import { assertChildEnvFits } from '../child/env-limits';
+// The running phase: from the first child on, the one owner of the token (through its keeper), the
+// leases, the env of the running child (its generation) and the restart protocol. It is built after
+// the login, from the session and the first secrets, and starts the first child when built.
 import type { ForwardedSignal } from '../child/signals';
 import type { ChildProcess, SpawnOptions } from '../child/spawn';
 import { createSupervisor, type Supervisor } from '../child/supervisor-shell';
 import type { AuthConfig, Config } from '../cli/config';
-import type { Env } from '../util/env';
-import { timerAt } from '../util/clock';
-import { buildFallbackChildEnv } from '../commands/fallback-env';
+import { monotonicNow, timerAt, type Clock } from '../util/clock';
 import { formatDuration } from '../util/duration';
+import type { Env } from '../util/env';
 import type { Logger } from '../util/log';
-import { isOwnToken, type Session } from '../vault/auth';
+import type { Session } from '../vault/auth';
 import type { VaultClient } from '../vault/http/client';
 import type { Lease } from '../vault/secrets';
-import { CredentialLedger } from './credential-ledger';
+import { CLEAN_UP_BUDGET_MS, IN_FLIGHT_WAIT_MS, type CredentialLedger } from './credential-ledger';
 import { prepareGeneration, type Generation } from './generation';
 import { LeaseRenewals } from './lease-renewals';
-import { keepTokenAlive, type TokenHolder } from './token-keeper';
 import { RestartQueue } from './restart-queue';
 import type { RestartRequest } from './restart-request';
-import { REVOKE_TIMEOUT_MS } from './revocation';
-import { watchForRotation } from './secret-watch';
+import { watchSecrets } from './secret-watch';
+import { TokenKeeper, type ReplacedToken } from './token-keeper';
 
 export interface RunningPhaseOptions {
   config: Config;
   client: VaultClient;
   log: Logger;
-  /** The environment vault-exec inherited; every generation's env is built from it. */
+  /** Holds the login's token and the first generation's leases already. */
+  ledger: CredentialLedger;
+  /** The login the first generation was read with; `issuedAt` is when Vault answered it (monotonic). */
+  login: { auth: AuthConfig; session: Session; issuedAt: number };
+  first: Generation;
+  /** The environment every generation's env is built from (with --user's HOME, USER, LOGNAME). */
   inherited: Env;
   /** stdin is a terminal (see child/signals.ts). */
-  terminal?: boolean;
-  /** Monotonic milliseconds; deadlines are measured on it. */
-  now?: () => number;
+  terminal: boolean;
+  now?: Clock;
   spawn?: (command: string[], env: Record<string, string>, options: SpawnOptions) => ChildProcess;
 }
 
 /**
- * The running phase: from the login on, the one owner of the token, the leases, the env of the
- * running child (its generation) and the restart protocol, which is make-before-break:
+ * Restarts are make-before-break:
  *
  *   prepare  read again only what must be replaced (changed KV paths, ending leases, everything
  *            leased after a new token) and build the env, while the old child runs on. Failing is
@@ -46,34 +49,34 @@ export interface RunningPhaseOptions {
  *   retire   superseded leases (or a replaced token of ours) are revoked once that child is gone.
  */
 export class RunningPhase {
-  readonly supervisor: Supervisor;
+  private readonly supervisor: Supervisor;
   private readonly config: Config;
   private readonly client: VaultClient;
   private readonly log: Logger;
-  private readonly now: () => number;
-  private readonly closing = new AbortController();
+  private readonly now: Clock;
   private readonly ledger: CredentialLedger;
+  private readonly closing = new AbortController();
+  private readonly tokenKeeper: TokenKeeper;
   private readonly renewals: LeaseRenewals;
-  private token?: TokenHolder;
-  private auth?: AuthConfig;
-  /** The running child's secrets, and the next child's between swap and start. */
-  private generation?: Generation;
-  private prepared?: Generation;
-  private stopTokenRenewal = (): void => {};
-  private stopRotationWatch = (): void => {};
   private readonly restarts: RestartQueue;
+  /** The running child's secrets. */
+  private generation: Generation;
+  /** The next child's, between the swap and its start. */
+  private prepared?: Generation;
+  private stopSecretWatch = (): void => {};
   private swapped = Promise.resolve();
+  private onSwapDone?: () => void;
   /** Settles once the preparation in flight (if any) has recorded the leases it read. */
   private preparing: Promise<void> = Promise.resolve();
-  private onSwapDone?: () => void;
 
   constructor(private readonly options: RunningPhaseOptions) {
-    const { config, client, log } = options;
+    const { config, client, log, ledger, first } = options;
     this.config = config;
     this.client = client;
     this.log = log;
-    this.now = options.now ?? (() => performance.now());
-    this.ledger = new CredentialLedger(client, log);
+    this.ledger = ledger;
+    this.now = options.now ?? monotonicNow;
+    this.generation = first;
     this.supervisor = createSupervisor({
       killTimeoutMs: config.killTimeoutMs,
       log,
@@ -88,7 +91,7 @@ export class RunningPhase {
       onDeferred: (request, reason, retry) => this.deferRestart(request, reason, retry),
       onExpired: (request, reason) =>
         this.supervisor.dispatch({
-          type: 'renewal-failed',
+          type: 'credentials-lost',
           message: `could not read fresh secrets before the old ones expired (${request.reason}): ${reason}`,
         }),
       now: this.now,
@@ -96,21 +99,41 @@ export class RunningPhase {
     });
     this.renewals = new LeaseRenewals({
       client,
-      token: () => this.currentToken(),
+      token: () => this.tokenKeeper.token,
       log,
       now: this.now,
       onEnding: (lease, expiresAt) =>
-        void this.requestRestart({
+        void this.restarts.request({
           reason: `the lease of ${lease.path} is reaching its max TTL`,
           replace: new Set([lease.path]),
           deadline: expiresAt,
         }),
       // The lease is gone already: one attempt at fresh credentials, then exit 75.
       onLost: (lease, reason) =>
-        void this.requestRestart({ reason, replace: new Set([lease.path]), deadline: 0 }),
+        void this.restarts.request({ reason, replace: new Set([lease.path]), deadline: 0 }),
     });
+    this.tokenKeeper = new TokenKeeper({
+      client,
+      auth: options.login.auth,
+      session: options.login.session,
+      issuedAt: options.login.issuedAt,
+      ledger,
+      log,
+      now: this.now,
+      onFailure: (message) => this.supervisor.dispatch({ type: 'credentials-lost', message }),
+      onReplaced: (previous) => this.onTokenReplaced(previous),
+    });
+
+    this.supervisor.start(config.command, first.env);
+    this.watchGeneration(first);
+    const unwatchable = first.secrets.unwatchable;
+    if (config.watchIntervalMs !== undefined && unwatchable.length > 0)
+      log.info(
+        `--watch does not watch ${unwatchable.join(', ')}: only KV secrets and database static roles can be compared`,
+      );
   }
 
+  /** Resolves once with the code vault-exec should exit with. */
   get exited(): Promise<number> {
     return this.supervisor.exited;
   }
@@ -119,98 +142,31 @@ export class RunningPhase {
     this.supervisor.dispatch({ type: 'signal', signal });
   }
 
-  /** From here on the token is ours to renew and, if we logged in for it, to revoke at exit. */
-  adoptToken(session: Session, auth: AuthConfig): void {
-    this.auth = auth;
-    this.token = { session, expiresAt: this.now() + session.ttlSeconds * 1000 };
-    if (isOwnToken(auth)) this.ledger.addOwnToken(session.token);
-  }
-
-  /** Reads the first generation; a failure here is a start-up failure, with its own exit code. */
-  prepareFirst(): Promise<Generation> {
-    return this.prepare(undefined, undefined);
-  }
-
-  /** Starts the first child and everything that keeps its secrets alive and current. */
-  begin(first: Generation): void {
-    if (this.supervisor.phase !== 'starting' || this.closing.signal.aborted) return;
-    this.generation = first;
-    this.supervisor.start(this.config.command, first.env);
-    this.watchGeneration(first);
-    const unwatchable = first.secrets.unwatchable;
-    if (this.config.watchIntervalMs !== undefined && unwatchable.length > 0)
-      this.log.info(
-        `--watch does not watch ${unwatchable.join(', ')}: only KV secrets and database static roles can be compared`,
-      );
-    this.stopTokenRenewal = keepTokenAlive({
-      client: this.client,
-      auth: this.auth!,
-      holder: this.token!,
-      log: this.log,
-      now: this.now,
-      onFailure: (message) => this.supervisor.dispatch({ type: 'renewal-failed', message }),
-      onReplaced: (previous, expiresAt) => this.onTokenReplaced(previous, expiresAt),
-    });
-  }
-
-  /**
-   * The development fallback (dev/fallback-env.ts): a child from the .env file's values, built from
-   * the same inherited env as every generation, with no token, leases or watch.
-   */
-  beginWithoutVault(outage: Error): void {
-    if (this.supervisor.phase !== 'starting' || this.closing.signal.aborted) return;
-    const { config, inherited } = this.options;
-    const env = buildFallbackChildEnv({ config, inherited, outage, log: this.log });
-    assertChildEnvFits(config.command, env);
-    this.supervisor.start(config.command, env);
-  }
-
   /** Asks for a restart; resolves true once the next generation was prepared and the swap began. */
   requestRestart(request: RestartRequest): Promise<boolean> {
     return this.restarts.request(request);
   }
 
-  /** Stops renewing and watching, then revokes what vault-exec created (bounded, never fails). */
+  /**
+   * Stops renewing and watching, then revokes what vault-exec holds: all of it, a read still in
+   * flight included, within CLEAN_UP_BUDGET_MS. Never fails.
+   */
   async close(): Promise<void> {
+    const deadline = this.now() + CLEAN_UP_BUDGET_MS;
     this.closing.abort(new Error('vault-exec is exiting'));
-    this.stopTokenRenewal();
-    this.stopRotationWatch();
+    this.tokenKeeper.stop();
+    this.stopSecretWatch();
     this.renewals.stopAll();
     this.restarts.cancel();
     if (!this.config.revokeToken) return;
     // A read still in flight (SIGTERM or the child's exit during a prepare) may yet mint a lease, and
-    // with the user's token nothing else would revoke it: give it a bounded moment to be recorded.
+    // with the user's token nothing else would revoke it: give it part of the budget.
     let cancel = (): void => {};
-    const bound = new Promise<void>(
-      (resolve) => (cancel = timerAt(this.now() + REVOKE_TIMEOUT_MS, resolve, this.now)),
-    );
+    const waitUntil = deadline - CLEAN_UP_BUDGET_MS + IN_FLIGHT_WAIT_MS;
+    const bound = new Promise<void>((resolve) => (cancel = timerAt(waitUntil, resolve, this.now)));
     await Promise.race([this.preparing, bound]);
     cancel();
-    const token = this.token?.session.token;
-    await this.ledger.revokeAll(token !== undefined && !this.ledger.isOwnToken(token) ? token : undefined);
-  }
-
-  private currentToken(): string {
-    return this.token!.session.token;
-  }
-
-  private prepare(previous?: Generation, replace?: ReadonlySet<string>): Promise<Generation> {
-    const preparing = this.readGeneration(previous, replace);
-    this.preparing = preparing.then(
-      () => undefined,
-      () => undefined,
-    );
-    return preparing;
-  }
-
-  private async readGeneration(previous?: Generation, replace?: ReadonlySet<string>): Promise<Generation> {
-    const token = this.currentToken();
-    const minted: Lease[] = [];
-    try {
-      return await prepareGeneration({ ...this.options, token, previous, replace, minted });
-    } finally {
-      this.ledger.recordLeases(minted, token);
-    }
+    await this.ledger.revokeAll(deadline);
   }
 
   /** One attempt at a restart: prepare, and swap only if that worked. */
@@ -218,7 +174,7 @@ export class RunningPhase {
     if (this.supervisor.phase !== 'running') return 'abandoned';
     let next: Generation;
     try {
-      next = await this.prepare(this.generation, request.replace);
+      next = await this.prepare(request.replace);
     } catch (error) {
       // Once closing, close() revokes everything the ledger holds; revoking here too would race it.
       if (!this.closing.signal.aborted) await this.revokeUnused();
@@ -230,6 +186,24 @@ export class RunningPhase {
     }
     this.swap(next, request.reason);
     return 'swapped';
+  }
+
+  private prepare(replace: ReadonlySet<string>): Promise<Generation> {
+    const token = this.tokenKeeper.token;
+    const minted: Lease[] = [];
+    const preparing = prepareGeneration({
+      ...this.options,
+      now: this.now,
+      token,
+      previous: this.generation,
+      replace,
+      minted,
+    }).finally(() => this.ledger.recordLeases(minted, token));
+    this.preparing = preparing.then(
+      () => undefined,
+      () => undefined,
+    );
+    return preparing;
   }
 
   private deferRestart(
@@ -250,7 +224,7 @@ export class RunningPhase {
   private swap(next: Generation, reason: string): void {
     this.prepared = next;
     this.swapped = new Promise((resolve) => (this.onSwapDone = resolve));
-    this.stopRotationWatch();
+    this.stopSecretWatch();
     this.renewals.keepOnly(next.secrets.leases);
     // The new leases live from now on, not from when the old child has exited: a kill timeout
     // longer than their TTL must not let them expire before the new child starts.
@@ -261,9 +235,9 @@ export class RunningPhase {
   private startPrepared(): void {
     const [old, next] = [this.generation, this.prepared];
     this.prepared = undefined;
-    if (!old || !next) {
+    if (!next) {
       // Cannot happen: the machine only respawns after a swap.
-      this.supervisor.dispatch({ type: 'renewal-failed', message: 'no prepared secrets to restart with' });
+      this.supervisor.dispatch({ type: 'credentials-lost', message: 'no prepared secrets to restart with' });
       return;
     }
     const exitedAt = this.now();
@@ -279,10 +253,9 @@ export class RunningPhase {
 
   /** Retire: what only the old child used is revoked, now that it has exited. */
   private async retire(old: Generation, next: Generation): Promise<void> {
-    const replacedToken = old.token !== next.token && old.token !== this.currentToken();
+    const replacedToken = old.token !== next.token && old.token !== this.tokenKeeper.token;
     const stillUsed = next.secrets.leases.some((lease) => this.ledger.tokenOf(lease.id) === old.token);
-    if (replacedToken && !stillUsed && this.ledger.isOwnToken(old.token))
-      await this.ledger.retireToken(old.token);
+    if (replacedToken && !stillUsed) await this.ledger.retireToken(old.token);
     await this.revokeUnused();
   }
 
@@ -292,7 +265,7 @@ export class RunningPhase {
         (generation?.secrets.leases ?? []).map((lease) => lease.id),
       ),
     );
-    return this.ledger.revokeUnused(inUse, this.currentToken());
+    return this.ledger.revokeUnused(inUse, this.tokenKeeper.token);
   }
 
   /** Renewal for the generation's new leases (kept ones already have theirs), and its --watch. */
@@ -300,39 +273,39 @@ export class RunningPhase {
     this.renewals.add(generation.secrets.leases);
     const intervalMs = this.config.watchIntervalMs;
     if (intervalMs === undefined) return;
-    this.stopRotationWatch = watchForRotation({
+    this.stopSecretWatch = watchSecrets({
       client: this.client,
-      token: () => this.currentToken(),
+      token: () => this.tokenKeeper.token,
       versions: generation.secrets.versions,
       intervalMs,
       log: this.log,
-      onChange: (reason, changed) => this.requestRestart({ reason, replace: changed }),
+      onChange: (reason, changed) => this.restarts.request({ reason, replace: changed }),
     });
   }
 
   /**
    * Leases die with the token that read them, and a child given the token (--pass-token) holds the
-   * old one: either way the child needs a restart before the old token expires.
+   * old one: either way the child needs a restart before the old token expires. Otherwise the old
+   * token is of no more use and is revoked now.
    */
-  private onTokenReplaced(previous: Session, previousExpiresAt: number): void {
-    this.ledger.addOwnToken(this.currentToken());
+  private onTokenReplaced(previous: ReplacedToken): void {
     const leased = new Set(
-      (this.generation?.secrets.leases ?? [])
+      this.generation.secrets.leases
         .filter((lease) => this.ledger.tokenOf(lease.id) === previous.token)
         .map((lease) => lease.path),
     );
-    const childHoldsToken = this.config.passToken && this.generation?.token === previous.token;
+    const childHoldsToken = this.config.passToken && this.generation.token === previous.token;
     if (leased.size === 0 && !childHoldsToken) {
       void this.ledger.retireToken(previous.token);
       return;
     }
-    void this.requestRestart({
+    void this.restarts.request({
       reason:
         leased.size > 0
           ? 'the token was replaced at its max TTL, and the leases read with the old token end with it'
           : 'the token was replaced at its max TTL, and the child holds the old one (--pass-token)',
       replace: leased,
-      deadline: previousExpiresAt,
+      deadline: previous.expiresAt,
     });
   }
 }

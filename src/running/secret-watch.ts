@@ -10,7 +10,7 @@ import { describeChange, readFingerprint, type SecretVersion } from '../vault/se
  * it asked for is being prepared; if that restart could not be prepared, the next check finds the
  * change again and asks again. The running phase starts a new watch for every new child.
  */
-export function watchForRotation(options: {
+export function watchSecrets(options: {
   client: VaultClient;
   token: () => string;
   versions: SecretVersion[];

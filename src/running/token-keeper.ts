@@ -1,147 +1,106 @@
+// Keeps vault-exec's token alive: renews it, and at its max TTL logs in again while the old one is
+// still valid. The keeper owns the token in use; a replaced one stays in the ledger until whoever
+// still depends on it (the running child's leases) lets it go.
 import type { AuthConfig } from '../cli/config';
+import type { Clock } from '../util/clock';
 import type { Logger } from '../util/log';
 import { attemptLogin, type Session } from '../vault/auth';
-import { explainUserTokenEnd } from '../resolve/own-token';
-import {
-  VaultTransportError,
-  isTransientStatus,
-  vaultMessage,
-  type VaultClient,
-  type VaultResponse,
-} from '../vault/http/client';
-import { watchLifetime, type RenewOutcome } from './lifetime';
-import type { Lease } from '../vault/secrets';
-import { renewalOutcome } from '../vault/ttl';
+import { renewToken } from '../vault/tokens';
+import type { VaultClient } from '../vault/http/client';
+import type { CredentialLedger } from './credential-ledger';
+import { watchLifetime, type LifetimeWatcher } from './lifetime';
 
-/**
- * Renewal: keeping the token and the leases alive for as long as Vault lets them live. Replacing what
- * cannot live longer is not done here: the token is replaced by logging in again (below), a lease only
- * by reading its secret again, which is a restart of the child (running-phase.ts).
- */
-
-/** The token in use, and when it expires on the monotonic clock (updated by every renewal). */
-export interface TokenHolder {
-  session: Session;
+/** A token that was replaced: leases read with it, and a child given it, end when it expires. */
+export interface ReplacedToken {
+  token: string;
+  /** On the monotonic clock. */
   expiresAt: number;
 }
 
-/**
- * Keeps the token alive. At its max TTL the token is replaced by logging in again while the old one is
- * still valid: AppRole with the same secret_id (if the role lets it be reused), jwt and kubernetes with
- * a JWT read afresh; `onReplaced` gets the old session and when it expires, since leases read with it
- * end then. A token given by the user cannot be replaced: when it expires, the child is stopped.
- */
-export function keepTokenAlive(options: {
+export interface TokenKeeperOptions {
   client: VaultClient;
   auth: AuthConfig;
-  holder: TokenHolder;
+  session: Session;
+  /** When the login that gave `session` was answered (monotonic): its TTL counts from there. */
+  issuedAt: number;
+  ledger: CredentialLedger;
   log: Logger;
-  now: () => number;
+  now: Clock;
+  /** Renewal and re-login failed for good: the token is gone or about to be. */
   onFailure(message: string): void;
-  onReplaced(previous: Session, previousExpiresAt: number): void;
-}): () => void {
-  const { client, auth, holder, log, now } = options;
-  const watcher = watchLifetime(
-    {
-      name: 'token',
-      ttlSeconds: holder.session.ttlSeconds,
-      renewable: holder.session.renewable,
-      renew: async (increment) => {
-        const outcome = await renewRequest(() =>
-          client.request('POST', 'auth/token/renew-self', {
-            token: holder.session.token,
-            body: { increment: `${increment}s` },
-          }),
-        );
-        if (outcome.kind === 'renewed') holder.expiresAt = now() + outcome.ttlSeconds * 1000;
-        return outcome;
-      },
-      reacquire:
-        auth.method !== 'token'
-          ? async () => {
-              const result = await attemptLogin(client, auth, log);
-              if (!result.ok)
-                return { kind: result.rejected ? 'rejected' : 'transient', reason: result.message };
-              log.redact(result.session.token);
-              const previous = holder.session;
-              const previousExpiresAt = holder.expiresAt;
-              holder.session = result.session;
-              holder.expiresAt = now() + result.session.ttlSeconds * 1000;
-              options.onReplaced(previous, previousExpiresAt);
-              return {
-                kind: 'acquired',
-                ttlSeconds: result.session.ttlSeconds,
-                renewable: result.session.renewable,
-              };
-            }
-          : undefined,
-    },
-    {
-      log,
-      onFailure:
-        auth.method === 'token'
-          ? (message) => options.onFailure(explainUserTokenEnd(message, auth.source))
-          : options.onFailure,
-    },
-  );
-  return () => watcher.stop();
+  /** A new token is in use; `previous` still lives until its own expiry. */
+  onReplaced(previous: ReplacedToken): void;
 }
 
 /**
- * Keeps one dynamic-secret lease alive. When it can be renewed no further, `onEnding` gets the time it
- * expires (the restart's deadline); when it is gone (renewal refused, or failing until it expired),
- * `onLost`. Either way this watcher stops: what replaces the lease gets a watcher of its own.
+ * AppRole logs in again with the same secret_id (if the role lets it be reused), jwt and kubernetes
+ * with a JWT read afresh. A token given by the user cannot be replaced: when it expires, the child
+ * is stopped with a line that says to run `vault login` again.
  */
-export function keepLeaseAlive(options: {
-  client: VaultClient;
-  lease: Lease;
-  /** The current token: a lease may be renewed with any token allowed to, not only the one that read it. */
-  token: () => string;
-  log: Logger;
-  now: () => number;
-  onEnding(expiresAt: number): void;
-  onLost(reason: string): void;
-}): () => void {
-  const { client, lease, log, now } = options;
-  let expiresAt = now() + lease.ttlSeconds * 1000;
-  const watcher = watchLifetime(
-    {
-      name: `lease of ${lease.path}`,
-      ttlSeconds: lease.ttlSeconds,
-      renewable: lease.renewable,
-      renew: async (increment) => {
-        const outcome = await renewRequest(() =>
-          client.request('PUT', 'sys/leases/renew', {
-            token: options.token(),
-            body: { lease_id: lease.id, increment },
-          }),
-        );
-        if (outcome.kind === 'renewed') expiresAt = now() + outcome.ttlSeconds * 1000;
-        return outcome;
+export class TokenKeeper {
+  private session: Session;
+  private expiresAt: number;
+  private readonly watcher: LifetimeWatcher;
+
+  constructor(private readonly options: TokenKeeperOptions) {
+    const { client, auth, log, now } = options;
+    this.session = options.session;
+    this.expiresAt = options.issuedAt + options.session.ttlSeconds * 1000;
+    this.watcher = watchLifetime(
+      {
+        name: 'token',
+        ttlSeconds: options.session.ttlSeconds,
+        issuedAt: options.issuedAt,
+        renewable: options.session.renewable,
+        renew: async (increment) => {
+          const outcome = await renewToken(client, this.session.token, increment);
+          if (outcome.kind === 'renewed') this.expiresAt = now() + outcome.ttlSeconds * 1000;
+          return outcome;
+        },
+        reacquire: auth.method === 'token' ? undefined : () => this.logInAgain(),
       },
-      reacquire: async () => {
-        options.onEnding(expiresAt);
-        return { kind: 'handed-off' };
+      {
+        log,
+        now,
+        onFailure:
+          auth.method === 'token'
+            ? (message) => options.onFailure(explainUserTokenEnd(message, auth.source))
+            : options.onFailure,
       },
-    },
-    { log, onFailure: options.onLost },
-  );
-  return () => watcher.stop();
+    );
+  }
+
+  /** The token to use for the next request. */
+  get token(): string {
+    return this.session.token;
+  }
+
+  stop(): void {
+    this.watcher.stop();
+  }
+
+  private async logInAgain() {
+    const { client, auth, log, now, ledger } = this.options;
+    const result = await attemptLogin(client, auth, log);
+    if (!result.ok)
+      return { kind: result.rejected ? 'rejected' : 'transient', reason: result.message } as const;
+    const issuedAt = now();
+    log.redact(result.session.token);
+    ledger.holdToken(result.session.token, true);
+    const previous: ReplacedToken = { token: this.session.token, expiresAt: this.expiresAt };
+    this.session = result.session;
+    this.expiresAt = issuedAt + result.session.ttlSeconds * 1000;
+    this.options.onReplaced(previous);
+    return {
+      kind: 'acquired',
+      ttlSeconds: result.session.ttlSeconds,
+      renewable: result.session.renewable,
+      issuedAt,
+    } as const;
+  }
 }
 
-/** Classifies a renewal answer: granted, worth retrying, or final. */
-async function renewRequest(send: () => Promise<VaultResponse>): Promise<RenewOutcome> {
-  let response: VaultResponse;
-  try {
-    response = await send();
-  } catch (error) {
-    if (error instanceof VaultTransportError) return { kind: 'transient', reason: error.reason };
-    throw error;
-  }
-  if (response.status === 200) return renewalOutcome(response.body);
-  const message = vaultMessage(response);
-  // Vault answers 500 (not 4xx) when a still-valid token or lease is at its max TTL: not a failure of Vault.
-  if (/past the max TTL/i.test(message)) return { kind: 'exhausted', reason: message };
-  const reason = `${message} (HTTP ${response.status})`;
-  return isTransientStatus(response.status) ? { kind: 'transient', reason } : { kind: 'rejected', reason };
+/** For when a token we did not create runs out: vault-exec cannot log in again for the developer. */
+function explainUserTokenEnd(message: string, source: string): string {
+  return `${message} (it came from ${source}, which vault-exec cannot log in again for): run \`vault login\` again, then restart`;
 }

@@ -5,6 +5,7 @@ import {
   escapeControlCharacters,
   quote,
 } from '../util/errors';
+import { monotonicNow, type Clock } from '../util/clock';
 import type { Logger } from '../util/log';
 import {
   keyToEnvName,
@@ -28,6 +29,8 @@ export interface Lease {
   path: string;
   ttlSeconds: number;
   renewable: boolean;
+  /** When Vault's answer arrived, on the monotonic clock: the TTL counts from here. */
+  issuedAt: number;
 }
 
 export interface ResolvedSecrets {
@@ -81,6 +84,7 @@ export async function readSecrets(options: {
   replace?: ReadonlySet<string>;
   /** Every lease is added here as soon as it is read, so a read that fails later cannot orphan it. */
   minted?: Lease[];
+  now?: Clock;
 }): Promise<ResolvedSecrets> {
   const { client, token, mappings, imports, templates, log, previous } = options;
   const refs: SecretRef[] = [
@@ -102,7 +106,7 @@ export async function readSecrets(options: {
   const toRead = apiPaths.filter((apiPath) => kept(apiPath) === undefined);
   const fresh = await mapWithLimit(toRead, READ_CONCURRENCY, async (apiPath) => {
     const location = [...locations.values()].find((candidate) => candidate.apiPath === apiPath)!;
-    const read = await readPath(client, token, location);
+    const read = await readPath(client, token, location, options.now ?? monotonicNow);
     if (read.lease) options.minted?.push(read.lease);
     // Recorded first, so the lease is revoked like any other a failed read minted.
     if (read.damagedTtl)
@@ -209,6 +213,7 @@ async function readPath(
   client: VaultClient,
   token: string,
   location: Location,
+  now: Clock,
 ): Promise<PathRead & { damagedTtl?: boolean }> {
   const { typed, apiPath } = location;
   const shown = typed === apiPath ? typed : `${typed} (${apiPath})`;
@@ -254,6 +259,7 @@ async function readPath(
           path: apiPath,
           ttlSeconds: ttlSeconds ?? 0,
           renewable: body.renewable === true,
+          issuedAt: now(),
         };
   // Dynamic secrets are never re-read to look for changes: each read would mint new credentials.
   return lease

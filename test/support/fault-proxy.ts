@@ -9,7 +9,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 export type FaultMode =
   | { kind: 'pass' }
   | { kind: 'refuse' }
-  | { kind: 'hold' }
+  /** Never answer; with `paths`, only those requests (others pass). */
+  | { kind: 'hold'; paths?: RegExp }
   | { kind: 'delay'; ms: number }
   | { kind: 'cut' }
   /** Forward, then cut the answer halfway; with `paths`, only for those requests (others pass). */
@@ -285,7 +286,9 @@ export async function startFaultProxy(options: {
         case 'cut-mid-response':
           return { kind: 'forward', delayMs: 0, truncate: mode.paths?.test(request.path) ?? true };
         case 'hold':
-          return { kind: 'hold' };
+          return mode.paths === undefined || mode.paths.test(request.path)
+            ? { kind: 'hold' }
+            : { kind: 'forward', delayMs: 0, truncate: false };
         // A connection accepted just before the listener closed; Vault is "down", so drop it.
         case 'refuse':
         case 'cut':

@@ -20,15 +20,15 @@ const exited: State = { phase: 'exited', code: 3 };
 const signal = (name: (typeof FORWARDED_SIGNALS)[number]): Event => ({ type: 'signal', signal: name });
 const exitedWith = (code: number): Event => ({ type: 'child-exited', code });
 const started: Event = { type: 'child-started' };
-const renewalFailed: Event = { type: 'renewal-failed', message: 'renewing the token was refused' };
+const renewalFailed: Event = { type: 'credentials-lost', message: 'renewing the token was refused' };
 const restart: Event = { type: 'restart-requested', reason: 'the lease reached its max TTL' };
 const killTimer: Event = { type: 'kill-timer-fired' };
-const termNotDelivered: Event = { type: 'forward-failed', signal: 'SIGTERM' };
+const termNotDelivered: Event = { type: 'signal-undelivered', signal: 'SIGTERM' };
 
 /** Effects as short words, so a table row reads like the diagram in supervisor-machine.ts. */
 const summarize = (effects: Effect[]): string[] =>
   effects.map((effect) => {
-    if (effect.type === 'forward') return `forward ${effect.signal}`;
+    if (effect.type === 'send-signal') return `send-signal ${effect.signal}`;
     if (effect.type === 'exit') return `exit ${effect.code}`;
     if (effect.type === 'log') return `log ${effect.level}`;
     return effect.type;
@@ -88,38 +88,38 @@ const plain: Row[] = [
     running,
     signal('SIGTERM'),
     stopping,
-    ['log info', 'forward SIGTERM', 'arm-kill-timer'],
+    ['log info', 'send-signal SIGTERM', 'arm-kill-timer'],
   ],
   [
     'running: SIGINT stops',
     running,
     signal('SIGINT'),
     stopping,
-    ['log info', 'forward SIGINT', 'arm-kill-timer'],
+    ['log info', 'send-signal SIGINT', 'arm-kill-timer'],
   ],
-  ['running: SIGHUP is forwarded', running, signal('SIGHUP'), running, ['forward SIGHUP']],
-  ['running: SIGQUIT is forwarded', running, signal('SIGQUIT'), running, ['forward SIGQUIT']],
-  ['running: SIGWINCH is forwarded', running, signal('SIGWINCH'), running, ['forward SIGWINCH']],
-  ['running: SIGTSTP is forwarded', running, signal('SIGTSTP'), running, ['forward SIGTSTP']],
+  ['running: SIGHUP is forwarded', running, signal('SIGHUP'), running, ['send-signal SIGHUP']],
+  ['running: SIGQUIT is forwarded', running, signal('SIGQUIT'), running, ['send-signal SIGQUIT']],
+  ['running: SIGWINCH is forwarded', running, signal('SIGWINCH'), running, ['send-signal SIGWINCH']],
+  ['running: SIGTSTP is forwarded', running, signal('SIGTSTP'), running, ['send-signal SIGTSTP']],
   ['running: the child exits with 3', running, exitedWith(3), { phase: 'exited', code: 3 }, ['exit 3']],
   [
     'running: a renewal failure stops for 75',
     running,
     renewalFailed,
     stoppingFor75,
-    ['log error', 'forward SIGTERM', 'arm-kill-timer'],
+    ['log error', 'send-signal SIGTERM', 'arm-kill-timer'],
   ],
   [
     'running: a restart request sends SIGTERM',
     running,
     restart,
     restarting,
-    ['log info', 'forward SIGTERM', 'arm-kill-timer'],
+    ['log info', 'send-signal SIGTERM', 'arm-kill-timer'],
   ],
   [
     'running: a failed forward is only logged',
     running,
-    { type: 'forward-failed', signal: 'SIGUSR1' },
+    { type: 'signal-undelivered', signal: 'SIGUSR1' },
     running,
     ['log debug'],
   ],
@@ -131,13 +131,13 @@ const plain: Row[] = [
     restarting,
     exitedWith(143),
     respawning,
-    ['clear-kill-timer', 'respawn'],
+    ['clear-kill-timer', 'start-next-child'],
   ],
   ['restarting: SIGTERM never reached it', restarting, termNotDelivered, restartingChildGone, []],
   [
     'restarting: another failed forward is only logged',
     restarting,
-    { type: 'forward-failed', signal: 'SIGKILL' },
+    { type: 'signal-undelivered', signal: 'SIGKILL' },
     restarting,
     ['log debug'],
   ],
@@ -148,16 +148,16 @@ const plain: Row[] = [
     { phase: 'exited', code: 0 },
     ['clear-kill-timer', 'log info', 'exit 0'],
   ],
-  ['restarting: SIGTERM turns it into a stop', restarting, signal('SIGTERM'), stopping, ['forward SIGTERM']],
-  ['restarting: SIGINT turns it into a stop', restarting, signal('SIGINT'), stopping, ['forward SIGINT']],
-  ['restarting: SIGHUP goes to the old child', restarting, signal('SIGHUP'), restarting, ['forward SIGHUP']],
+  ['restarting: SIGTERM turns it into a stop', restarting, signal('SIGTERM'), stopping, ['send-signal SIGTERM']],
+  ['restarting: SIGINT turns it into a stop', restarting, signal('SIGINT'), stopping, ['send-signal SIGINT']],
+  ['restarting: SIGHUP goes to the old child', restarting, signal('SIGHUP'), restarting, ['send-signal SIGHUP']],
   ['restarting: a renewal failure stops for 75', restarting, renewalFailed, stoppingFor75, ['log error']],
   [
     'restarting: the kill timer sends SIGKILL',
     restarting,
     killTimer,
     restarting,
-    ['log warn', 'forward SIGKILL'],
+    ['log warn', 'send-signal SIGKILL'],
   ],
   ['restarting: a second restart request is ignored', restarting, restart, restarting, ['log debug']],
   ['restarting: a stray start is ignored', restarting, started, restarting, ['log debug']],
@@ -191,15 +191,15 @@ const plain: Row[] = [
   ['respawning: a stray exit is ignored', respawning, exitedWith(143), respawning, ['log debug']],
   ['respawning: a stray kill timer is ignored', respawning, killTimer, respawning, ['log debug']],
   // stopping
-  ['stopping: the kill timer sends SIGKILL', stopping, killTimer, stopping, ['log warn', 'forward SIGKILL']],
+  ['stopping: the kill timer sends SIGKILL', stopping, killTimer, stopping, ['log warn', 'send-signal SIGKILL']],
   [
     'stopping: a second SIGTERM is forwarded without re-arming',
     stopping,
     signal('SIGTERM'),
     stopping,
-    ['forward SIGTERM'],
+    ['send-signal SIGTERM'],
   ],
-  ['stopping: SIGUSR2 is forwarded', stopping, signal('SIGUSR2'), stopping, ['forward SIGUSR2']],
+  ['stopping: SIGUSR2 is forwarded', stopping, signal('SIGUSR2'), stopping, ['send-signal SIGUSR2']],
   [
     "stopping: the child's code ends the run",
     stopping,
@@ -219,7 +219,7 @@ const plain: Row[] = [
   [
     'stopping: a failed forward is only logged',
     stopping,
-    { type: 'forward-failed', signal: 'SIGKILL' },
+    { type: 'signal-undelivered', signal: 'SIGKILL' },
     stopping,
     ['log debug'],
   ],
@@ -249,16 +249,16 @@ const terminal: Row[] = [
     running,
     signal('SIGTERM'),
     stopping,
-    ['log info', 'forward SIGTERM', 'arm-kill-timer'],
+    ['log info', 'send-signal SIGTERM', 'arm-kill-timer'],
   ],
   [
     'running: SIGHUP (hang-up) stops',
     running,
     signal('SIGHUP'),
     stopping,
-    ['log info', 'forward SIGHUP', 'arm-kill-timer'],
+    ['log info', 'send-signal SIGHUP', 'arm-kill-timer'],
   ],
-  ['running: SIGUSR1 is forwarded', running, signal('SIGUSR1'), running, ['forward SIGUSR1']],
+  ['running: SIGUSR1 is forwarded', running, signal('SIGUSR1'), running, ['send-signal SIGUSR1']],
   ['restarting: SIGINT is not sent again', restarting, signal('SIGINT'), restarting, ['log debug']],
   ['respawning: Ctrl-C in the window is dropped', respawning, signal('SIGINT'), respawning, ['log info']],
   [
@@ -300,13 +300,13 @@ describe('whole runs', () => {
   test('a restart forwards SIGTERM, respawns once, and the new child runs', () => {
     const run = play([started, restart, exitedWith(143), started]);
     expect(run.state).toEqual(running);
-    expect(run.effects.filter((effect) => effect === 'respawn')).toHaveLength(1);
+    expect(run.effects.filter((effect) => effect === 'start-next-child')).toHaveLength(1);
   });
 
   test('a one-shot child that exits as the restart is requested ends the run with its code, once', () => {
     const run = play([started, restart, termNotDelivered, exitedWith(0)]);
     expect(run.state).toEqual({ phase: 'exited', code: 0 });
-    expect(run.effects).not.toContain('respawn');
+    expect(run.effects).not.toContain('start-next-child');
   });
 
   test('a logrotate SIGHUP in the restart window does not end the run', () => {

@@ -177,7 +177,7 @@ describe('the supervisor shell', () => {
     supervisor.start(['app'], {});
     supervisor.dispatch({ type: 'restart-requested', reason: 'rotation' });
     await children[0]!.exit(143);
-    supervisor.dispatch({ type: 'renewal-failed', message: 'could not read fresh secrets' });
+    supervisor.dispatch({ type: 'credentials-lost', message: 'could not read fresh secrets' });
     await Promise.resolve();
     expect(code()).toBe(75);
     supervisor.start(['app'], {});

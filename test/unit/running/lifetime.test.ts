@@ -1,11 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { createLogger } from '../../../src/util/log';
-import {
-  renewalDelayMs,
-  watchLifetime,
-  type ReacquireOutcome,
-  type RenewOutcome,
-} from '../../../src/running/lifetime';
+import { renewalDelayMs, watchLifetime, type ReacquireOutcome } from '../../../src/running/lifetime';
+import type { RenewOutcome } from '../../../src/vault/renew';
 
 const log = createLogger({ level: 'error', format: 'text', write: () => {} });
 const midpoint = () => 0.5;
@@ -31,11 +27,27 @@ function renewer(outcomes: RenewOutcome[]) {
 }
 
 describe('watchLifetime', () => {
+  test('counts the TTL from when it was issued, so slow reads after the login cannot outlast it', async () => {
+    // A 6 s token, and 3.5 s of reads between the login and the child's start: renewing 2/3 of 6 s
+    // after the start (7.5 s after the login) would be too late.
+    const issuedAt = Date.now();
+    await vi.advanceTimersByTimeAsync(3_500);
+    const { renew, calls } = renewer([]);
+    const watcher = watchLifetime(
+      { issuedAt, name: 'token', ttlSeconds: 6, renewable: true, renew },
+      { log, onFailure: vi.fn(), random: midpoint },
+    );
+    await vi.advanceTimersByTimeAsync(2_500);
+    watcher.stop();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!).toBeLessThan(issuedAt + 6_000);
+  });
+
   test('renews once per lifetime at about two thirds of the TTL, with no polling in between', async () => {
     const { renew, calls } = renewer([]);
     const onFailure = vi.fn();
     const watcher = watchLifetime(
-      { name: 'token', ttlSeconds: 30, renewable: true, renew },
+      { issuedAt: Date.now(), name: 'token', ttlSeconds: 30, renewable: true, renew },
       { log, onFailure, random: midpoint },
     );
     await vi.advanceTimersByTimeAsync(100_000);
@@ -55,7 +67,7 @@ describe('watchLifetime', () => {
     const { renew, calls } = renewer(failures);
     const onFailure = vi.fn();
     watchLifetime(
-      { name: 'token', ttlSeconds: 600, renewable: true, renew },
+      { issuedAt: Date.now(), name: 'token', ttlSeconds: 600, renewable: true, renew },
       { log, onFailure, random: midpoint },
     );
     await vi.advanceTimersByTimeAsync(420_000);
@@ -71,7 +83,7 @@ describe('watchLifetime', () => {
     );
     const onFailure = vi.fn();
     watchLifetime(
-      { name: 'token', ttlSeconds: 30, renewable: true, renew },
+      { issuedAt: Date.now(), name: 'token', ttlSeconds: 30, renewable: true, renew },
       { log, onFailure, random: midpoint },
     );
     await vi.advanceTimersByTimeAsync(60_000);
@@ -87,7 +99,7 @@ describe('watchLifetime', () => {
     const { renew } = renewer([{ kind: 'rejected', reason: 'permission denied (HTTP 403)' }]);
     const onFailure = vi.fn();
     watchLifetime(
-      { name: 'token', ttlSeconds: 30, renewable: true, renew },
+      { issuedAt: Date.now(), name: 'token', ttlSeconds: 30, renewable: true, renew },
       { log, onFailure, random: midpoint },
     );
     await vi.advanceTimersByTimeAsync(120_000);
@@ -103,11 +115,11 @@ describe('watchLifetime', () => {
     const reacquired: number[] = [];
     const reacquire = vi.fn(async (): Promise<ReacquireOutcome> => {
       reacquired.push(Date.now());
-      return { kind: 'acquired', ttlSeconds: 30, renewable: true };
+      return { kind: 'acquired', ttlSeconds: 30, renewable: true, issuedAt: Date.now() };
     });
     const onFailure = vi.fn();
     watchLifetime(
-      { name: 'token', ttlSeconds: 30, renewable: true, renew, reacquire },
+      { issuedAt: Date.now(), name: 'token', ttlSeconds: 30, renewable: true, renew, reacquire },
       { log, onFailure, random: midpoint },
     );
     await vi.advanceTimersByTimeAsync(50_000);
@@ -123,7 +135,7 @@ describe('watchLifetime', () => {
     const { renew } = renewer([{ kind: 'renewed', ttlSeconds: 5 }]);
     const onFailure = vi.fn();
     watchLifetime(
-      { name: 'lease of database/creds/app', ttlSeconds: 30, renewable: true, renew },
+      { issuedAt: Date.now(), name: 'lease of database/creds/app', ttlSeconds: 30, renewable: true, renew },
       { log, onFailure, random: midpoint },
     );
     await vi.advanceTimersByTimeAsync(24_999);
@@ -142,7 +154,7 @@ describe('watchLifetime', () => {
     }));
     const onFailure = vi.fn();
     watchLifetime(
-      { name: 'token', ttlSeconds: 30, renewable: true, renew, reacquire },
+      { issuedAt: Date.now(), name: 'token', ttlSeconds: 30, renewable: true, renew, reacquire },
       { log, onFailure, random: midpoint },
     );
     await vi.advanceTimersByTimeAsync(30_000);
@@ -153,7 +165,7 @@ describe('watchLifetime', () => {
   test('does nothing for a token without expiry', async () => {
     const { renew } = renewer([]);
     watchLifetime(
-      { name: 'token', ttlSeconds: 0, renewable: false, renew },
+      { issuedAt: Date.now(), name: 'token', ttlSeconds: 0, renewable: false, renew },
       { log, onFailure: vi.fn(), random: midpoint },
     );
     await vi.advanceTimersByTimeAsync(1_000_000);
@@ -167,10 +179,11 @@ test('re-acquires when Vault says the lifetime is past its max TTL, instead of r
     kind: 'acquired',
     ttlSeconds: 30,
     renewable: true,
+    issuedAt: Date.now(),
   }));
   const onFailure = vi.fn();
   watchLifetime(
-    { name: 'token', ttlSeconds: 30, renewable: true, renew, reacquire },
+    { issuedAt: Date.now(), name: 'token', ttlSeconds: 30, renewable: true, renew, reacquire },
     { log, onFailure, random: midpoint },
   );
   await vi.advanceTimersByTimeAsync(27_000);
@@ -187,7 +200,7 @@ describe('long lifetimes and clock steps', () => {
     const onFailure = vi.fn();
     const renew = vi.fn();
     watchLifetime(
-      { name: 'token', ttlSeconds: 700 * 3600, renewable: false, renew },
+      { issuedAt: Date.now(), name: 'token', ttlSeconds: 700 * 3600, renewable: false, renew },
       { log, onFailure, random: midpoint },
     );
     await vi.advanceTimersByTimeAsync(1_000);
@@ -203,7 +216,7 @@ describe('long lifetimes and clock steps', () => {
     const { renew, calls } = renewer([]);
     const onFailure = vi.fn();
     const watcher = watchLifetime(
-      { name: 'lease of database/creds/app', ttlSeconds: 1_000 * 3600, renewable: true, renew },
+      { issuedAt: Date.now(), name: 'lease of database/creds/app', ttlSeconds: 1_000 * 3600, renewable: true, renew },
       { log, onFailure, random: midpoint },
     );
     await vi.advanceTimersByTimeAsync(600 * HOUR_MS);
@@ -221,7 +234,7 @@ describe('long lifetimes and clock steps', () => {
     ]);
     const onFailure = vi.fn();
     const watcher = watchLifetime(
-      { name: 'token', ttlSeconds: 3600, renewable: true, renew },
+      { issuedAt: Date.now(), name: 'token', ttlSeconds: 3600, renewable: true, renew },
       { log, onFailure, random: midpoint },
     );
     await vi.advanceTimersByTimeAsync(40 * 60_000);

@@ -2,9 +2,13 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { parseCommandLine } from '../../../src/cli/parse-command-line';
 import type { Config } from '../../../src/cli/config';
 import { createLogger } from '../../../src/util/log';
+import { CredentialLedger } from '../../../src/running/credential-ledger';
+import { buildGeneration } from '../../../src/running/generation';
 import { RunningPhase } from '../../../src/running/running-phase';
 import { VaultUnavailableError } from '../../../src/util/errors';
-import { attemptLogin } from '../../../src/vault/auth';
+import type { Logger } from '../../../src/util/log';
+import { attemptLogin, isOwnToken } from '../../../src/vault/auth';
+import { readSecrets, type Lease } from '../../../src/vault/secrets';
 import { createFakeChildren, createScriptedVault, type ScriptedVault } from './scripted-vault';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
@@ -19,23 +23,47 @@ function configOf(argv: string[], env: Record<string, string>): Config {
 const USER_TOKEN = { VAULT_ADDR: 'http://vault.test:8200', VAULT_TOKEN: 'user-token' };
 const APPROLE = { VAULT_ADDR: 'http://vault.test:8200', VAULT_ROLE_ID: 'role', VAULT_SECRET_ID: 'secret' };
 
+/** What commands/start-up.ts does, without waiting for a health check the scripted Vault has not. */
+async function logInAndRead(vault: ScriptedVault, config: Config, log: Logger) {
+  const now = () => Date.now();
+  const ledger = new CredentialLedger(vault, log, now);
+  const login = await attemptLogin(vault, config.auth, log);
+  if (!login.ok) throw new Error(login.message);
+  const issuedAt = now();
+  ledger.holdToken(login.session.token, isOwnToken(config.auth));
+  const minted: Lease[] = [];
+  const secrets = await readSecrets({
+    client: vault,
+    token: login.session.token,
+    mappings: config.secrets,
+    imports: config.pathImports,
+    templates: config.templates,
+    log,
+    minted,
+    now,
+  }).finally(() => ledger.recordLeases(minted, login.session.token));
+  return { ledger, login: { auth: config.auth, session: login.session, issuedAt }, secrets };
+}
+
 async function startPhase(vault: ScriptedVault, argv: string[], env: Record<string, string> = USER_TOKEN) {
   const config = configOf(argv, env);
   const lines: string[] = [];
   const log = createLogger({ level: 'debug', format: 'text', write: (line) => lines.push(line) });
   const { children, spawn } = createFakeChildren(vault.calls);
+  const { ledger, login, secrets } = await logInAndRead(vault, config, log);
+  const first = buildGeneration({ config, inherited: {}, secrets, token: login.session.token, log });
   const phase = new RunningPhase({
     config,
     client: vault,
     log,
+    ledger,
+    login,
+    first,
     inherited: {},
+    terminal: false,
     now: () => Date.now(),
     spawn,
   });
-  const login = await attemptLogin(vault, config.auth, log);
-  if (!login.ok) throw new Error(login.message);
-  phase.adoptToken(login.session, config.auth);
-  phase.begin(await phase.prepareFirst());
   return { phase, children, lines, log: () => lines.join('') };
 }
 
@@ -216,15 +244,36 @@ describe('leases', () => {
     };
     const config = configOf(['--secret', 'DB_USER=database/creds/app#username'], USER_TOKEN);
     const log = createLogger({ level: 'debug', format: 'text', write: () => {} });
-    const phase = new RunningPhase({ config, client: vault, log, inherited: {}, now: () => Date.now() });
-    const login = await attemptLogin(vault, config.auth, log);
-    if (!login.ok) throw new Error(login.message);
-    phase.adoptToken(login.session, config.auth);
-    const error = await phase.prepareFirst().catch((caught: Error) => caught);
+    const error = await logInAndRead(vault, config, log).catch((caught: Error) => caught);
     expect(error).toBeInstanceOf(VaultUnavailableError);
     expect((error as Error).message).toContain('without a valid lease_duration');
-    await phase.close();
-    expect(vault.calls).toContain('PUT sys/leases/revoke database/creds/app/1');
+  });
+
+  test('the wait for a read in flight and the revocation share one 2 s budget at exit', async () => {
+    const vault = createScriptedVault();
+    const { phase } = await startPhase(vault, ['--secret', 'DB_USER=database/creds/app#username'], APPROLE);
+    const answer = vault.request.bind(vault);
+    const revocations: Array<{ at: number; timeoutMs?: number }> = [];
+    vault.request = async (method, path, options) => {
+      // A read that never answers, and a Vault that answers revocations only at their timeout.
+      if (path === 'database/creds/app') return new Promise(() => {});
+      if (path === 'auth/token/revoke-self') {
+        revocations.push({ at: Date.now(), timeoutMs: options?.timeoutMs });
+        await new Promise((resolve) => setTimeout(resolve, options?.timeoutMs ?? 60_000));
+      }
+      return answer(method, path, options);
+    };
+    void phase.requestRestart({ reason: 'test', replace: new Set(['database/creds/app']) });
+    await vi.advanceTimersByTimeAsync(0);
+    phase.dispatchSignal('SIGTERM');
+    await phase.exited;
+    const closing = Date.now();
+    let closed = false;
+    void phase.close().then(() => (closed = true));
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(closed).toBe(true);
+    expect(revocations).toHaveLength(1);
+    expect(revocations[0]!.at - closing + revocations[0]!.timeoutMs!).toBeLessThanOrEqual(2_000);
   });
 
   test('at exit a token vault-exec logged in for is revoked, which ends its leases', async () => {

@@ -1,0 +1,80 @@
+// The one start-up of run, check and env: wait for Vault → unwrap → log in → read the secrets.
+// Everything it obtains goes into the ledger the moment it exists, so whatever ends the start-up
+// (a failure, a stop signal) leaves nothing behind that the caller cannot revoke.
+import type { AuthConfig, Config } from '../cli/config';
+import { VaultExecError } from '../util/errors';
+import type { Clock } from '../util/clock';
+import type { Logger } from '../util/log';
+import type { CredentialLedger } from '../running/credential-ledger';
+import { isOwnToken, login, type Session } from '../vault/auth';
+import type { VaultClient } from '../vault/http/client';
+import { readSecrets, type Lease, type ResolvedSecrets } from '../vault/secrets';
+import { unwrapSecretId } from '../vault/unwrap';
+import { waitForVault } from '../vault/wait-for-vault';
+
+export interface StartedUp {
+  /** As logged in with: a wrapped secret_id is unwrapped, so re-logins use the plain one. */
+  auth: AuthConfig;
+  session: Session;
+  /** When the login was answered (monotonic): the token's TTL counts from here. */
+  issuedAt: number;
+  secrets: ResolvedSecrets;
+}
+
+/** A stop signal arrived during the start-up; the caller exits 128+N after cleaning up. */
+export class StartUpInterrupted extends VaultExecError {}
+
+export async function startUp(options: {
+  config: Config;
+  client: VaultClient;
+  log: Logger;
+  ledger: CredentialLedger;
+  now: Clock;
+  /** Aborted by a stop signal: the next step does not begin. */
+  signal: AbortSignal;
+  /** `check`: a preflight leaves the secret_id file for the start it checks. */
+  keepSecretIdFile?: boolean;
+}): Promise<StartedUp> {
+  const { config, client, log, ledger, now, signal } = options;
+  await waitForVault({
+    client,
+    timeoutMs: config.waitTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    log,
+    signal,
+  });
+  throwIfInterrupted(signal);
+  const auth =
+    config.auth.method === 'approle' && config.auth.secretIdWrapped
+      ? await unwrapSecretId(client, config.auth, log)
+      : config.auth;
+  throwIfInterrupted(signal);
+  const session = await login(client, options.keepSecretIdFile ? keepSecretIdFile(auth) : auth, log);
+  const issuedAt = now();
+  ledger.holdToken(session.token, isOwnToken(auth));
+  throwIfInterrupted(signal);
+  const minted: Lease[] = [];
+  try {
+    const secrets = await readSecrets({
+      client,
+      token: session.token,
+      mappings: config.secrets,
+      imports: config.pathImports,
+      templates: config.templates,
+      log,
+      minted,
+      now,
+    });
+    return { auth, session, issuedAt, secrets };
+  } finally {
+    ledger.recordLeases(minted, session.token);
+  }
+}
+
+function keepSecretIdFile(auth: AuthConfig): AuthConfig {
+  return auth.method === 'approle' ? { ...auth, removeSecretIdFile: false } : auth;
+}
+
+function throwIfInterrupted(signal: AbortSignal): void {
+  if (signal.aborted) throw new StartUpInterrupted('interrupted', 0, { cause: signal.reason });
+}
