@@ -148,9 +148,21 @@ const plain: Row[] = [
     { phase: 'exited', code: 0 },
     ['clear-kill-timer', 'log info', 'exit 0'],
   ],
-  ['restarting: SIGTERM turns it into a stop', restarting, signal('SIGTERM'), stopping, ['send-signal SIGTERM']],
+  [
+    'restarting: SIGTERM turns it into a stop',
+    restarting,
+    signal('SIGTERM'),
+    stopping,
+    ['send-signal SIGTERM'],
+  ],
   ['restarting: SIGINT turns it into a stop', restarting, signal('SIGINT'), stopping, ['send-signal SIGINT']],
-  ['restarting: SIGHUP goes to the old child', restarting, signal('SIGHUP'), restarting, ['send-signal SIGHUP']],
+  [
+    'restarting: SIGHUP goes to the old child',
+    restarting,
+    signal('SIGHUP'),
+    restarting,
+    ['send-signal SIGHUP'],
+  ],
   ['restarting: a renewal failure stops for 75', restarting, renewalFailed, stoppingFor75, ['log error']],
   [
     'restarting: the kill timer sends SIGKILL',
@@ -191,7 +203,13 @@ const plain: Row[] = [
   ['respawning: a stray exit is ignored', respawning, exitedWith(143), respawning, ['log debug']],
   ['respawning: a stray kill timer is ignored', respawning, killTimer, respawning, ['log debug']],
   // stopping
-  ['stopping: the kill timer sends SIGKILL', stopping, killTimer, stopping, ['log warn', 'send-signal SIGKILL']],
+  [
+    'stopping: the kill timer sends SIGKILL',
+    stopping,
+    killTimer,
+    stopping,
+    ['log warn', 'send-signal SIGKILL'],
+  ],
   [
     'stopping: a second SIGTERM is forwarded without re-arming',
     stopping,

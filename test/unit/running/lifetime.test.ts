@@ -216,7 +216,13 @@ describe('long lifetimes and clock steps', () => {
     const { renew, calls } = renewer([]);
     const onFailure = vi.fn();
     const watcher = watchLifetime(
-      { issuedAt: Date.now(), name: 'lease of database/creds/app', ttlSeconds: 1_000 * 3600, renewable: true, renew },
+      {
+        issuedAt: Date.now(),
+        name: 'lease of database/creds/app',
+        ttlSeconds: 1_000 * 3600,
+        renewable: true,
+        renew,
+      },
       { log, onFailure, random: midpoint },
     );
     await vi.advanceTimersByTimeAsync(600 * HOUR_MS);
