@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { VaultClient } from './http/client';
-import type { Location } from './secrets';
+import type { SecretLocation } from './secret-location';
 
 /**
  * Which version of an unleased secret the child got, for --watch to compare against. Only answers
@@ -31,7 +31,7 @@ interface Answer {
 }
 
 /** The version of an answer read at `location`, or undefined when --watch cannot compare it. */
-export function versionOf(location: Location, body: Answer): SecretVersion | undefined {
+export function versionOf(location: SecretLocation, body: Answer): SecretVersion | undefined {
   const kind = kindOf(location);
   if (kind === undefined) return undefined;
   const version: SecretVersion = { apiPath: location.apiPath, kind, fingerprint: fingerprintOf(kind, body) };
@@ -41,7 +41,7 @@ export function versionOf(location: Location, body: Answer): SecretVersion | und
   return version;
 }
 
-function kindOf(location: Location): SecretVersion['kind'] | undefined {
+function kindOf(location: SecretLocation): SecretVersion['kind'] | undefined {
   if (location.kvVersion === 2) return 'kv2';
   if (location.kvVersion === 1) return 'kv1';
   const staticRole = /^static-creds\/[^/]+$/.test(location.relative);

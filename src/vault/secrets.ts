@@ -16,6 +16,7 @@ import {
 } from '../cli/secret-references';
 import { vaultMessage, type VaultClient, type VaultResponse } from './http/client';
 import { isTransientFailure, requestWithRetry } from './http/send';
+import type { SecretLocation } from './secret-location';
 import { versionOf, type SecretVersion } from './secret-versions';
 import { parseTtlSeconds } from './ttl';
 
@@ -44,7 +45,7 @@ export interface ResolvedSecrets {
   unwatchable: string[];
   /** Every answer by API path, so the next generation can keep what need not be read again. */
   reads: Map<string, PathRead>;
-  locations: Map<string, Location>;
+  locations: Map<string, SecretLocation>;
 }
 
 interface Mount {
@@ -52,17 +53,6 @@ interface Mount {
   kvVersion: 1 | 2 | undefined;
   /** The secrets engine's type ("kv", "database", ...); undefined on servers without the lookup. */
   engine: string | undefined;
-}
-
-/** Where a path as the user typed it lives: the API path to read and how to unpack the answer. */
-export interface Location {
-  typed: string;
-  apiPath: string;
-  kvVersion: 1 | 2 | undefined;
-  engine: string | undefined;
-  /** The mount ("secret/") and the path inside it ("static-creds/app"), as the lookup answered. */
-  mountPath: string;
-  relative: string;
 }
 
 /** One answer from Vault: the data, and either its lease or (for unleased reads) its version. */
@@ -94,7 +84,7 @@ export async function readSecrets(options: {
   const typedPaths = unique([...refs.map((ref) => ref.path), ...imports.map((item) => item.path)]);
 
   const mounts: Mount[] = [];
-  const locations = new Map<string, Location>();
+  const locations = new Map<string, SecretLocation>();
   // Sequential on purpose: the first lookup under a mount answers for every later path under it.
   for (const typed of typedPaths) {
     locations.set(typed, previous?.locations.get(typed) ?? (await locate(client, token, typed, mounts)));
@@ -170,7 +160,12 @@ export function toEnvValue(value: unknown): string {
   return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }
 
-async function locate(client: VaultClient, token: string, typed: string, mounts: Mount[]): Promise<Location> {
+async function locate(
+  client: VaultClient,
+  token: string,
+  typed: string,
+  mounts: Mount[],
+): Promise<SecretLocation> {
   let mount = mounts.find((candidate) => `${typed}/`.startsWith(candidate.path));
   if (!mount) {
     const response = await send(
@@ -212,7 +207,7 @@ async function locate(client: VaultClient, token: string, typed: string, mounts:
 async function readPath(
   client: VaultClient,
   token: string,
-  location: Location,
+  location: SecretLocation,
   now: Clock,
 ): Promise<PathRead & { damagedTtl?: boolean }> {
   const { typed, apiPath } = location;

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { fingerprintOf, versionOf } from '../../../src/vault/secret-versions';
-import type { Location } from '../../../src/vault/secrets';
+import type { SecretLocation } from '../../../src/vault/secret-location';
 
-const at = (overrides: Partial<Location>): Location => ({
+const at = (overrides: Partial<SecretLocation>): SecretLocation => ({
   typed: 'x',
   apiPath: 'x',
   kvVersion: undefined,
