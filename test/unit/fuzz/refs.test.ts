@@ -16,12 +16,10 @@ import {
   type TemplatePart,
 } from '../../../src/cli/secret-references';
 import {
-  KNOWN_BUGS,
   PARAMS,
   TIMEOUT_MS,
   anyText,
   attempt,
-  tolerate,
   nearEnvName,
   nearPath,
   reportCounts,
@@ -142,8 +140,6 @@ describe('--secrets [PREFIX=]PATH (parsePathImport)', () => {
         const outcome = attempt('parsePathImport', text, () => parsePathImport(text));
         if (!outcome.ok) return;
         const item = outcome.value;
-        if (KNOWN_BUGS.pathImportNotNormalised && item.path !== item.path.trim())
-          return tolerate('pathImportNotNormalised');
         expect(item.prefix === '' || isValidEnvName(item.prefix)).toBe(true);
         expectWellFormedRef({ path: item.path, key: 'x' });
         const formatted = formatPathImport(item);
