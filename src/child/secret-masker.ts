@@ -1,18 +1,18 @@
-/**
- * The streaming masker behind --mask: every secret in a byte stream is replaced with `***`, whatever
- * the write boundaries were. Patterns are matched on bytes, so a multi-byte character or a secret
- * split across two writes is handled like any other, and the output is exactly what masking the
- * whole stream at once would give (leftmost match first, the longest when several start there).
- *
- * Latency: everything that cannot be the start of a secret is passed on at once; only a tail that is
- * still a prefix of some secret is held back, until the next write decides it or the stream ends. So
- * the buffer never holds more than the longest secret, even for a very long line with no newline.
- */
+// The streaming masker behind --mask: every secret in a byte stream is replaced with `***`, whatever
+// the write boundaries were. Patterns are matched on bytes, so a multi-byte character or a secret
+// split across two writes is handled like any other, and the output is exactly what masking the
+// whole stream at once would give (leftmost match first, the longest when several start there).
+//
+// Latency: everything that cannot be the start of a secret is passed on at once; only a tail that is
+// still a prefix of some secret is held back, until the next write decides it or the stream ends. So
+// the buffer never holds more than the longest secret, even for a very long line with no newline.
 export const MASK = '***';
 
 /**
- * Lines of a value shorter than this are left alone: masking "{" or "ok" would garble every line of
- * the job's log and protect nothing (the same floor as the log redactor's).
+ * A line of a value (or its trimmed or JSON form) shorter than this is not looked for: masking "{" or
+ * "ok" would garble every line of the child's output and protect nothing. This is not the log
+ * redactor's floor: MIN_REDACTED_LENGTH (util/log.ts) is 3 and applies to whole values in
+ * vault-exec's own lines.
  */
 export const MIN_MASKED_LENGTH = 4;
 

@@ -193,7 +193,7 @@ export function buildConfig(
     auth: resolveAuth(options, env, readFile),
     secrets: mappings,
     pathImports: options.secrets.map(parsePathImport),
-    templates: findEnvTemplates(referenceCandidates(env)),
+    templates: findEnvTemplates(referenceCandidates(env)).templates,
     passToken: options.passToken,
     revokeToken: options.revokeToken,
     processGroup: options.processGroup,

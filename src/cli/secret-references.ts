@@ -1,13 +1,11 @@
+// The ways a user names secrets:
+//   --secret NAME=PATH#KEY        one key under an env name of the user's choosing
+//   --secrets [PREFIX=]PATH       every key of PATH, upper-cased, optionally prefixed
+//   NAME=vault:PATH#KEY           an inherited env var whose whole value is a reference
+//   NAME=..${vault:PATH#KEY}..    references interpolated inside a longer value
+// PATH is as the user typed it (CLI or API style); vault/secrets.ts resolves it against the mount.
 import { UsageError, quote } from '../util/errors';
 
-/**
- * The three ways a user names secrets:
- *   --secret NAME=PATH#KEY        one key under an env name of the user's choosing
- *   --secrets [PREFIX=]PATH       every key of PATH, upper-cased, optionally prefixed
- *   NAME=vault:PATH#KEY           an inherited env var whose whole value is a reference
- *   NAME=..${vault:PATH#KEY}..    references interpolated inside a longer value
- * PATH is as the user typed it (CLI or API style); secrets.ts resolves it against the mount.
- */
 export interface SecretRef {
   path: string;
   key: string;
@@ -43,16 +41,23 @@ export function isValidEnvName(name: string): boolean {
 
 /** Parses "PATH#KEY". `where` says where the text came from, for the error message. */
 export function parseRef(text: string, where: string): SecretRef {
-  const hash = text.indexOf('#');
-  const path = normalisePath(hash === -1 ? text : text.slice(0, hash));
-  const key = hash === -1 ? '' : text.slice(hash + 1);
-  if (path === '' || key === '') {
+  const ref = splitRef(text);
+  if (ref.path === '' || ref.key === '') {
     throw new UsageError(
       `invalid secret reference ${quote(text)} in ${where}: expected PATH#KEY, e.g. secret/app/db#password`,
     );
   }
-  checkPath(path, where);
-  return { path, key };
+  checkPath(ref.path, where);
+  return ref;
+}
+
+/** The key is everything after the first "#": Vault keys may hold one. */
+function splitRef(text: string): SecretRef {
+  const hash = text.indexOf('#');
+  return {
+    path: normalisePath(hash === -1 ? text : text.slice(0, hash)),
+    key: hash === -1 ? '' : text.slice(hash + 1),
+  };
 }
 
 /** Parses a --secret value: NAME=PATH#KEY. */
@@ -83,40 +88,52 @@ export function parsePathImport(text: string): PathImport {
 }
 
 /**
- * Finds references in inherited env values. Returns only the variables that hold at least one;
- * everything else passes to the child untouched.
+ * What the inherited environment holds: the variables with references, and the names of those whose
+ * value starts with "vault:" without being a reference (an image tag such as "vault:1.13.3"); they
+ * pass to the child untouched, and the names are there for a debug line (never the values).
  */
-export function findEnvTemplates(env: Record<string, string | undefined>): EnvTemplate[] {
+export interface EnvReferences {
+  templates: EnvTemplate[];
+  leftAlone: string[];
+}
+
+/**
+ * Finds references in inherited env values. Only a whole value that parses as vault:PATH#KEY is a
+ * reference; a value holding "${vault:" is a template, and a half-written one is an error, since
+ * nothing but a reference is spelled that way.
+ */
+export function findEnvTemplates(env: Record<string, string | undefined>): EnvReferences {
   const templates: EnvTemplate[] = [];
+  const leftAlone: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
-    if (value.startsWith(WHOLE_REFERENCE_PREFIX)) {
-      templates.push({
-        name,
-        parts: [
-          { ref: parseRef(value.slice(WHOLE_REFERENCE_PREFIX.length), `environment variable ${name}`) },
-        ],
-      });
-      continue;
+    if (value.includes('${vault:')) {
+      templates.push({ name, parts: parseTemplate(name, value) });
+    } else if (value.startsWith(WHOLE_REFERENCE_PREFIX)) {
+      const ref = splitRef(value.slice(WHOLE_REFERENCE_PREFIX.length));
+      if (ref.key !== '' && isUsablePath(ref.path)) templates.push({ name, parts: [{ ref }] });
+      else leftAlone.push(name);
     }
-    if (!value.includes('${vault:')) continue;
-    const parts: TemplatePart[] = [];
-    let last = 0;
-    for (const match of value.matchAll(INLINE_REFERENCE)) {
-      if (match.index > last) parts.push({ literal: value.slice(last, match.index) });
-      parts.push({ ref: parseRef(match[1]!, `environment variable ${name}`) });
-      last = match.index + match[0].length;
-    }
-    if (last < value.length) parts.push({ literal: value.slice(last) });
-    // A "${vault:" left in the literal text is a reference missing its "}", wherever it stands.
-    if (parts.length === 0 || parts.some((part) => 'literal' in part && part.literal.includes('${vault:'))) {
-      throw new UsageError(
-        `unterminated reference in environment variable ${name}: expected \${vault:PATH#KEY}`,
-      );
-    }
-    templates.push({ name, parts });
   }
-  return templates;
+  return { templates, leftAlone };
+}
+
+function parseTemplate(name: string, value: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let last = 0;
+  for (const match of value.matchAll(INLINE_REFERENCE)) {
+    if (match.index > last) parts.push({ literal: value.slice(last, match.index) });
+    parts.push({ ref: parseRef(match[1]!, `environment variable ${name}`) });
+    last = match.index + match[0].length;
+  }
+  if (last < value.length) parts.push({ literal: value.slice(last) });
+  // A "${vault:" left in the literal text is a reference missing its "}", wherever it stands.
+  if (parts.some((part) => 'literal' in part && part.literal.includes('${vault:'))) {
+    throw new UsageError(
+      `unterminated reference in environment variable ${name}: expected \${vault:PATH#KEY}`,
+    );
+  }
+  return parts;
 }
 
 /** Turns a secret's key into an env name: upper-case, other characters to "_", never a leading digit. */
@@ -125,16 +142,20 @@ export function keyToEnvName(prefix: string, key: string): string {
   return /^[0-9]/.test(name) || name === '' ? `_${name}` : name;
 }
 
-/** Slash-separated names: no whitespace, query, empty, "." or ".." segments that would change the request. */
 function checkPath(path: string, where: string): void {
-  if (
-    /[\s?]/.test(path) ||
-    path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')
-  ) {
+  if (!isUsablePath(path)) {
     throw new UsageError(
       `invalid secret path ${quote(path)} in ${where}: use slash-separated names without spaces, "?", "." or ".." segments`,
     );
   }
+}
+
+/** Slash-separated names: no whitespace, query, empty, "." or ".." segments that would change the request. */
+function isUsablePath(path: string): boolean {
+  return (
+    !/[\s?]/.test(path) &&
+    !path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')
+  );
 }
 
 function normalisePath(path: string): string {

@@ -1,10 +1,8 @@
+// Expected failures: each carries its exit code and a one-line message saying what failed, where,
+// and what to do next. Messages never contain a secret value, token or secret_id; callers build
+// them from names, paths and addresses only.
 import { EXIT } from './exit-codes';
 
-/**
- * Expected failures: each carries its exit code and a one-line message saying what failed, where,
- * and what to do next. Messages never contain a secret value, token or secret_id; callers build
- * them from names, paths and addresses only.
- */
 /**
  * User input or server data inside a message, with control characters escaped (\n, \r, \u0007...), so
  * that a message is always one line whatever was typed or stored (a newline in a flag value, say).
@@ -52,11 +50,3 @@ export class SecretNotFoundError extends VaultExecError {
     super(message, EXIT.secretNotFound, options);
   }
 }
-
-export class RenewalError extends VaultExecError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, EXIT.renewalFailed, options);
-  }
-}
-
-export class ChildSpawnError extends VaultExecError {}

@@ -1,7 +1,5 @@
-/**
- * The documented exit codes (README "Exit codes"). A child's own code, or 128+N when it died of
- * signal N, passes through unchanged; these are the codes vault-exec itself chooses.
- */
+// The documented exit codes (README "Exit codes"). A child's own code, or 128+N when it died of
+// signal N, passes through unchanged; these are the codes vault-exec itself chooses.
 export const EXIT = {
   usage: 64,
   /** EX_DATAERR: a secret's value cannot be passed in an environment (too large, or a NUL byte). */
@@ -16,5 +14,3 @@ export const EXIT = {
   cannotExecute: 126,
   commandNotFound: 127,
 } as const;
-
-export type ExitCode = number;

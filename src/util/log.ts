@@ -23,8 +23,10 @@ export interface Logger {
 }
 
 /**
- * A value shorter than this is not masked: replacing every "a" or "42" in a line would garble all
- * output and, by what disappears, show the value anyway. Such values are reported at debug level.
+ * A value shorter than this is not masked in vault-exec's own lines: replacing every "a" or "42"
+ * would garble all output and, by what disappears, show the value anyway. The logger says so at
+ * debug level, without the value. Its JSON spelling counts on its own: `a"` is masked where it
+ * appears as `a\"`.
  */
 export const MIN_REDACTED_LENGTH = 3;
 const MASK = '[redacted]';

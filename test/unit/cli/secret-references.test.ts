@@ -50,30 +50,56 @@ describe('parsePathImport', () => {
 
 describe('findEnvTemplates', () => {
   test('finds whole-value references and interpolations and ignores plain values', () => {
-    const templates = findEnvTemplates({
+    const found = findEnvTemplates({
       PLAIN: 'hello',
       WHOLE: 'vault:secret/app/db#password',
       URL: 'postgresql://${vault:database/creds/app#username}:${vault:database/creds/app#password}@db/app',
       EMPTY: undefined,
     });
-    expect(templates).toEqual([
-      { name: 'WHOLE', parts: [{ ref: { path: 'secret/app/db', key: 'password' } }] },
-      {
-        name: 'URL',
-        parts: [
-          { literal: 'postgresql://' },
-          { ref: { path: 'database/creds/app', key: 'username' } },
-          { literal: ':' },
-          { ref: { path: 'database/creds/app', key: 'password' } },
-          { literal: '@db/app' },
-        ],
-      },
-    ]);
+    expect(found).toEqual({
+      templates: [
+        { name: 'WHOLE', parts: [{ ref: { path: 'secret/app/db', key: 'password' } }] },
+        {
+          name: 'URL',
+          parts: [
+            { literal: 'postgresql://' },
+            { ref: { path: 'database/creds/app', key: 'username' } },
+            { literal: ':' },
+            { ref: { path: 'database/creds/app', key: 'password' } },
+            { literal: '@db/app' },
+          ],
+        },
+      ],
+      leftAlone: [],
+    });
   });
 
-  test('names the variable when a reference is malformed', () => {
-    expect(() => findEnvTemplates({ BROKEN: 'vault:secret/app' })).toThrow(/environment variable BROKEN/);
-    expect(() => findEnvTemplates({ OPEN: 'x${vault:secret/app#k' })).toThrow(/OPEN/);
+  // Compose files and CI variables hold values such as "vault:1.13.3" (an image tag) that were never
+  // meant as references; refusing them stopped every start.
+  test.each([
+    ['an image tag', 'vault:1.13.3'],
+    ['a path without a key', 'vault:secret/app'],
+    ['an empty key', 'vault:secret/app#'],
+    ['an empty path', 'vault:#key'],
+    ['nothing after the prefix', 'vault:'],
+    ['a ".." segment', 'vault:secret/../app#key'],
+    ['a space in the path', 'vault:secret/a b#key'],
+  ])('leaves %s (%j) alone and names the variable', (_, value) => {
+    expect(findEnvTemplates({ IMAGE: value, PLAIN: 'x' })).toEqual({ templates: [], leftAlone: ['IMAGE'] });
+  });
+
+  test('a half-written "${vault:" inside a value is still an error naming the variable', () => {
+    expect(() => findEnvTemplates({ OPEN: 'x${vault:secret/app#k' })).toThrow(
+      'unterminated reference in environment variable OPEN: expected ${vault:PATH#KEY}',
+    );
+    expect(() => findEnvTemplates({ BAD: 'x${vault:secret/app}' })).toThrow(/environment variable BAD/);
+  });
+
+  test('a value holding "${vault:" is read as a template even when it starts with "vault:"', () => {
+    expect(findEnvTemplates({ APP: 'vault:x${vault:secret/a#b}' })).toEqual({
+      templates: [{ name: 'APP', parts: [{ literal: 'vault:x' }, { ref: { path: 'secret/a', key: 'b' } }] }],
+      leftAlone: [],
+    });
   });
 });
 
@@ -96,7 +122,7 @@ test('a "${vault:" right before a reference is an unterminated reference, not pa
   expect(() => findEnvTemplates({ APP: 'x${vault:${vault:secret/a#b}' })).toThrow(
     'unterminated reference in environment variable APP: expected ${vault:PATH#KEY}',
   );
-  expect(findEnvTemplates({ APP: '${${vault:secret/a#b}' })).toEqual([
+  expect(findEnvTemplates({ APP: '${${vault:secret/a#b}' }).templates).toEqual([
     { name: 'APP', parts: [{ literal: '${' }, { ref: { path: 'secret/a', key: 'b' } }] },
   ]);
 });

@@ -27,7 +27,7 @@ describe('which names of the .env file the child gets', () => {
         parseSecretMapping('MISSING=secret/x#y'),
       ],
       pathImports: [parsePathImport('S3_=secret/storage'), parsePathImport('secret/jwt')],
-      templates: findEnvTemplates({ DATABASE_URL: 'postgresql://${vault:secret/db#user}@db/app' }),
+      templates: findEnvTemplates({ DATABASE_URL: 'postgresql://${vault:secret/db#user}@db/app' }).templates,
     });
     expect(Object.fromEntries(selection.values)).toEqual({
       DB_PASSWORD: 'p#ss word',

@@ -20,34 +20,11 @@ export const PARAMS: fc.Parameters<unknown> = {
     : {}),
 };
 
-/**
- * Bugs the fuzzing found in src (all fixed now). While a flag is true the one violation it names is
- * tolerated (and counted in the summary) instead of failing the property; set it to false once fixed.
- */
-export const KNOWN_BUGS = {
-  /** Messages quote the user's text verbatim, so "\n" or "\r" in a flag or env value splits the line. */
-  echoedLineBreaks: false,
-  /** commander adds "\n(Did you mean --secret?)" to "unknown option" errors. */
-  didYouMeanLine: false,
-  /** parseDuration accepts values Node timers cannot hold: "9".repeat(400) is Infinity, 600h overflows. */
-  durationOverflow: false,
-  /**
-   * parsePathImport returns its path normalised once but validates it normalised twice, so "/ /app"
-   * gives the path " /app" (trim, then strip the "/", exposes the space).
-   */
-  pathImportNotNormalised: false,
-} as const;
-
 const counts = new Map<string, number>();
-const tolerated = new Map<string, number>();
 
 /** Counts one input given to `parser`. */
 export function tried(parser: string): void {
   counts.set(parser, (counts.get(parser) ?? 0) + 1);
-}
-
-export function tolerate(bug: keyof typeof KNOWN_BUGS): void {
-  tolerated.set(bug, (tolerated.get(bug) ?? 0) + 1);
 }
 
 /** Call once per suite file: appends this file's counts to FUZZ_SUMMARY when the suite ends. */
@@ -55,10 +32,7 @@ export function reportCounts(suite: string): void {
   afterAll(() => {
     const file = process.env.FUZZ_SUMMARY;
     if (!file) return;
-    appendFileSync(
-      file,
-      `${JSON.stringify({ suite, counts: Object.fromEntries(counts), tolerated: Object.fromEntries(tolerated) })}\n`,
-    );
+    appendFileSync(file, `${JSON.stringify({ suite, counts: Object.fromEntries(counts) })}\n`);
   });
 }
 
@@ -86,20 +60,8 @@ export function attempt<T>(parser: string, input: string, parse: () => T): Outco
 export function expectOneLine(message: string, input: string): void {
   expect(message.trim(), 'the message is not empty').not.toBe('');
   expect(message, 'no stack in the message').not.toMatch(/\n\s+at |^\s+at /m);
-  if (!/[\r\n]/.test(message)) return;
-  if (
-    KNOWN_BUGS.didYouMeanLine &&
-    /\n\(Did you mean /.test(message) &&
-    !/[\r\n]/.test(message.replace(/\n\(Did you mean /, ''))
-  ) {
-    tolerate('didYouMeanLine');
-    return;
-  }
-  if (KNOWN_BUGS.echoedLineBreaks && /[\r\n]/.test(input)) {
-    tolerate('echoedLineBreaks');
-    return;
-  }
-  expect.fail(`the message for ${JSON.stringify(input)} is not one line: ${JSON.stringify(message)}`);
+  if (/[\r\n]/.test(message))
+    expect.fail(`the message for ${JSON.stringify(input)} is not one line: ${JSON.stringify(message)}`);
 }
 
 // --- generators -------------------------------------------------------------------------------

@@ -16,12 +16,10 @@ import {
   type TemplatePart,
 } from '../../../src/cli/secret-references';
 import {
-  KNOWN_BUGS,
   PARAMS,
   TIMEOUT_MS,
   anyText,
   attempt,
-  tolerate,
   nearEnvName,
   nearPath,
   reportCounts,
@@ -44,9 +42,11 @@ const formatPathImport = (item: PathImport): string =>
     : /^[A-Za-z_][A-Za-z0-9_]*=/.test(item.path)
       ? `/${item.path}`
       : item.path;
+/** A lone reference is written whole, unless its key holds "${vault:", which makes any value a template. */
 const formatTemplate = (parts: TemplatePart[]): string => {
   const [only] = parts;
-  if (parts.length === 1 && only !== undefined && 'ref' in only) return `vault:${formatRef(only.ref)}`;
+  if (parts.length === 1 && only !== undefined && 'ref' in only && !only.ref.key.includes('${vault:'))
+    return `vault:${formatRef(only.ref)}`;
   return parts.map((part) => ('ref' in part ? `\${vault:${formatRef(part.ref)}}` : part.literal)).join('');
 };
 
@@ -140,8 +140,6 @@ describe('--secrets [PREFIX=]PATH (parsePathImport)', () => {
         const outcome = attempt('parsePathImport', text, () => parsePathImport(text));
         if (!outcome.ok) return;
         const item = outcome.value;
-        if (KNOWN_BUGS.pathImportNotNormalised && item.path !== item.path.trim())
-          return tolerate('pathImportNotNormalised');
         expect(item.prefix === '' || isValidEnvName(item.prefix)).toBe(true);
         expectWellFormedRef({ path: item.path, key: 'x' });
         const formatted = formatPathImport(item);
@@ -220,7 +218,7 @@ function checkTemplates(env: Record<string, string>): void {
   const input = Object.values(env).join(' ');
   const outcome = attempt('findEnvTemplates', input, () => findEnvTemplates(env));
   if (!outcome.ok) return;
-  for (const template of outcome.value) {
+  for (const template of outcome.value.templates) {
     const value = env[template.name]!;
     expect(value.startsWith('vault:') || value.includes('${vault:')).toBe(true);
     expect(template.parts.length).toBeGreaterThan(0);
@@ -231,12 +229,20 @@ function checkTemplates(env: Record<string, string>): void {
     const again = attempt('findEnvTemplates', formatTemplate(template.parts), () =>
       findEnvTemplates({ [template.name]: formatTemplate(template.parts) }),
     );
-    expect(again).toEqual({ ok: true, value: [template] });
+    expect(again).toEqual({ ok: true, value: { templates: [template], leftAlone: [] } });
   }
-  // Variables without a reference are not templates, and every one with a reference is.
-  const named = outcome.value.map((template) => template.name);
+  // A value holding "${vault:" is a template; one starting with "vault:" is a template exactly when
+  // the rest parses as PATH#KEY, and is left alone otherwise; every other value is neither.
+  const named = outcome.value.templates.map((template) => template.name);
+  const { leftAlone } = outcome.value;
   for (const [name, value] of Object.entries(env)) {
-    expect(named.includes(name)).toBe(value.startsWith('vault:') || value.includes('${vault:'));
+    const isWholeRef =
+      value.startsWith('vault:') &&
+      attempt('parseRef', value, () => parseRef(value.slice('vault:'.length), 'the fuzzer')).ok;
+    expect(named.includes(name)).toBe(value.includes('${vault:') || isWholeRef);
+    expect(leftAlone.includes(name)).toBe(
+      !value.includes('${vault:') && value.startsWith('vault:') && !isWholeRef,
+    );
   }
 }
 
@@ -272,7 +278,7 @@ describe('references in env values (findEnvTemplates)', () => {
     );
     fc.assert(
       fc.property(pieces, (parts) => {
-        // Adjacent literals are one literal; a value that starts with "vault:" is a whole reference instead.
+        // Adjacent literals are one literal.
         const merged: TemplatePart[] = [];
         for (const part of parts) {
           const last = merged.at(-1);
@@ -283,7 +289,6 @@ describe('references in env values (findEnvTemplates)', () => {
         const value = merged
           .map((part) => ('ref' in part ? `\${vault:${formatRef(part.ref)}}` : part.literal))
           .join('');
-        if (value.startsWith('vault:')) return;
         const outcome = attempt('findEnvTemplates', value, () => findEnvTemplates({ APP_VALUE: value }));
         // Literals that merge into "${vault:" (say "${" then "vault:") open a reference never closed.
         if (merged.some((part) => 'literal' in part && part.literal.includes('${vault:')))
@@ -291,10 +296,13 @@ describe('references in env values (findEnvTemplates)', () => {
             ok: false,
             message: 'unterminated reference in environment variable APP_VALUE: expected ${vault:PATH#KEY}',
           });
-        expect(outcome).toEqual({ ok: true, value: [{ name: 'APP_VALUE', parts: merged }] });
+        expect(outcome).toEqual({
+          ok: true,
+          value: { templates: [{ name: 'APP_VALUE', parts: merged }], leftAlone: [] },
+        });
         if (outcome.ok)
           expect(
-            outcome.value[0]!.parts.map((part) =>
+            outcome.value.templates[0]!.parts.map((part) =>
               'ref' in part ? `\${vault:${formatRef(part.ref)}}` : part.literal,
             ).join(''),
           ).toBe(value);
