@@ -21,8 +21,8 @@ const LAYERS = {
   resolve: { imports: ['cli', 'util'], rule: 'resolve (the I/O before Vault) imports only cli and util' },
   vault: {
     imports: ['util'],
-    types: [{ file: 'cli/config.ts', names: ['Config', 'AuthConfig', 'TlsConfig'] }],
-    rule: 'vault imports only util, and the Config, AuthConfig and TlsConfig types of cli/config through `import type`',
+    types: [{ layer: 'cli' }],
+    rule: 'vault imports only util, and what cli parsed (its types) through `import type`',
   },
   child: { imports: ['util'], rule: 'child imports only util' },
   running: {
@@ -38,7 +38,8 @@ const LAYERS = {
     imports: ['cli', 'resolve', 'commands', 'util'],
     rule: 'run.ts imports only cli, resolve, commands and util',
   },
-  main: { imports: ['run', 'child', 'util'], rule: 'main.ts imports only run, child and util' },
+  main: { imports: ['run', 'process-io'], rule: 'main.ts imports only run and process-io' },
+  'process-io': { imports: ['child', 'util'], rule: 'process-io.ts imports only child and util' },
   action: { imports: ['util'], rule: "action (the GitHub Action's entry) imports only util" },
 };
 

@@ -136,12 +136,6 @@ function parseTemplate(name: string, value: string): TemplatePart[] {
   return parts;
 }
 
-/** Turns a secret's key into an env name: upper-case, other characters to "_", never a leading digit. */
-export function keyToEnvName(prefix: string, key: string): string {
-  const name = `${prefix}${key.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
-  return /^[0-9]/.test(name) || name === '' ? `_${name}` : name;
-}
-
 function checkPath(path: string, where: string): void {
   if (!isUsablePath(path)) {
     throw new UsageError(

@@ -4,7 +4,7 @@
 import { withUserEnvironment } from '../child/run-as';
 import { CLEAN_UP_BUDGET_MS } from '../running/credential-ledger';
 import { buildGeneration } from '../running/generation';
-import type { CommandContext } from './run-command';
+import type { CommandContext } from './context';
 import { startUp } from './start-up';
 
 export async function checkStartUp(context: CommandContext): Promise<number> {

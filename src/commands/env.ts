@@ -7,7 +7,7 @@ import { EXIT } from '../util/exit-codes';
 import type { Lease } from '../vault/secrets';
 import { formatGithubEnv } from './env-formats/github';
 import { STDOUT_FORMATTERS } from './env-formats';
-import type { CommandContext, CommandDeps } from './run-command';
+import type { CommandContext, CommandDeps } from './context';
 import { startUp } from './start-up';
 
 /**

@@ -2,51 +2,19 @@
 // (start-up.ts) and one credential ledger; each ends it its own way (run.ts, check.ts, env.ts).
 // Until a child exists, a stop signal ends the start-up here: what it obtained is revoked first.
 import { endsRunWithoutChild, signalExitCode, type ForwardedSignal } from '../child/signals';
-import type { ChildProcess, SpawnOptions } from '../child/spawn';
 import type { Config } from '../cli/config';
 import { CLEAN_UP_BUDGET_MS, CredentialLedger, IN_FLIGHT_WAIT_MS } from '../running/credential-ledger';
 import { monotonicNow, timerAt, type Clock } from '../util/clock';
-import type { Env } from '../util/env';
 import type { Logger, Redactor } from '../util/log';
 import { reportFailure } from '../util/report-failure';
-import type { createVaultClient, VaultClient } from '../vault/http/client';
+import type { VaultClient } from '../vault/http/client';
+import type { CommandContext, CommandDeps } from './context';
 import { checkStartUp } from './check';
 import { printEnv } from './env';
 import { runChild } from './run';
 
 export type CommandName = 'run' | 'check' | 'env';
-
-/** Everything a command touches outside itself, injectable so that tests can drive run() in-process. */
-export interface CommandDeps {
-  env: Env;
-  writeStdout(text: string): void;
-  /** Where signals go; main.ts routes process signals here. */
-  onSignals(handler: (signal: ForwardedSignal) => void): void;
-  isPidOne: boolean;
-  /** stdin is a terminal: the child shares the terminal's foreground group (see child/signals.ts). */
-  terminal: boolean;
-  /** stdout without the redactor, for `vault-exec env` alone (printing values is its job). */
-  writeValues(text: string): void | Promise<void>;
-  stdoutIsTerminal: boolean;
-  createVaultClient: typeof createVaultClient;
-  /** Monotonic milliseconds. */
-  now?: Clock;
-  spawn?: (command: string[], env: Record<string, string>, options: SpawnOptions) => ChildProcess;
-  appendFile?: (path: string, text: string) => void;
-}
-
-/** What every ending works with. */
-export interface CommandContext {
-  config: Config;
-  client: VaultClient;
-  log: Logger;
-  redactor: Redactor;
-  ledger: CredentialLedger;
-  now: Clock;
-  /** Aborted by a stop signal that arrives before a child exists. */
-  stop: AbortSignal;
-  deps: CommandDeps;
-}
+export type { CommandDeps } from './context';
 
 const ENDINGS: Record<CommandName, (context: CommandContext) => Promise<number>> = {
   run: runChild,

@@ -8,7 +8,7 @@ import { buildGeneration } from '../running/generation';
 import { RunningPhase } from '../running/running-phase';
 import type { Env } from '../util/env';
 import { buildFallbackChildEnv } from './fallback-env';
-import type { CommandContext } from './run-command';
+import type { CommandContext } from './context';
 import { startUp, StartUpInterrupted, type StartedUp } from './start-up';
 
 export async function runChild(context: CommandContext): Promise<number> {

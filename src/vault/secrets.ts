@@ -7,13 +7,7 @@ import {
 } from '../util/errors';
 import { monotonicNow, type Clock } from '../util/clock';
 import type { Logger } from '../util/log';
-import {
-  keyToEnvName,
-  type EnvTemplate,
-  type PathImport,
-  type SecretMapping,
-  type SecretRef,
-} from '../cli/secret-references';
+import type { EnvTemplate, PathImport, SecretMapping, SecretRef } from '../cli/secret-references';
 import { vaultMessage, type VaultClient, type VaultResponse } from './http/client';
 import { isTransientFailure, requestWithRetry } from './http/send';
 import type { SecretLocation } from './secret-location';
@@ -288,4 +282,10 @@ async function mapWithLimit<T, R>(items: T[], limit: number, work: (item: T) => 
 
 function unique<T>(items: T[]): T[] {
   return [...new Set(items)];
+}
+
+/** Turns a secret's key into an env name: upper-case, other characters to "_", never a leading digit. */
+export function keyToEnvName(prefix: string, key: string): string {
+  const name = `${prefix}${key.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
+  return /^[0-9]/.test(name) || name === '' ? `_${name}` : name;
 }

@@ -1,8 +1,8 @@
+import { keyToEnvName } from '../../../src/vault/secrets';
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../../src/util/errors';
 import {
   findEnvTemplates,
-  keyToEnvName,
   parsePathImport,
   parseRef,
   parseSecretMapping,

@@ -2,11 +2,11 @@
 // in env values, and env names. Every input either parses to something that round-trips through a
 // formatter written here, or is rejected with a one-line UsageError; nothing else may escape.
 import fc from 'fast-check';
+import { keyToEnvName } from '../../../src/vault/secrets';
 import { describe, expect, test } from 'vitest';
 import {
   findEnvTemplates,
   isValidEnvName,
-  keyToEnvName,
   parsePathImport,
   parseRef,
   parseSecretMapping,
