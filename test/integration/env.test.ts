@@ -181,7 +181,7 @@ test('refuses a value the format cannot carry, in one line that names the variab
   expect(result.code).toBe(64);
   expect(result.stdout).toBe('');
   expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
-    `vault-exec: cannot write BAD in the dotenv format: its value contains all three quote characters (', ", \`), which no dotenv quoting can hold; use --format shell or json`,
+    `vault-exec: cannot write BAD in the dotenv format: its value has a ' (so not '…'), a " (so not "…") and a quote first (so not unquoted): no quoting reads back the same in the dotenv package, Node and Docker Compose; use --format shell or json`,
   );
 });
 
