@@ -4,7 +4,7 @@ import type { Env } from '../util/env';
 import { UsageError, VaultExecError, quote } from '../util/errors';
 import { EXIT } from '../util/exit-codes';
 import { formatGithubEnv } from './env-formats/github';
-import { STDOUT_FORMATTERS } from './env-formats';
+import { STDOUT_FORMATTERS, assertPrintable } from './env-formats';
 import type { Logger } from '../util/log';
 import { isOwnToken, login } from '../vault/auth';
 import type { VaultClient } from '../vault/http/client';
@@ -63,6 +63,7 @@ export async function runEnv(
     log,
   });
 
+  assertPrintable(values, config.envFormat);
   if (githubEnvFile === undefined) {
     await writeAll(output, STDOUT_FORMATTERS[config.envFormat as keyof typeof STDOUT_FORMATTERS](values));
   } else {

@@ -1,4 +1,5 @@
-import { checkNoNul, checkPortableName, refuseValue } from './names';
+import { checkNoNul } from './env-limits';
+import { checkPortableName, refuseValue } from './names';
 
 // `NAME=value` lines for `docker run --env-file` (and Compose's `env_file:` with `format: raw`, the
 // same code, docker/cli's kvfile): docker reads everything after the first "=" to the end of the line

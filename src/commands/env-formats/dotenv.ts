@@ -1,4 +1,5 @@
-import { checkNoNul, checkPortableName, refuseValue } from './names';
+import { checkNoNul } from './env-limits';
+import { checkPortableName, refuseValue } from './names';
 
 // `NAME=value` lines for three readers that disagree on most of the syntax: the `dotenv` package,
 // Node's `util.parseEnv` / `--env-file`, and Docker Compose (`--env-file` and `env_file:`, both

@@ -8,7 +8,8 @@ import { formatDotenv } from '../../../src/commands/env-formats/dotenv';
 import { formatGithubEnv } from '../../../src/commands/env-formats/github';
 import { formatJson } from '../../../src/commands/env-formats/json';
 import { formatShell } from '../../../src/commands/env-formats/shell';
-import { ENV_FORMATS, type EnvFormat } from '../../../src/commands/env-formats';
+import { ENV_FORMATS, assertPrintable, type EnvFormat } from '../../../src/commands/env-formats';
+import type { VaultExecError } from '../../../src/util/errors';
 import {
   dockerComposePath,
   readAddMaskCommands,
@@ -310,18 +311,87 @@ describe.each(ENV_FORMATS)('%s: batches of random values', (format) => {
   }, 60_000);
 });
 
-test.each([['dotenv'], ['docker'], ['shell'], ['github']])(
-  'the %s format refuses a NUL byte, which no environment variable can hold',
-  (format) => {
-    const formatters: Record<string, (values: Map<string, string>) => unknown> = {
-      dotenv: formatDotenv,
-      docker: formatDocker,
-      shell: formatShell,
-      github: (values) => formatGithubEnv(values),
-    };
-    expect(() => formatters[format]!(new Map([['KEY', 'a\u0000b']]))).toThrow(
-      `cannot write KEY in the ${format} format: its value contains a NUL byte`,
+describe('assertPrintable: a value that cannot be an environment variable is refused before anything is printed', () => {
+  const LIMITS = { maxStringBytes: 131_072, totalBytes: 2 * 1024 * 1024 };
+  const ENDS_AS_ENVIRONMENT = ['dotenv', 'docker', 'shell', 'github'] as const;
+  const refusal = (run: () => void): VaultExecError => {
+    try {
+      run();
+    } catch (error) {
+      return error as VaultExecError;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  test.each(ENDS_AS_ENVIRONMENT)(
+    '%s: one NAME=value up to the limit passes, one byte more exits 65',
+    (format) => {
+      // BIG=value and its NUL: 3 + 1 + value + 1 bytes.
+      const atLimit = 'x'.repeat(LIMITS.maxStringBytes - 5);
+      expect(() => assertPrintable(new Map([['BIG', atLimit]]), format, LIMITS)).not.toThrow();
+      const error = refusal(() => assertPrintable(new Map([['BIG', `${atLimit}x`]]), format, LIMITS));
+      expect(error.exitCode).toBe(65);
+      expect(error.message).toBe(
+        `cannot write BIG in the ${format} format: as NAME=value it is 131073 bytes (128.0 KiB), over the kernel's limit of 131072 bytes for one environment variable (MAX_ARG_STRLEN), so no command could start with it; store it in a file the app reads (or split it into several secrets), or use --format json`,
+      );
+    },
+  );
+
+  test('the 200,000-byte value that made every later command of the shell fail is refused, naming it and not its value', () => {
+    const value = `${'v'.repeat(199_990)}SECRET`;
+    const error = refusal(() => assertPrintable(new Map([['API_KEY', value]]), 'shell', LIMITS));
+    expect(error.exitCode).toBe(65);
+    expect(error.message).toMatch(
+      /^cannot write API_KEY in the shell format: as NAME=value it is 200005 bytes/,
     );
-    expect(JSON.parse(formatJson(new Map([['KEY', 'a\u0000b']])))).toEqual({ KEY: 'a\u0000b' });
-  },
-);
+    expect(error.message).not.toContain('SECRET');
+    expect(error.message).not.toContain('\n');
+  });
+
+  test('counts bytes, not characters', () => {
+    // 65,534 characters, 131,068 bytes: with "BIG=" and the NUL one byte over.
+    const twoBytes = 'é'.repeat(65_534);
+    expect(() => assertPrintable(new Map([['BIG', twoBytes]]), 'dotenv', LIMITS)).toThrow(
+      /it is 131073 bytes/,
+    );
+  });
+
+  test.each(ENDS_AS_ENVIRONMENT)('%s: a NUL byte exits 65 with a line naming the variable', (format) => {
+    const error = refusal(() => assertPrintable(new Map([['KEY', 'a\u0000SECRET']]), format, LIMITS));
+    expect(error.exitCode).toBe(65);
+    expect(error.message).toBe(
+      `cannot write KEY in the ${format} format: its value contains a NUL byte, which no environment variable can hold; store it base64-encoded, or use --format json`,
+    );
+  });
+
+  test('variables that together exceed the room for a command environment are refused, naming the three biggest', () => {
+    const values = new Map([
+      ['SMALL', 'x'],
+      ...[1, 2, 3, 4].map((n): [string, string] => [`PART_${n}`, 'x'.repeat(100_000 + n)]),
+    ]);
+    const limits = { maxStringBytes: 131_072, totalBytes: 300_000 };
+    const error = refusal(() => assertPrintable(values, 'github', limits));
+    expect(error.exitCode).toBe(65);
+    expect(error.message).toMatch(
+      /^cannot write these 5 variables in the github format: together they take 400\d{3} bytes \([\d.]+ KiB\) as an environment, over the kernel's limit of 300000 bytes .*; the biggest are PART_4 \(100012 bytes\), PART_3 \(100011 bytes\), PART_2 \(100010 bytes\): /,
+    );
+    expect(() => assertPrintable(values, 'github', { maxStringBytes: 131_072 })).not.toThrow();
+  });
+
+  test('json is exempt: its readers hold values in memory, where no kernel limit applies', () => {
+    const values = new Map([['BIG', `${'x'.repeat(300_000)}\u0000`]]);
+    expect(() => assertPrintable(values, 'json', LIMITS)).not.toThrow();
+    expect(JSON.parse(formatJson(values))).toEqual({ BIG: values.get('BIG') });
+  });
+
+  test('each formatter refuses a NUL byte on its own too, with the same line and exit code', () => {
+    const formatters = [
+      formatDotenv,
+      formatDocker,
+      formatShell,
+      (values: Map<string, string>) => formatGithubEnv(values),
+    ];
+    for (const format of formatters)
+      expect(refusal(() => format(new Map([['KEY', 'a\u0000b']]))).exitCode).toBe(65);
+  });
+});
