@@ -200,6 +200,7 @@ const FORMATS: Record<
       const compose = lazily(() => readWithDockerCompose(text, names, 'dotenv'));
       return [
         ['the dotenv package', () => new Map(Object.entries(dotenv.parse(text)))],
+        ['the dotenv package, fast: true', () => new Map(Object.entries(dotenv.parse(text, { fast: true })))],
         ['Node util.parseEnv', () => new Map(Object.entries(parseEnv(text) as Record<string, string>))],
         ['Docker Compose env_file:', () => compose().envFile],
         ['docker compose --env-file', () => compose().interpolated!],
