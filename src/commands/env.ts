@@ -6,7 +6,7 @@ import { UsageError, VaultExecError, quote } from '../util/errors';
 import { EXIT } from '../util/exit-codes';
 import type { Lease } from '../vault/secrets';
 import { formatGithubEnv } from './env-formats/github';
-import { STDOUT_FORMATTERS } from './env-formats';
+import { STDOUT_FORMATTERS, assertPrintable } from './env-formats';
 import type { CommandContext, CommandDeps } from './context';
 import { startUp } from './start-up';
 
@@ -28,6 +28,8 @@ export async function printEnv(context: CommandContext): Promise<number> {
 
   const started = await startUp({ config, client, log, ledger, now, signal: stop });
   const { values, interpolated } = started.secrets;
+  // Before anything is printed, masks included: a value no environment can hold fails the next step.
+  assertPrintable(values, config.envFormat);
   if (githubEnvFile === undefined) {
     await writeAll(deps, STDOUT_FORMATTERS[config.envFormat as keyof typeof STDOUT_FORMATTERS](values));
   } else {

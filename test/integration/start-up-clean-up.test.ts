@@ -94,3 +94,11 @@ test.each([
       .at(-1),
   ).toMatch(line);
 });
+
+test('env --format shell refuses a 200,000-byte value with 65 and prints nothing', async () => {
+  const result = await runCli(['env', '--format', 'shell', '--secret', 'V=secret/cleanup/big#value'], {
+    env: cliEnv(vault(), app),
+  });
+  expect(result.code).toBe(65);
+  expect(result.stdout).toBe('');
+});

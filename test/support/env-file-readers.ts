@@ -1,5 +1,11 @@
-// Readers of the files `vault-exec env` writes, for the formats whose real reader cannot run here.
-// Each follows its program's documented rules and code, and says which.
+// Readers of the files `vault-exec env` writes. Docker Compose runs for real (its dotenv reader, and
+// docker's own `--env-file` reader behind `format: raw`); the others follow their program's
+// documented rules and code where it cannot run here, and say which.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * `$GITHUB_ENV` as the Actions runner reads it (runner `FileCommandManager`, `SetEnvFileCommand`):
@@ -74,4 +80,73 @@ export function readDockerEnvFile(text: string): Map<string, string> {
     values.set(line.slice(0, equals), line.slice(equals + 1));
   }
   return values;
+}
+
+const ensureCompose = fileURLToPath(new URL('../../scripts/ensure-docker-compose', import.meta.url));
+let composeBinary: string | undefined;
+
+/** The pinned docker-compose, built once from the Go module proxy (minutes cold, cached afterwards). */
+export function dockerComposePath(): string {
+  // stderr is inherited so a cold build shows its progress; a failure throws, never skips.
+  composeBinary ??= execFileSync(ensureCompose, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .at(-1);
+  if (!composeBinary) throw new Error(`${ensureCompose} printed no path`);
+  return composeBinary;
+}
+
+/** What Docker Compose read from one env file, through each way a compose project can read it. */
+export interface ComposeReadings {
+  /** `env_file:` in a service (compose-go's dotenv reader, or docker's own with `format: raw`). */
+  envFile: Map<string, string>;
+  /** `docker compose --env-file F`, each name interpolated as `NAME: ${NAME}`; dotenv only. */
+  interpolated?: Map<string, string>;
+}
+
+/**
+ * Runs the real `docker-compose config` (no daemon needed) on a file of `names`: `dotenv` reads it as
+ * `--env-file` and `env_file:` do, `raw` as `env_file: {format: raw}`, which is the code behind
+ * `docker run --env-file`. One run reads a whole batch, so a property test stays fast.
+ */
+export function readWithDockerCompose(
+  text: string,
+  names: readonly string[],
+  format: 'dotenv' | 'raw',
+): ComposeReadings {
+  const dir = mkdtempSync(join(tmpdir(), 'vault-exec-compose-'));
+  try {
+    writeFileSync(join(dir, 'values.env'), text);
+    const envFile = format === 'raw' ? '[{path: values.env, format: raw}]' : '[values.env]';
+    const interpolate =
+      format === 'dotenv'
+        ? `  interpolated:\n    image: scratch\n    environment:\n${names.map((name) => `      ${name}: \${${name}}\n`).join('')}`
+        : '';
+    writeFileSync(
+      join(dir, 'compose.yml'),
+      `services:\n  from_file:\n    image: scratch\n    env_file: ${envFile}\n${interpolate}`,
+    );
+    const args = ['-p', 'vault-exec-test', '-f', join(dir, 'compose.yml')];
+    if (format === 'dotenv') args.unshift('--env-file', join(dir, 'values.env'));
+    // Only PATH: compose lets the process environment override the env file, and reads its own
+    // COMPOSE_* variables from it.
+    const json = execFileSync(dockerComposePath(), [...args, 'config', '--format', 'json'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // `config` doubles every "$" of its output so it can be loaded again (cmd/compose/config.go).
+    const services = (JSON.parse(json.replaceAll('$$', '$')) as ComposeConfig).services;
+    const read = (service: string) => new Map(Object.entries(services[service]?.environment ?? {}));
+    return format === 'dotenv'
+      ? { envFile: read('from_file'), interpolated: read('interpolated') }
+      : { envFile: read('from_file') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface ComposeConfig {
+  services: Record<string, { environment?: Record<string, string> }>;
 }

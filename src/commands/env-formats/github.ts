@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { checkNoNul, checkPortableName, refuseValue } from './names';
+import { checkNoNul } from './env-limits';
+import { checkPortableName, refuseValue } from './names';
 
 /**
  * The two halves of `--format github`. The runner reads `$GITHUB_ENV` as `NAME<<DELIMITER`, the value's

@@ -1,9 +1,11 @@
+// `vault-exec env --format`: how the resolved secrets are printed for the next steps of a job.
 import { formatDocker } from './docker';
 import { formatDotenv } from './dotenv';
 import { formatJson } from './json';
 import { formatShell } from './shell';
 
-/** `vault-exec env --format`: how the resolved secrets are printed for the next steps of a job. */
+export { assertPrintable } from './env-limits';
+
 export const ENV_FORMATS = ['dotenv', 'docker', 'json', 'shell', 'github'] as const;
 export type EnvFormat = (typeof ENV_FORMATS)[number];
 

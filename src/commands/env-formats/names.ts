@@ -17,14 +17,3 @@ export function checkPortableName(name: string, format: string): void {
 export function refuseValue(name: string, format: string, reason: string, instead: string): never {
   throw new UsageError(`cannot write ${name} in the ${format} format: ${reason}; use ${instead}`);
 }
-
-/** Every format but json ends in a real environment variable, which a NUL byte would cut short. */
-export function checkNoNul(name: string, value: string, format: string): void {
-  if (value.includes('\u0000'))
-    refuseValue(
-      name,
-      format,
-      'its value contains a NUL byte, which no environment variable can hold',
-      '--format json',
-    );
-}

@@ -1,4 +1,5 @@
-import { checkNoNul, checkPortableName } from './names';
+import { checkNoNul } from './env-limits';
+import { checkPortableName } from './names';
 
 /**
  * `export NAME='value'` lines for `eval "$(vault-exec env --format shell)"` in any POSIX shell. Inside
