@@ -5,6 +5,8 @@ import type { ForwardedSignal } from './child/signals';
 import { parseCommandLine } from './cli/parse-command-line';
 import type { Config } from './cli/config';
 import { runCommand, type CommandName } from './commands/run-command';
+import { createNodeIo, type ResolveIo } from './resolve/io';
+import { resolveConfig } from './resolve/resolve-config';
 import type { Env } from './util/env';
 import { createLogger, createRedactor, type Redactor } from './util/log';
 import { reportFailure } from './util/report-failure';
@@ -15,6 +17,8 @@ export interface RunDependencies {
   env: Env;
   /** Where a project file is looked for; process.cwd() in main.ts. */
   cwd?: string;
+  /** What the resolve step reads (files, ids, the token helper); Node's by default, a test's own here. */
+  resolveIo?: Partial<ResolveIo>;
   writeStdout(text: string): void;
   writeStderr(text: string): void;
   /** Where signals go; main.ts routes process signals here once the supervisor exists. */
@@ -36,13 +40,13 @@ export async function run(argv: string[], deps: RunDependencies): Promise<number
   let kind: CommandName;
   const bootstrapLog = createLogger({ level: 'error', format: 'text', write: deps.writeStderr });
   try {
-    const commandLine = parseCommandLine(argv, deps.env, deps.cwd ?? process.cwd());
+    const commandLine = parseCommandLine(argv, deps.env);
     if (commandLine.kind === 'exit') {
       deps.writeStdout(commandLine.stdout);
       return commandLine.code;
     }
-    config = commandLine.config;
-    kind = commandLine.kind;
+    const io: ResolveIo = { ...createNodeIo(deps.cwd), ...deps.resolveIo };
+    ({ kind, config } = resolveConfig(commandLine, deps.env, io));
     refuseProcessGroupOnTerminal(config, deps.terminal ?? false);
   } catch (error) {
     return reportFailure(error, bootstrapLog);

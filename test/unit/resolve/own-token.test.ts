@@ -30,6 +30,17 @@ describe('the order of the sources', () => {
     if (path in entries) return entries[path]!;
     throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
   };
+  const noHelper = () => {
+    throw new Error('no helper expected');
+  };
+  const ioOf = (
+    readFile: (path: string) => string,
+    runTokenHelper: (helper: string) => string = noHelper,
+  ) => ({
+    readFile,
+    runTokenHelper,
+    accountHome: () => undefined,
+  });
   const home = { HOME: '/home/dev' };
   const config = { '/home/dev/.vault': 'token_helper = "/bin/helper"' };
   const tokenFile = { '/home/dev/.vault-token': 'file-token\n' };
@@ -37,32 +48,37 @@ describe('the order of the sources', () => {
 
   test('VAULT_TOKEN, then the helper, then ~/.vault-token', () => {
     const all = files({ ...config, ...tokenFile });
-    expect(findDeveloperToken({ ...home, VAULT_TOKEN: 'env-token' }, all, helper('helper-token'))).toEqual({
+    expect(
+      findDeveloperToken({ ...home, VAULT_TOKEN: 'env-token' }, ioOf(all, helper('helper-token'))),
+    ).toEqual({
       token: 'env-token',
       source: 'VAULT_TOKEN',
     });
-    expect(findDeveloperToken(home, all, helper('helper-token'))).toEqual({
+    expect(findDeveloperToken(home, ioOf(all, helper('helper-token')))).toEqual({
       token: 'helper-token',
       source: 'the token helper /bin/helper (from ~/.vault)',
     });
-    expect(findDeveloperToken(home, all, helper(''))).toEqual({
+    expect(findDeveloperToken(home, ioOf(all, helper('')))).toEqual({
       token: 'file-token',
       source: '~/.vault-token',
     });
-    expect(findDeveloperToken(home, files(tokenFile))).toEqual({
+    expect(findDeveloperToken(home, ioOf(files(tokenFile)))).toEqual({
       token: 'file-token',
       source: '~/.vault-token',
     });
-    expect(findDeveloperToken(home, files({}))).toBeUndefined();
+    expect(findDeveloperToken(home, ioOf(files({})))).toBeUndefined();
   });
 
   test('VAULT_CONFIG_PATH replaces ~/.vault', () => {
     const read = files({ '/etc/vault-cli.hcl': 'token_helper = "/bin/other"', ...config });
     const seen: string[] = [];
-    findDeveloperToken({ ...home, VAULT_CONFIG_PATH: '/etc/vault-cli.hcl' }, read, (path) => {
-      seen.push(path);
-      return 't';
-    });
+    findDeveloperToken(
+      { ...home, VAULT_CONFIG_PATH: '/etc/vault-cli.hcl' },
+      ioOf(read, (path) => {
+        seen.push(path);
+        return 't';
+      }),
+    );
     expect(seen).toEqual(['/bin/other']);
   });
 
@@ -76,7 +92,7 @@ describe('the order of the sources', () => {
     };
     let message = '';
     try {
-      findDeveloperToken(home, files(config), failing);
+      findDeveloperToken(home, ioOf(files(config), failing));
     } catch (error) {
       expect(error).toBeInstanceOf(UsageError);
       message = (error as Error).message;
