@@ -1,11 +1,13 @@
 // The resolve step: the only I/O before Vault. It reads the project file (found and trusted, or
-// given), hands its text to the pure merge, then looks up --user and reads the credentials.
+// given), hands its text to the pure merge, then looks up --user and reads the credentials, and
+// applies the rules on what a project file may reach.
 import { resolveRunAs } from '../child/run-as';
 import type { Config } from '../cli/config';
 import { mergeOptions } from '../cli/merge-options';
 import type { ParsedCommandLine } from '../cli/parse-command-line';
 import type { Env } from '../util/env';
 import { resolveAuth } from './credentials';
+import { checkFoundFileReach } from './found-file-reach';
 import type { ResolveIo } from './io';
 import { openProjectFile } from './open-project-file';
 import { refuseFileAddressForOwnToken } from './own-token-address';
@@ -24,6 +26,8 @@ export function resolveConfig(line: ParsedCommandLine, env: Env, io: ResolveIo):
     options.values.user === undefined || options.kind === 'env'
       ? undefined
       : resolveRunAs(options.values.user, { readFile: io.readFile, uid: io.uid, gid: io.gid });
+  if (projectFile?.repository !== undefined)
+    checkFoundFileReach({ path: projectFile.path, repository: projectFile.repository }, options, io);
   const auth = resolveAuth(options.auth, env, io);
   if (projectFile !== undefined && options.sources.vaultAddr === 'file')
     refuseFileAddressForOwnToken({ fileAddress: options.values.vaultAddr, auth, file: projectFile.path });

@@ -1,9 +1,9 @@
 // `vault-exec run` in a developer's checkout: the project file vault-exec.yaml, found from the
 // current directory up to the repository root, and ignored by the container form.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { childEnvFrom, secretValue } from '../support/app-role';
+import { childEnvFrom, provisionApp, secretValue } from '../support/app-role';
 import { createDevProject, createDeveloperToken, type DevProject } from '../support/dev-project';
 import { rememberSecret } from '../support/leak-scan';
 import { fixture, killAllStarted, runCli } from '../support/processes';
@@ -145,6 +145,55 @@ test("the file's vault-addr never receives your own token: VAULT_ADDR must say w
   });
   expect(chosen.code, chosen.stderr).toBe(0);
   expect(childEnvFrom(chosen.stdout).DB_PASSWORD).toBe(db.password);
+});
+
+describe('a cloned repository cannot reach your credentials through the vault-exec.yaml it brings', () => {
+  // The file's address is the real server here, so before the fix the login succeeded: check sent
+  // your other project's secret_id there, and env deleted that file after the login.
+  test('a secret-id-file outside the repository is refused by check and env, and kept', async () => {
+    const mine = await provisionApp(vault());
+    project = createDevProject();
+    const yours = project.write('../home/other-project/secret-id', `${mine.secretId}\n`, 0o600);
+    project.write('role-id', `${mine.roleId}\n`);
+    project.write(
+      'vault-exec.yaml',
+      [
+        `vault-addr: ${vault().addr}`,
+        'auth: approle',
+        'role-id-file: role-id',
+        `secret-id-file: ${yours}`,
+        'remove-secret-id-file: true',
+        '',
+      ].join('\n'),
+    );
+    for (const command of [['check'], ['env', '--format', 'json']]) {
+      const result = await runCli(command, { env: project.env(), cwd: project.repo });
+      expect(result.code, result.stderr).toBe(64);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toEqual([
+        `vault-exec: refusing the project file ${project.repo}/vault-exec.yaml: its secret-id-file ${yours} is outside its repository ${project.repo}; keep that file in the repository, or pass the project file with --config if you trust it`,
+      ]);
+    }
+    expect(existsSync(yours)).toBe(true);
+    expect(readFileSync(yours, 'utf8').trim()).toBe(mine.secretId);
+  });
+
+  test("AppRole credentials exported in your shell never go to the file's address", async () => {
+    const mine = await provisionApp(vault());
+    project = createDevProject();
+    project.write('vault-exec.yaml', `vault-addr: ${vault().addr}\n`);
+    const exported = { VAULT_ROLE_ID: mine.roleId, VAULT_SECRET_ID: mine.secretId };
+    const refused = await runCli(['check'], { env: project.env(exported), cwd: project.repo });
+    expect(refused.code, refused.stderr).toBe(64);
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      `vault-exec: ${project.repo}/vault-exec.yaml sets vault-addr, but the role_id (from VAULT_ROLE_ID) is not the repository's, and only goes to an address you set: export VAULT_ADDR=${vault().addr}, pass --vault-addr, or pass the project file with --config if you trust it`,
+    ]);
+    const chosen = await runCli(['check'], {
+      env: project.env({ ...exported, VAULT_ADDR: vault().addr }),
+      cwd: project.repo,
+    });
+    expect(chosen.code, chosen.stderr).toBe(0);
+  });
 });
 
 describe('a malformed project file stops the start with 64 and one line naming file, line and key', () => {
