@@ -2,9 +2,8 @@
 // an in-memory checkout, must refuse before any Vault client exists whatever would send a file or a
 // credential of yours to the file's address, or delete a file outside the repository.
 import { describe, expect, test } from 'vitest';
-import { run } from '../../../src/run';
-import { VaultUnavailableError } from '../../../src/util/errors';
-import { memoryIo, type MemoryTree } from './memory-io';
+import type { MemoryTree } from './memory-io';
+import { NO_VAULT_LINE, runInProcess } from './run-in-process';
 
 const REPO = '/home/you/src/cloned';
 const KEY = '/home/you/.ssh/id_ed25519';
@@ -24,29 +23,9 @@ function checkout(projectFile: string, extra: MemoryTree['files'] = {}): MemoryT
   };
 }
 
-async function runIn(
-  tree: MemoryTree,
-  argv: string[],
-  env: Record<string, string> = {},
-  cwd = REPO,
-): Promise<{ code: number; lines: string[]; vaultAddress?: string; read: string[] }> {
-  let stderr = '';
-  let vaultAddress: string | undefined;
-  const io = memoryIo(tree, { cwd });
-  const code = await run(argv, {
-    env: { HOME: '/home/you', PATH: '/usr/bin', ...env },
-    writeStdout: () => {},
-    writeStderr: (text) => (stderr += text),
-    onSignals: () => {},
-    isPidOne: false,
-    resolveIo: io,
-    // Reaching this means the resolve step let the start go on to Vault.
-    createVaultClient: (options) => {
-      vaultAddress = options.address;
-      throw new VaultUnavailableError('no Vault in this test');
-    },
-  });
-  return { code, lines: stderr.trim().split('\n'), vaultAddress, read: io.read };
+async function runIn(tree: MemoryTree, argv: string[], env: Record<string, string> = {}, cwd = REPO) {
+  const result = await runInProcess(argv, { tree, cwd, env: { HOME: '/home/you', ...env } });
+  return { ...result, vaultAddress: result.vault?.address };
 }
 
 const file = (lines: string[]) => `${lines.join('\n')}\n`;
@@ -165,7 +144,7 @@ describe('what the rule leaves alone', () => {
       directories: [`${REPO}/.git`],
     };
     const result = await runIn(tree, ['check'], {}, `${REPO}/services/web`);
-    expect(result.lines.at(-1)).toBe('vault-exec: no Vault in this test');
+    expect(result.lines.at(-1)).toBe(NO_VAULT_LINE);
     expect(result.vaultAddress).toBe(THEIRS);
   });
 
