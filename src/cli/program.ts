@@ -21,8 +21,8 @@ In the inherited environment, NAME=vault:PATH#KEY and \${vault:PATH#KEY} are res
 VAULT_EXEC_SECRET and VAULT_EXEC_SECRETS take whitespace- or comma-separated lists.
 Project file: "vault-exec run", "check" and "env" read the nearest vault-exec.yaml (or .yml)
 up to the repository root; keys are the long flag names without "--", plus "command".
-A found file may name credential files only inside its repository, and its vault-addr
-gets only credentials from there; pass a file you trust with --config.
+A found file names credential files only inside its repository, and its
+vault-addr gets only credentials from there; pass a file you trust with --config.
 A flag on the command line wins over its env twin, which wins over the project file.
 
 vault-exec env logs in and reads exactly as a start would, prints only the secret
