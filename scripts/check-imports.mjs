@@ -19,20 +19,19 @@ const LAYERS = {
   util: { imports: [], rule: 'util imports nothing of ours' },
   cli: { imports: ['util'], rule: 'cli (pure parsing) imports only util' },
   resolve: { imports: ['cli', 'util'], rule: 'resolve (the I/O before Vault) imports only cli and util' },
-  vault: {
+  vault: { imports: ['cli', 'util'], rule: 'vault imports only cli (what was parsed) and util' },
+  child: {
     imports: ['util'],
     types: [{ layer: 'cli' }],
-    rule: 'vault imports only util, and what cli parsed (its types) through `import type`',
+    rule: 'child imports only util, and the types of cli through `import type`',
   },
-  child: { imports: ['util'], rule: 'child imports only util' },
   running: {
-    imports: ['vault', 'child', 'util'],
-    types: [{ layer: 'cli' }],
-    rule: 'running imports only vault, child and util, and cli through `import type`',
+    imports: ['vault', 'child', 'cli', 'util'],
+    rule: 'running imports only vault, child, cli and util',
   },
   commands: {
     imports: ['cli', 'resolve', 'vault', 'running', 'child', 'util'],
-    rule: 'commands imports every layer but main, run and action',
+    rule: 'commands imports every layer but main, run, process-io and action',
   },
   run: {
     imports: ['cli', 'resolve', 'commands', 'util'],
@@ -40,7 +39,10 @@ const LAYERS = {
   },
   main: { imports: ['run', 'process-io'], rule: 'main.ts imports only run and process-io' },
   'process-io': { imports: ['child', 'util'], rule: 'process-io.ts imports only child and util' },
-  action: { imports: ['util'], rule: "action (the GitHub Action's entry) imports only util" },
+  action: {
+    imports: ['cli', 'util'],
+    rule: "action (the GitHub Action's entry) imports only cli (its inputs come from the options table) and util",
+  },
 };
 
 const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'src'));

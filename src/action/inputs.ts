@@ -1,24 +1,19 @@
+import { OPTIONS, type OptionSpec } from '../cli/options';
 import { UsageError, quote } from '../util/errors';
 
+type InputRow = Extract<OptionSpec, { actionInput: string }>;
+
 /**
- * The GitHub Action's inputs, and the vault-exec setting each becomes. The runner passes an input
- * named `export-env` as the variable `INPUT_EXPORT-ENV`: upper-cased, dashes kept. Inputs map to env
- * twins rather than flags, so the same entry works with any vault-exec that reads those twins.
- * action.yml declares exactly these (a unit test holds the two together).
+ * The GitHub Action's inputs, and the vault-exec setting each becomes: the options table's rows with
+ * an `actionInput`. The runner passes an input named `export-env` as the variable `INPUT_EXPORT-ENV`:
+ * upper-cased, dashes kept. Inputs map to env twins rather than flags, so the same entry works with
+ * any vault-exec that reads those twins. action.yml declares exactly these (a unit test holds the two
+ * together).
  */
 export const ACTION_INPUTS = {
-  url: 'VAULT_ADDR',
-  method: 'VAULT_EXEC_AUTH',
-  role: 'VAULT_EXEC_ROLE',
-  'auth-mount': 'VAULT_EXEC_AUTH_MOUNT',
-  'jwt-audience': 'VAULT_EXEC_JWT_AUDIENCE',
-  'role-id': 'VAULT_ROLE_ID',
-  'secret-id': 'VAULT_SECRET_ID',
-  token: 'VAULT_TOKEN',
-  namespace: 'VAULT_NAMESPACE',
-  'ca-cert': 'VAULT_CACERT',
-  'wait-timeout': 'VAULT_EXEC_WAIT_TIMEOUT',
-  'log-level': 'VAULT_EXEC_LOG_LEVEL',
+  ...(Object.fromEntries(
+    OPTIONS.filter((row): row is InputRow => 'actionInput' in row).map((row) => [row.actionInput, row.env]),
+  ) as { [Row in InputRow as Row['actionInput']]: Row['env'] }),
   // Read by the entry itself, not passed on:
   secrets: undefined,
   'export-env': undefined,

@@ -1,6 +1,5 @@
 import type { Env } from '../util/env';
 import { UsageError, escapeControlCharacters, quote } from '../util/errors';
-import { VaultNotReadyError } from '../vault/wait-for-vault';
 
 /** Any of these saying production (or staging) refuses the .env fallback outright. */
 export const PRODUCTION_MARKERS = ['NODE_ENV', 'FLASK_ENV', 'APP_ENV', 'VAULT_EXEC_ENV'] as const;
@@ -44,12 +43,4 @@ export function findProductionMarker(env: Env): { name: string; value: string } 
     if (value !== undefined && PRODUCTION_VALUES.includes(value.toLowerCase())) return { name, value };
   }
   return undefined;
-}
-
-/**
- * Only an outage qualifies: Vault unreachable, sealed or not initialised until --wait-timeout. A
- * certificate problem, a rejected login, 403 or 404 are mistakes to fix, and falling back would hide them.
- */
-export function isOutage(error: unknown): boolean {
-  return error instanceof VaultNotReadyError;
 }

@@ -21,7 +21,7 @@ export interface CommandDeps {
   /** stdout without the redactor, for `vault-exec env` alone (printing values is its job). */
   writeValues(text: string): void | Promise<void>;
   stdoutIsTerminal: boolean;
-  createVaultClient: typeof createVaultClient;
+  createVaultClient?: typeof createVaultClient;
   /** Monotonic milliseconds. */
   now?: Clock;
   spawn?: (command: string[], env: Record<string, string>, options: SpawnOptions) => ChildProcess;

@@ -4,6 +4,7 @@ import { buildChildEnv } from '../running/child-env';
 import type { Config } from '../cli/config';
 import type { Env } from '../util/env';
 import { VaultUnavailableError } from '../util/errors';
+import { VaultNotReadyError } from '../vault/wait-for-vault';
 import type { Logger } from '../util/log';
 
 /** Set in the child's environment when its secrets came from the .env fallback, so the app can show it. */
@@ -92,4 +93,12 @@ function readDotenv(file: string, outage: Error): Record<string, string> {
   if (typeof parseEnv !== 'function')
     throw new VaultUnavailableError(`${outage.message}; the development fallback needs Node 20.12 or later`);
   return parseEnv(text) as Record<string, string>;
+}
+
+/**
+ * Only an outage qualifies: Vault unreachable, sealed or not initialised until --wait-timeout. A
+ * certificate problem, a rejected login, 403 or 404 are mistakes to fix, and falling back would hide them.
+ */
+export function isOutage(error: unknown): boolean {
+  return error instanceof VaultNotReadyError;
 }

@@ -2,12 +2,14 @@
 // (start-up.ts) and one credential ledger; each ends it its own way (run.ts, check.ts, env.ts).
 // Until a child exists, a stop signal ends the start-up here: what it obtained is revoked first.
 import { endsRunWithoutChild, signalExitCode, type ForwardedSignal } from '../child/signals';
+import { refuseProcessGroupOnTerminal } from '../child/terminal';
 import type { Config } from '../cli/config';
 import { CLEAN_UP_BUDGET_MS, CredentialLedger, IN_FLIGHT_WAIT_MS } from '../running/credential-ledger';
 import { monotonicNow, timerAt, type Clock } from '../util/clock';
 import type { Logger, Redactor } from '../util/log';
 import { reportFailure } from '../util/report-failure';
-import type { VaultClient } from '../vault/http/client';
+import { redactCredentials } from '../vault/auth';
+import { createVaultClient, type VaultClient } from '../vault/http/client';
 import type { CommandContext, CommandDeps } from './context';
 import { checkStartUp } from './check';
 import { printEnv } from './env';
@@ -29,10 +31,18 @@ export async function runCommand(
   redactor: Redactor,
   deps: CommandDeps,
 ): Promise<number> {
+  redactCredentials(config.auth, log);
+  if (config.projectFile !== undefined)
+    log.info(`using the project file ${config.projectFile}`, { event: 'project-file' });
+  if (config.lookalikes.length > 0)
+    log.debug(
+      `left ${config.lookalikes.join(', ')} as inherited: a value is a reference only as vault:PATH#KEY`,
+    );
   let client: VaultClient;
   try {
+    if (kind !== 'env') refuseProcessGroupOnTerminal(config, deps.terminal);
     // Reads the TLS files; an unreadable or half-given one is a usage error like any other.
-    client = deps.createVaultClient({
+    client = (deps.createVaultClient ?? createVaultClient)({
       address: config.vaultAddr,
       namespace: config.namespace,
       tls: config.tls,

@@ -3,11 +3,10 @@ import { assertChildEnvFits } from '../child/env-limits';
 import { withUserEnvironment } from '../child/run-as';
 import { spawnChild, type SpawnOptions } from '../child/spawn';
 import { createSupervisor } from '../child/supervisor-shell';
-import { isOutage } from '../cli/fallback-policy';
 import { buildGeneration } from '../running/generation';
 import { RunningPhase } from '../running/running-phase';
 import type { Env } from '../util/env';
-import { buildFallbackChildEnv } from './fallback-env';
+import { buildFallbackChildEnv, isOutage } from './fallback-env';
 import type { CommandContext } from './context';
 import { startUp, StartUpInterrupted, type StartedUp } from './start-up';
 

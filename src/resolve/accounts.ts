@@ -1,8 +1,6 @@
-/**
- * The two lines of /etc/passwd and /etc/group that --user needs. Read directly rather than through
- * getpwnam(3): Node has no binding for it, and a container image's files are the only account
- * database that matters there (no NSS, LDAP or systemd-userdbd in a scratch or slim image).
- */
+// The two lines of /etc/passwd and /etc/group that --user needs. Read directly rather than through
+// getpwnam(3): Node has no binding for it, and a container image's files are the only account
+// database that matters there (no NSS, LDAP or systemd-userdbd in a scratch or slim image).
 export interface PasswdEntry {
   name: string;
   uid: number;

@@ -1,14 +1,8 @@
+// Where the JWT of a jwt or kubernetes login comes from (the JwtSource of cli/config.ts). Only the
+// place is chosen here, at start-up; vault/auth/read-jwt.ts reads the JWT again at every login.
+import type { JwtSource } from '../cli/config';
+import type { Env } from '../util/env';
 import { UsageError } from '../util/errors';
-
-/**
- * Where the JWT of a jwt or kubernetes login comes from. Only the place is chosen here, at start-up;
- * the JWT itself is read (or requested) again at every login, because CI and projected
- * service-account tokens live minutes while a token's max TTL can be longer.
- */
-export type JwtSource =
-  | { kind: 'file'; path: string; origin: string }
-  | { kind: 'env'; name: string; value: string }
-  | { kind: 'github'; requestUrl: string; requestToken: string; audience: string };
 
 /** What GitLab's `id_tokens:` (or any CI) can put the JWT in. */
 export const JWT_ENV_NAME = 'VAULT_EXEC_JWT';
@@ -19,7 +13,7 @@ export const GITHUB_REQUEST_TOKEN_ENV = 'ACTIONS_ID_TOKEN_REQUEST_TOKEN';
 export function chooseJwtSource(
   method: 'jwt' | 'kubernetes',
   options: { jwtFile?: string; jwtAudience: string; kubernetesTokenPath: string },
-  env: Record<string, string | undefined>,
+  env: Env,
 ): JwtSource {
   if (options.jwtFile !== undefined) return { kind: 'file', path: options.jwtFile, origin: '--jwt-file' };
   if (method === 'kubernetes')

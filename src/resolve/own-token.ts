@@ -1,43 +1,38 @@
-import { execFileSync } from 'node:child_process';
-import { homedir } from 'node:os';
+// Your own Vault login, found where the Vault CLI keeps it.
 import { join } from 'node:path';
 import type { Env } from '../util/env';
 import { UsageError, escapeControlCharacters } from '../util/errors';
+import { TOKEN_HELPER_TIMEOUT_MS, type ResolveIo } from './io';
 
-/** A developer's own login, found where the Vault CLI keeps it. `source` is logged; the token never is. */
+/** `source` is logged; the token never is. */
 export interface DeveloperToken {
   token: string;
   source: string;
 }
 
-/** A helper that hangs (waiting on a keychain prompt, say) must not hang the start for ever. */
-export const TOKEN_HELPER_TIMEOUT_MS = 10_000;
 const HELPER_MESSAGE_MAX_LENGTH = 160;
 
-export type RunTokenHelper = (helper: string, env: Env) => string;
+type TokenIo = Pick<ResolveIo, 'readFile' | 'runTokenHelper' | 'accountHome'>;
 
 /**
  * The Vault CLI's order, so `vault login` (oidc, userpass, github...) followed by `vault-exec run`
  * just works: VAULT_TOKEN, then the token helper named in ~/.vault (or VAULT_CONFIG_PATH), then
  * ~/.vault-token, which is where the CLI's built-in helper stores the token.
  */
-export function findDeveloperToken(
-  env: Env,
-  readFile: (path: string) => string,
-  runHelper: RunTokenHelper = runTokenHelper,
-): DeveloperToken | undefined {
+export function findDeveloperToken(env: Env, io: TokenIo): DeveloperToken | undefined {
   const fromEnv = nonEmpty(env.VAULT_TOKEN);
   if (fromEnv !== undefined) return { token: fromEnv, source: 'VAULT_TOKEN' };
-  const home = env.HOME ?? homedir();
-  const configPath = nonEmpty(env.VAULT_CONFIG_PATH) ?? join(home, '.vault');
-  const configText = tryRead(configPath, readFile);
+  const home = nonEmpty(env.HOME) ?? io.accountHome();
+  const configPath =
+    nonEmpty(env.VAULT_CONFIG_PATH) ?? (home === undefined ? undefined : join(home, '.vault'));
+  const configText = configPath === undefined ? undefined : tryRead(configPath, io);
   const helper = configText === undefined ? undefined : parseTokenHelperSetting(configText);
   if (helper !== undefined) {
     const shownConfig = nonEmpty(env.VAULT_CONFIG_PATH) ?? '~/.vault';
-    const token = nonEmpty(runHelperOrExplain(runHelper, helper, shownConfig, env));
+    const token = nonEmpty(runHelperOrExplain(io, helper, shownConfig, env));
     if (token !== undefined) return { token, source: `the token helper ${helper} (from ${shownConfig})` };
   }
-  const fromFile = nonEmpty(tryRead(join(home, '.vault-token'), readFile));
+  const fromFile = home === undefined ? undefined : nonEmpty(tryRead(join(home, '.vault-token'), io));
   if (fromFile !== undefined) return { token: fromFile, source: '~/.vault-token' };
   return undefined;
 }
@@ -65,9 +60,9 @@ export function explainUserTokenEnd(message: string, source: string): string {
   return `${message} (it came from ${source}, which vault-exec cannot log in again for): run \`vault login\` again, then restart`;
 }
 
-function runHelperOrExplain(run: RunTokenHelper, helper: string, shownConfig: string, env: Env): string {
+function runHelperOrExplain(io: TokenIo, helper: string, shownConfig: string, env: Env): string {
   try {
-    return run(helper, env);
+    return io.runTokenHelper(helper, env);
   } catch (error) {
     const failure = error as NodeJS.ErrnoException & {
       status?: number | null;
@@ -95,19 +90,9 @@ function runHelperOrExplain(run: RunTokenHelper, helper: string, shownConfig: st
   }
 }
 
-/** Runs `<helper> get` as the Vault CLI does; its stdout is the token. */
-function runTokenHelper(helper: string, env: Env): string {
-  return execFileSync(helper, ['get'], {
-    encoding: 'utf8',
-    env,
-    timeout: TOKEN_HELPER_TIMEOUT_MS,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-function tryRead(path: string, readFile: (path: string) => string): string | undefined {
+function tryRead(path: string, io: TokenIo): string | undefined {
   try {
-    return readFile(path);
+    return io.readFile(path);
   } catch {
     return undefined;
   }

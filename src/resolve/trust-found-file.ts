@@ -1,5 +1,6 @@
-import { statSync } from 'node:fs';
+// Whether a project file vault-exec found by itself may be used at all.
 import { UsageError, escapeControlCharacters } from '../util/errors';
+import type { ResolveIo } from './io';
 
 /**
  * A file vault-exec found by itself (not one it was given) is used only if it is yours: owned by
@@ -8,15 +9,11 @@ import { UsageError, escapeControlCharacters } from '../util/errors';
  * otherwise choose the command `vault-exec run` starts and where your token goes. Git refuses a
  * repository of another owner the same way (`safe.directory`).
  */
-export function assertFoundFileIsTrusted(
-  path: string,
-  uid: number | undefined = process.getuid?.(),
-  stat: (path: string) => { uid: number; mode: number } = statSync,
-): void {
-  if (uid === undefined) return;
-  const { uid: owner, mode } = stat(path);
+export function assertFoundFileIsTrusted(path: string, io: Pick<ResolveIo, 'uid' | 'stat'>): void {
+  if (io.uid === undefined) return;
+  const { uid: owner, mode } = io.stat(path);
   const shown = escapeControlCharacters(path);
-  if (owner !== uid && owner !== 0)
+  if (owner !== io.uid && owner !== 0)
     throw new UsageError(
       `refusing the project file ${shown}: it belongs to uid ${owner}, not to you; move it, or pass it with --config if you trust it`,
     );

@@ -1,7 +1,8 @@
-// The developer's own login: VAULT_TOKEN, then the Vault CLI's token helper (a real executable script
-// named by ~/.vault or VAULT_CONFIG_PATH), then ~/.vault-token, with HOME pointed at a temp dir.
-import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+// The developer's own login against the real server: the Vault CLI's token helper as a real
+// executable script named by ~/.vault, with HOME pointed at a temp dir. The whole lookup order
+// (VAULT_TOKEN, the helper, VAULT_CONFIG_PATH, ~/.vault-token, none) is a table in
+// test/unit/resolve/own-token.test.ts; local-development.test.ts logs in with `vault login`.
+import { afterEach, beforeAll, expect, test } from 'vitest';
 import { childEnvFrom, secretValue } from '../support/app-role';
 import { createDevProject, createDeveloperToken, type DevProject } from '../support/dev-project';
 import { rememberSecret } from '../support/leak-scan';
@@ -20,7 +21,7 @@ const args = [
   fixture('print-env.mjs'),
 ];
 let project: DevProject;
-const tokens = { env: '', helper: '', file: '' };
+const tokens = { helper: '', file: '' };
 
 beforeAll(async () => {
   const { admin } = vault();
@@ -35,62 +36,22 @@ afterEach(() => {
 });
 
 /** A token helper as the Vault CLI runs it: `<helper> get` prints the token on stdout. */
-function installHelper(body: string, configName = '.vault'): string {
+function installHelper(body: string): string {
   const helper = project.write('../home/bin/token-helper', `#!/bin/sh\n${body}\n`, 0o755);
-  project.write(`../home/${configName}`, `# the Vault CLI's config\ntoken_helper = "${helper}"\n`);
+  project.write('../home/.vault', `# the Vault CLI's config\ntoken_helper = "${helper}"\n`);
   return helper;
 }
 const writeTokenFile = (token: string) => project.write('../home/.vault-token', `${token}\n`, 0o600);
-const run = (extra: Record<string, string> = {}) =>
-  runCli(args, { env: project.env({ VAULT_ADDR: vault().addr, ...extra }), cwd: project.repo });
+const run = () => runCli(args, { env: project.env({ VAULT_ADDR: vault().addr }), cwd: project.repo });
 
-describe('where the token comes from, in order', () => {
-  test('VAULT_TOKEN first, even with a token helper and ~/.vault-token', async () => {
-    project = createDevProject();
-    installHelper(`echo ${tokens.helper}`);
-    writeTokenFile(tokens.file);
-    const result = await run({ VAULT_TOKEN: tokens.env });
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain('with a token from VAULT_TOKEN');
-    expect(childEnvFrom(result.stdout).DB_PASSWORD).toBe(db.password);
-  });
-
-  test('then the token helper named in ~/.vault, run as `<helper> get`, before ~/.vault-token', async () => {
-    project = createDevProject();
-    const helper = installHelper(`[ "$1" = get ] || exit 9\necho ${tokens.helper}`);
-    writeTokenFile(tokens.file);
-    const result = await run();
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain(`with a token from the token helper ${helper} (from ~/.vault)`);
-    expect(childEnvFrom(result.stdout).DB_PASSWORD).toBe(db.password);
-  });
-
-  test('VAULT_CONFIG_PATH names another config file', async () => {
-    project = createDevProject();
-    const helper = installHelper(`echo ${tokens.helper}`, 'vault-config.hcl');
-    const config = join(project.home, 'vault-config.hcl');
-    const result = await run({ VAULT_CONFIG_PATH: config });
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain(`with a token from the token helper ${helper} (from ${config})`);
-  });
-
-  test('a helper that has no token stored lets ~/.vault-token answer', async () => {
-    project = createDevProject();
-    installHelper('exit 0');
-    writeTokenFile(tokens.file);
-    const result = await run();
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain('with a token from ~/.vault-token');
-  });
-
-  test('~/.vault-token last, as `vault login` leaves it', async () => {
-    project = createDevProject();
-    writeTokenFile(tokens.file);
-    const result = await run();
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain('with a token from ~/.vault-token');
-    expect(childEnvFrom(result.stdout).DB_PASSWORD).toBe(db.password);
-  });
+test('the token helper named in ~/.vault is run as `<helper> get`, before ~/.vault-token', async () => {
+  project = createDevProject();
+  const helper = installHelper(`[ "$1" = get ] || exit 9\necho ${tokens.helper}`);
+  writeTokenFile(tokens.file);
+  const result = await run();
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stderr).toContain(`with a token from the token helper ${helper} (from ~/.vault)`);
+  expect(childEnvFrom(result.stdout).DB_PASSWORD).toBe(db.password);
 });
 
 test('a failing token helper stops the start with one line naming it and its exit status', async () => {
@@ -103,13 +64,6 @@ test('a failing token helper stops the start with one line naming it and its exi
   expect(result.stderr.trim().split('\n')).toEqual([
     `vault-exec: the Vault token helper ${helper} (token_helper in ~/.vault) failed (exit 3: error: not logged in); run "${helper} get" to see why, or fix token_helper`,
   ]);
-});
-
-test('with no login at all, the one line says to run vault login', async () => {
-  project = createDevProject();
-  const result = await run();
-  expect(result.code).toBe(64);
-  expect(result.stderr).toMatch(/^vault-exec: no Vault credentials: .*log in with `vault login`/);
 });
 
 test('a token that expires during the session stops the child with 75 and says to run vault login again', async () => {

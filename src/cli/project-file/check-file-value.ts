@@ -1,25 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseDuration } from '../../util/duration';
 import { UsageError, escapeControlCharacters, quote } from '../../util/errors';
+import type { ValueShape } from '../options';
 import { parsePathImport, parseSecretMapping } from '../secret-references';
 import { describeSecretShape } from './looks-like-secret';
-
-/** How a value is checked, read from the flag's placeholder: `--watch <interval>` takes a duration. */
-export type ValueShape = 'duration' | 'url' | 'path' | 'secret-mapping' | 'path-import' | 'free';
-
-const SHAPE_OF_PLACEHOLDER: Record<string, ValueShape> = {
-  duration: 'duration',
-  interval: 'duration',
-  url: 'url',
-  path: 'path',
-  file: 'path',
-  'NAME=PATH#KEY': 'secret-mapping',
-  '[PREFIX=]PATH': 'path-import',
-};
-
-export function shapeOfPlaceholder(placeholder: string | undefined): ValueShape {
-  return (placeholder !== undefined && SHAPE_OF_PLACEHOLDER[placeholder]) || 'free';
-}
 
 const PUT_IT_IN_VAULT =
   'a project file holds references only: put the value in Vault (vault kv put) and reference it, e.g. secret: [DB_PASSWORD=secret/app/db#password]';
@@ -37,7 +21,7 @@ export function checkFileValue(
   const secretShape = describeSecretShape(value);
   if (secretShape !== undefined)
     throw new UsageError(
-      `${at}: the value of ${quote(key)} looks like ${secretShape}, not a ${describeShape(shape)}; ${PUT_IT_IN_VAULT}`,
+      `${at}: the value of ${quote(key)} looks like ${secretShape}, not ${describeShape(shape, options.choices)}; ${PUT_IT_IN_VAULT}`,
     );
   if (options.choices && !options.choices.includes(value))
     throw new UsageError(
@@ -64,8 +48,11 @@ export function checkFileValue(
         if (!parsePathImport(value).path.includes('/'))
           throw new UsageError(`an entry is not a [PREFIX=]PATH reference; ${PUT_IT_IN_VAULT}`);
         return value;
+      case 'choice':
       case 'free':
         return value;
+      case 'boolean':
+        throw new UsageError('takes true or false');
     }
   } catch (error) {
     if (error instanceof UsageError)
@@ -85,19 +72,24 @@ function checkUrl(value: string): void {
     throw new UsageError('the scheme must be http or https');
 }
 
-export function describeShape(shape: ValueShape): string {
+/** "a duration", "one of text, json": what a key takes, for the messages. */
+export function describeShape(shape: ValueShape, choices?: readonly string[]): string {
   switch (shape) {
     case 'duration':
-      return 'duration';
+      return 'a duration';
     case 'url':
-      return 'Vault address';
+      return 'a Vault address';
     case 'path':
-      return 'file path';
+      return 'a file path';
     case 'secret-mapping':
-      return 'NAME=PATH#KEY reference';
+      return 'a NAME=PATH#KEY reference';
     case 'path-import':
-      return '[PREFIX=]PATH reference';
+      return 'a [PREFIX=]PATH reference';
+    case 'choice':
+      return choices === undefined ? 'a flag value' : `one of ${choices.join(', ')}`;
+    case 'boolean':
+      return 'true or false';
     case 'free':
-      return 'flag value';
+      return 'a flag value';
   }
 }

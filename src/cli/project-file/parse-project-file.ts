@@ -1,62 +1,41 @@
-import { readFileSync } from 'node:fs';
+// The project file's text → option values, checked against the options table. No I/O: the resolve
+// step (resolve/open-project-file.ts) finds and reads the file.
 import { dirname } from 'node:path';
 import type { Node } from 'yaml';
 import { isMap, isScalar, isSeq, loadYaml } from './lazy-yaml';
 import { UsageError, escapeControlCharacters, quote } from '../../util/errors';
-import { checkFileValue, describeShape, shapeOfPlaceholder, type ValueShape } from './check-file-value';
+import { OPTIONS, type FlagKey, type OptionRow } from '../options';
+import { checkFileValue, describeShape } from './check-file-value';
 import { suggestKey } from './suggest-key';
-
-/** What the loader needs to know of a flag; cli.ts's OPTIONS entries are these, so new flags become keys. */
-export interface FileOptionSpec {
-  key: string;
-  flags: string;
-  kind: 'string' | 'list' | 'boolean';
-  choices?: readonly string[];
-}
 
 export interface ProjectFile {
   path: string;
-  /** By option key (RawOptions' names), typed as commander gives them: `--no-x` flags already negated. */
-  values: Record<string, string | string[] | boolean>;
+  /** By option key, typed as commander gives them: `--no-x` flags already negated. */
+  values: Partial<Record<FlagKey, string | string[] | boolean>>;
   /** `command:` for `vault-exec run` without a command on the line. */
   command?: string[];
 }
 
-/** Keys the file may not hold, and why. */
-const REFUSED_KEYS: Record<string, string> = {
-  config: 'a project file cannot name another project file',
-  token: 'credentials never go in a project file: log in with `vault login` (or set VAULT_TOKEN)',
-  'vault-token': 'credentials never go in a project file: log in with `vault login` (or set VAULT_TOKEN)',
-  'secret-id':
-    'credentials never go in a project file: use secret-id-file with a path outside the repository',
-  'role-id': 'credentials never go in a project file: use role-id-file, or VAULT_ROLE_ID',
-};
+type FileRow = OptionRow & { key: FlagKey; file: string };
+
+/** The keys a project file may hold, with their rows: every flag's long name but --config's. */
+const FILE_ROWS: ReadonlyMap<string, FileRow> = new Map(
+  (OPTIONS as readonly OptionRow[])
+    .filter((row): row is FileRow => typeof row.file === 'string')
+    .map((row) => [row.file, row]),
+);
+export const PROJECT_FILE_KEYS: readonly string[] = [...FILE_ROWS.keys()];
+
+/** Keys the file may never hold, and why (another project file, credentials). */
+const REFUSED_KEYS: ReadonlyMap<string, string> = new Map(
+  (OPTIONS as readonly OptionRow[]).flatMap(({ file }) =>
+    typeof file === 'object' ? file.keys.map((key) => [key, file.never] as const) : [],
+  ),
+);
 const COMMAND_KEY = 'command';
 
-export function loadProjectFile(
-  path: string,
-  shownAs: string,
-  specs: readonly FileOptionSpec[],
-): ProjectFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code;
-    throw new UsageError(`cannot read the project file ${shownAs}: ${reason ?? 'unreadable'}`, {
-      cause: error,
-    });
-  }
-  return parseProjectFile(text, { path, shownAs }, specs);
-}
-
 /** Parses and checks the file's text; every problem is one UsageError starting "<file>:<line>:". */
-export function parseProjectFile(
-  text: string,
-  file: { path: string; shownAs: string },
-  specs: readonly FileOptionSpec[],
-): ProjectFile {
+export function parseProjectFile(text: string, file: { path: string; shownAs: string }): ProjectFile {
   const { LineCounter, parseDocument } = loadYaml();
   const lines = new LineCounter();
   // prettyErrors off: the pretty form quotes the offending source line, which may hold a secret.
@@ -74,74 +53,59 @@ export function parseProjectFile(
   if (!isMap(contents))
     throw new UsageError(`${at(contents)}: expected "key: value" lines, e.g. secret: [NAME=PATH#KEY]`);
 
-  const byFileKey = new Map(specs.map((spec) => [fileKeyOf(spec), spec]));
   for (const pair of contents.items) {
     const keyNode = pair.key as Node | null;
     const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
     if (key === undefined) throw new UsageError(`${at(keyNode)}: keys must be plain names such as secret`);
     const where = at(keyNode);
     const shown = quote(escapeControlCharacters(key));
-    const refused = REFUSED_KEYS[key];
+    const refused = REFUSED_KEYS.get(key);
     if (refused !== undefined) throw new UsageError(`${where}: ${shown} is not allowed here: ${refused}`);
     const value = pair.value as Node | null;
     if (key === COMMAND_KEY) {
       result.command = readCommand(value, where, at);
       continue;
     }
-    const spec = byFileKey.get(key);
-    if (spec === undefined) {
-      const suggestion = suggestKey(key, [...byFileKey.keys(), COMMAND_KEY]);
+    const row = FILE_ROWS.get(key);
+    if (row === undefined) {
+      const suggestion = suggestKey(key, [...PROJECT_FILE_KEYS, COMMAND_KEY]);
       throw new UsageError(
         `${where}: unknown key ${shown}${suggestion ? ` (did you mean ${quote(suggestion)}?)` : ''}; keys are the long flag names without "--" (see vault-exec --help)`,
       );
     }
-    result.values[spec.key] = readOptionValue(spec, value, { key, at, baseDir: dirname(file.path) });
+    result.values[row.key] = readOptionValue(row, value, { key, at, baseDir: dirname(file.path) });
   }
   return result;
 }
 
 /** One option's value, typed as commander would give it, each scalar checked for its shape. */
 function readOptionValue(
-  spec: FileOptionSpec,
+  row: FileRow,
   value: Node | null,
   context: { key: string; at: (node: Node | null) => string; baseDir: string },
 ): string | string[] | boolean {
   const { key, at } = context;
   const shown = quote(escapeControlCharacters(key));
-  const shape = shapeOf(spec);
+  const what = describeShape(row.shape, row.choices);
   const check = (node: Node | null, typeError: string): string =>
     checkFileValue(scalarText(node, typeError), {
-      shape,
-      choices: spec.choices,
+      shape: row.shape,
+      choices: row.choices,
       at: at(node),
       key,
       baseDir: context.baseDir,
     });
-  if (spec.kind === 'boolean') {
+  if (row.shape === 'boolean') {
     if (!isScalar(value) || typeof value.value !== 'boolean')
       throw new UsageError(`${at(value)}: ${shown} takes true or false`);
-    return isNegated(spec) ? !value.value : value.value;
+    // `no-revoke-token: true` sets revokeToken to false, as the flag does.
+    return row.file.startsWith('no-') ? !value.value : value.value;
   }
-  if (spec.kind === 'list') {
+  if (row.repeatable) {
     const items = isSeq(value) ? (value.items as Array<Node | null>) : [value];
-    return items.map((item) =>
-      check(item, `${at(item)}: each entry of ${shown} is a ${describeShape(shape)}`),
-    );
+    return items.map((item) => check(item, `${at(item)}: each entry of ${shown} is ${what}`));
   }
-  return check(value, `${at(value)}: ${shown} takes a ${describeShape(shape)}`);
-}
-
-/** `--vault-addr <url>` is `vault-addr`; `--no-revoke-token` is `no-revoke-token`, true meaning "don't". */
-export function fileKeyOf(spec: FileOptionSpec): string {
-  return /^--([A-Za-z0-9-]+)/.exec(spec.flags)?.[1] ?? spec.key;
-}
-
-function isNegated(spec: FileOptionSpec): boolean {
-  return spec.kind === 'boolean' && fileKeyOf(spec).startsWith('no-');
-}
-
-function shapeOf(spec: FileOptionSpec): ValueShape {
-  return shapeOfPlaceholder(/<([^>]+)>/.exec(spec.flags)?.[1]);
+  return check(value, `${at(value)}: ${shown} takes ${what}`);
 }
 
 /** A string as typed; a number is taken as its text, as `--wait-timeout 30` would be. */

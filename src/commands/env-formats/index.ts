@@ -3,11 +3,11 @@ import { formatDocker } from './docker';
 import { formatDotenv } from './dotenv';
 import { formatJson } from './json';
 import { formatShell } from './shell';
+import type { EnvFormat } from '../../cli/config';
 
 export { assertPrintable } from './env-limits';
 
-export const ENV_FORMATS = ['dotenv', 'docker', 'json', 'shell', 'github'] as const;
-export type EnvFormat = (typeof ENV_FORMATS)[number];
+export { ENV_FORMATS, type EnvFormat } from '../../cli/config';
 
 /** The formats printed to stdout; `github` instead appends to $GITHUB_ENV (see github.ts). */
 export const STDOUT_FORMATTERS: Record<

@@ -1,5 +1,5 @@
 import { backoffDelays } from '../../util/backoff';
-import type { JwtSource } from '../../resolve/jwt-source';
+import type { JwtSource } from '../../cli/config';
 import type { Logger } from '../../util/log';
 import { sleep } from '../../util/sleep';
 import type { LoginFailure } from './session';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { JwtSource } from '../../resolve/jwt-source';
+import type { JwtSource } from '../../cli/config';
 import type { Logger } from '../../util/log';
 import { requestGitHubOidcToken } from './github-oidc';
 import type { LoginFailure } from './session';

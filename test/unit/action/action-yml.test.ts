@@ -22,6 +22,25 @@ describe('action.yml', () => {
     for (const [name, input] of Object.entries(action.inputs)) expect(input.description, name).not.toBe('');
   });
 
+  test("maps each input to the setting it always has, from the options table's rows", () => {
+    expect(ACTION_INPUTS).toEqual({
+      url: 'VAULT_ADDR',
+      method: 'VAULT_EXEC_AUTH',
+      role: 'VAULT_EXEC_ROLE',
+      'auth-mount': 'VAULT_EXEC_AUTH_MOUNT',
+      'jwt-audience': 'VAULT_EXEC_JWT_AUDIENCE',
+      'role-id': 'VAULT_ROLE_ID',
+      'secret-id': 'VAULT_SECRET_ID',
+      token: 'VAULT_TOKEN',
+      namespace: 'VAULT_NAMESPACE',
+      'ca-cert': 'VAULT_CACERT',
+      'wait-timeout': 'VAULT_EXEC_WAIT_TIMEOUT',
+      'log-level': 'VAULT_EXEC_LOG_LEVEL',
+      secrets: undefined,
+      'export-env': undefined,
+    });
+  });
+
   test('requires url and secrets, and exports to the environment by default', () => {
     expect(action.inputs.url?.required).toBe(true);
     expect(action.inputs.secrets?.required).toBe(true);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { resolveRunAs, withUserEnvironment, type RunAsSources } from '../../../src/child/run-as';
+import { withUserEnvironment } from '../../../src/child/run-as';
+import { resolveRunAs, type RunAsSources } from '../../../src/resolve/run-as';
 import { UsageError } from '../../../src/util/errors';
 
 const PASSWD = [

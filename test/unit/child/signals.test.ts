@@ -8,7 +8,7 @@ import {
   roleOf,
 } from '../../../src/child/signals';
 import { refuseProcessGroupOnTerminal } from '../../../src/child/terminal';
-import { parseCommandLine } from '../../../src/cli/parse-command-line';
+import { configFromArgv } from '../../support/config-from-argv';
 
 const NEVER_CAUGHT = ['SIGKILL', 'SIGSTOP', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGSEGV', 'SIGPIPE', 'SIGXFSZ'];
 
@@ -65,7 +65,7 @@ describe('the signal list', () => {
 
 describe('--process-group and the terminal', () => {
   const processGroupOf = (argv: string[], env: Record<string, string> = {}) => {
-    const result = parseCommandLine(argv, { VAULT_ROLE_ID: 'role', VAULT_SECRET_ID: 'secret', ...env });
+    const result = configFromArgv(argv, { VAULT_ROLE_ID: 'role', VAULT_SECRET_ID: 'secret', ...env });
     return result.kind === 'run' ? result.config.processGroup : undefined;
   };
 

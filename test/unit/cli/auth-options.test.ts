@@ -1,17 +1,14 @@
+// --auth and its flags, through parse and resolve in-process (the resolve step reads an in-memory tree).
 import { describe, expect, test } from 'vitest';
-import { parseCommandLine } from '../../../src/cli/parse-command-line';
-import { buildConfig, type RawOptions } from '../../../src/cli/config';
 import { UsageError } from '../../../src/util/errors';
+import { configFromArgv } from '../../support/config-from-argv';
+import { memoryIo, type MemoryTree } from '../resolve/memory-io';
 
 const base = { HOME: '/nonexistent' };
-const authOf = (argv: string[], env: Record<string, string> = {}) => {
-  const result = parseCommandLine([...argv, '--', 'true'], { ...base, ...env });
+const authOf = (argv: string[], env: Record<string, string> = {}, tree: MemoryTree = {}) => {
+  const result = configFromArgv([...argv, '--', 'true'], { ...base, ...env }, memoryIo(tree));
   if (result.kind !== 'run') throw new Error('expected a run');
   return result.config.auth;
-};
-const files = (contents: Record<string, string>) => (path: string) => {
-  if (path in contents) return contents[path]!;
-  throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
 };
 
 describe('--auth', () => {
@@ -93,12 +90,8 @@ describe('JWT files', () => {
   });
 
   test('the file is checked but its content is not kept: each login reads it again', () => {
-    const config = buildConfig(
-      ['true'],
-      { ...RAW_DEFAULTS, auth: 'jwt', role: 'ci', jwtFile: '/ci/jwt' },
-      { env: {}, readFile: files({ '/ci/jwt': 'header.payload.signature\n' }) },
-    );
-    expect(config.auth).toEqual({
+    const tree = { files: { '/ci/jwt': 'header.payload.signature\n' } };
+    expect(authOf(['--auth', 'jwt', '--role', 'ci', '--jwt-file', '/ci/jwt'], {}, tree)).toEqual({
       method: 'jwt',
       mount: 'jwt',
       role: 'ci',
@@ -106,21 +99,3 @@ describe('JWT files', () => {
     });
   });
 });
-
-const RAW_DEFAULTS: RawOptions = {
-  vaultAddr: 'http://127.0.0.1:8200',
-  waitTimeout: '1s',
-  killTimeout: '1s',
-  requestTimeout: '1s',
-  removeSecretIdFile: false,
-  secretIdWrapped: false,
-  approleMount: 'approle',
-  jwtAudience: 'sigstore',
-  secret: [],
-  secrets: [],
-  passToken: false,
-  revokeToken: true,
-  logLevel: 'info',
-  logFormat: 'text',
-  processGroup: false,
-};

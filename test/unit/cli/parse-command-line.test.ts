@@ -1,13 +1,17 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// The command line through parse and resolve, in-process: the resolve step reads an in-memory tree.
 import { describe, expect, test } from 'vitest';
-import { parseCommandLine } from '../../../src/cli/parse-command-line';
+import { mergeOptions } from '../../../src/cli/merge-options';
+import { parseCommandLine, type CommandLine } from '../../../src/cli/parse-command-line';
+import type { Env } from '../../../src/util/env';
 import { UsageError } from '../../../src/util/errors';
+import { configFromArgv } from '../../support/config-from-argv';
+import { memoryIo, type MemoryTree } from '../resolve/memory-io';
 
 const env = { VAULT_ROLE_ID: 'role', VAULT_SECRET_ID: 'secret', HOME: '/nonexistent' };
+const parse = (argv: string[], environment: Env, tree: MemoryTree = {}, cwd = '/') =>
+  configFromArgv(argv, environment, memoryIo(tree, { cwd }));
 const configOf = (argv: string[], extraEnv: Record<string, string> = {}) => {
-  const result = parseCommandLine(argv, { ...env, ...extraEnv });
+  const result = parse(argv, { ...env, ...extraEnv });
   if (result.kind !== 'run') throw new Error('expected a run');
   return result.config;
 };
@@ -25,13 +29,13 @@ describe('the child command', () => {
   });
 
   test('"check" before "--" is the preflight subcommand and needs no command', () => {
-    const result = parseCommandLine(['check', '--secret', 'A=secret/a#x'], env);
+    const result = parse(['check', '--secret', 'A=secret/a#x'], env);
     expect(result.kind).toBe('check');
     expect(result.kind !== 'exit' && result.config.secrets.map((s) => s.name)).toEqual(['A']);
   });
 
   test('check refuses a wrapped secret_id, since unwrapping would use it up', () => {
-    expect(() => parseCommandLine(['check', '--secret-id-wrapped'], env)).toThrow(
+    expect(() => parse(['check', '--secret-id-wrapped'], env)).toThrow(
       /check cannot use a wrapped secret_id/,
     );
   });
@@ -126,7 +130,7 @@ describe('options', () => {
 
 describe('credentials', () => {
   test('falls back to VAULT_TOKEN when there is no role_id', () => {
-    const result = parseCommandLine(['--', 'true'], { VAULT_TOKEN: 'tok', HOME: '/nonexistent' });
+    const result = parse(['--', 'true'], { VAULT_TOKEN: 'tok', HOME: '/nonexistent' });
     expect(result.kind === 'run' && result.config.auth).toEqual({
       method: 'token',
       token: 'tok',
@@ -135,7 +139,7 @@ describe('credentials', () => {
   });
 
   test('no credentials at all is a usage error that says what to set', () => {
-    expect(() => parseCommandLine(['--', 'true'], { HOME: '/nonexistent' })).toThrow(
+    expect(() => parse(['--', 'true'], { HOME: '/nonexistent' })).toThrow(
       /VAULT_ROLE_ID and VAULT_SECRET_ID/,
     );
   });
@@ -148,15 +152,15 @@ describe('credentials', () => {
 });
 
 test('--help and --version exit 0 and print to stdout', () => {
-  const help = parseCommandLine(['--help'], env);
+  const help = parse(['--help'], env);
   expect(help).toMatchObject({ kind: 'exit', code: 0 });
   expect(help.kind === 'exit' && help.stdout).toContain('--kill-timeout <duration>');
-  expect(parseCommandLine(['--version'], env)).toEqual({ kind: 'exit', code: 0, stdout: 'vault-exec dev\n' });
+  expect(parse(['--version'], env)).toEqual({ kind: 'exit', code: 0, stdout: 'vault-exec dev\n' });
 });
 
 describe('vault-exec env', () => {
   const envConfigOf = (argv: string[], extraEnv: Record<string, string> = {}) => {
-    const result = parseCommandLine(argv, { ...env, ...extraEnv });
+    const result = parse(argv, { ...env, ...extraEnv });
     if (result.kind !== 'env') throw new Error('expected env');
     return result.config;
   };
@@ -183,7 +187,7 @@ describe('vault-exec env', () => {
     [['--format', 'json', '--', 'node'], /--format belongs to vault-exec env/],
     [['--force', '--', 'node'], /--force belongs to vault-exec env/],
   ])('%j is a usage error', (argv, message) => {
-    expect(() => parseCommandLine(argv, env)).toThrow(message);
+    expect(() => parse(argv, env)).toThrow(message);
   });
 });
 
@@ -196,32 +200,89 @@ describe('--mask', () => {
 });
 
 test('check with a role_id and nothing to read is a check (a login preflight), not a run or an error', () => {
-  const result = parseCommandLine(['check'], { VAULT_ROLE_ID: 'role', HOME: '/nonexistent' });
+  const result = parse(['check'], { VAULT_ROLE_ID: 'role', HOME: '/nonexistent' });
   expect(result).toMatchObject({ kind: 'check', config: { command: [], secrets: [], pathImports: [] } });
 });
 
 describe('vault-exec env and the project file', () => {
+  const project = (text: string): MemoryTree => ({
+    files: { '/home/dev/app/vault-exec.yaml': text },
+    directories: ['/home/dev/app/.git'],
+  });
+
   test('env reads the secrets of the project file it finds, as vault-exec run does', () => {
-    const project = mkdtempSync(join(tmpdir(), 'vault-exec-env-project-'));
-    mkdirSync(join(project, '.git'));
-    writeFileSync(join(project, 'vault-exec.yaml'), 'secret:\n  - DB_PASSWORD=secret/app/db#password\n');
-    const result = parseCommandLine(['env', '--format', 'json'], { ...env, HOME: tmpdir() }, project);
+    const tree = project('secret:\n  - DB_PASSWORD=secret/app/db#password\n');
+    const result = parse(['env', '--format', 'json'], { ...env, HOME: '/home/dev' }, tree, '/home/dev/app');
     expect(result.kind === 'env' && result.config.secrets.map((mapping) => mapping.name)).toEqual([
       'DB_PASSWORD',
     ]);
   });
 
   test("a project file's pass-token and fallback-env are for its runs: env ignores them", () => {
-    const project = mkdtempSync(join(tmpdir(), 'vault-exec-env-project-'));
-    mkdirSync(join(project, '.git'));
-    writeFileSync(join(project, 'vault-exec.yaml'), 'pass-token: true\nfallback-env: .env\n');
-    const result = parseCommandLine(['env'], { ...env, HOME: tmpdir() }, project);
+    const tree = project('pass-token: true\nfallback-env: .env\n');
+    const result = parse(['env'], { ...env, HOME: '/home/dev' }, tree, '/home/dev/app');
     expect(result.kind === 'env' && result.config.fallbackEnv).toBeUndefined();
   });
 
   test('a --fallback-env given to env is refused: env prints what Vault holds, never a .env file', () => {
-    expect(() => parseCommandLine(['env', '--fallback-env', '.env'], env)).toThrow(
+    expect(() => parse(['env', '--fallback-env', '.env'], env)).toThrow(
       'vault-exec env never falls back to a .env file: drop --fallback-env (VAULT_EXEC_FALLBACK_ENV)',
     );
+  });
+});
+
+describe('parsing reads nothing', () => {
+  const file = {
+    path: '/app/vault-exec.yaml',
+    shownAs: 'vault-exec.yaml',
+    text: 'secret: [A=secret/a#x]\ncommand: [node, app.js]\nrole-id-file: role-id\nwait-timeout: 9s\n',
+    discovered: true,
+  };
+  const lineOf = (argv: string[], environment: Env): Exclude<CommandLine, { kind: 'exit' }> => {
+    const line = parseCommandLine(argv, environment);
+    if (line.kind === 'exit') throw new Error('expected a command');
+    return line;
+  };
+
+  test("argv, the environment and a project file's text become options, each with its source", () => {
+    const environment = { VAULT_EXEC_WAIT_TIMEOUT: '5s', VAULT_SECRET_ID: 's' };
+    const line = lineOf(['run', '--kill-timeout', '3s'], environment);
+    expect(line.projectFile).toEqual({ given: undefined, discover: true });
+    const options = mergeOptions(line, environment, file);
+    expect(options.base).toMatchObject({
+      command: ['node', 'app.js'],
+      killTimeoutMs: 3_000,
+      waitTimeoutMs: 5_000,
+      projectFile: '/app/vault-exec.yaml',
+    });
+    expect(options.sources).toMatchObject({
+      killTimeout: 'command line',
+      waitTimeout: 'env',
+      secret: 'file',
+      roleIdFile: 'file',
+      vaultAddr: 'default',
+    });
+    // The files are named, not read: the resolve step reads them.
+    expect(options.auth).toEqual({
+      method: 'approle',
+      roleId: { kind: 'file', path: '/app/role-id', flag: '--role-id-file' },
+      secretId: { kind: 'env', name: 'VAULT_SECRET_ID', value: 's' },
+      secretIdWrapped: false,
+      mount: 'approle',
+      removeSecretIdFile: false,
+    });
+  });
+
+  test.each([
+    [['--', 'app'], {}, { discover: false }],
+    [['check'], {}, { discover: true }],
+    [
+      ['env', '--config', 'ci.yaml'],
+      { VAULT_EXEC_CONFIG: 'other.yaml' },
+      { given: 'ci.yaml', discover: true },
+    ],
+    [['--', 'app'], { VAULT_EXEC_CONFIG: ' none ' }, { given: 'none', discover: false }],
+  ])('%j with %j asks for the project file %j', (argv, environment, request) => {
+    expect(lineOf(argv, environment).projectFile).toEqual({ given: undefined, ...request });
   });
 });

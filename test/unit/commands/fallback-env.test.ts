@@ -1,7 +1,7 @@
 import { parseEnv } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { selectMappedNames } from '../../../src/commands/fallback-env';
-import { checkFallbackEnvAllowed, isOutage } from '../../../src/cli/fallback-policy';
+import { isOutage, selectMappedNames } from '../../../src/commands/fallback-env';
+import { checkFallbackEnvAllowed } from '../../../src/cli/fallback-policy';
 import { AuthError, VaultUnavailableError } from '../../../src/util/errors';
 import { VaultNotReadyError } from '../../../src/vault/wait-for-vault';
 import { findEnvTemplates, parsePathImport, parseSecretMapping } from '../../../src/cli/secret-references';

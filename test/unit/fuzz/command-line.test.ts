@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
-import { parseCommandLine } from '../../../src/cli/parse-command-line';
+import { configFromArgv } from '../../support/config-from-argv';
 import type { Config } from '../../../src/cli/config';
 import type { TemplatePart } from '../../../src/cli/secret-references';
 import {
@@ -319,7 +319,7 @@ describe('whole command lines (parseCommandLine)', () => {
       fc.assert(
         fc.property(fc.oneof(commandLine(false), commandLine(true)), ([words, environment]) => {
           const outcome = attempt('parseCommandLine', describeInput(words, environment), () =>
-            parseCommandLine(words, environment),
+            configFromArgv(words, environment),
           );
           if (!outcome.ok) return tried('parseCommandLine, rejected');
           tried(`parseCommandLine, accepted (${outcome.value.kind})`);
@@ -337,7 +337,7 @@ describe('whole command lines (parseCommandLine)', () => {
           }
           const formatted = formatCommandLine(kind, config);
           const again = attempt('parseCommandLine', describeInput(formatted.argv, formatted.env), () =>
-            parseCommandLine(formatted.argv, formatted.env),
+            configFromArgv(formatted.argv, formatted.env),
           );
           expect(again).toEqual({ ok: true, value: { kind, config } });
         }),

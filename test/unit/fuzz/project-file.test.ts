@@ -3,14 +3,13 @@
 // secret-shaped value never quotes the value.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { OPTIONS } from '../../../src/cli/parse-command-line';
-import { fileKeyOf, parseProjectFile } from '../../../src/cli/project-file/parse-project-file';
+import { PROJECT_FILE_KEYS, parseProjectFile } from '../../../src/cli/project-file/parse-project-file';
 import { PARAMS, TIMEOUT_MS, anyText, attempt, nearPath, reportCounts, validEnvName } from './fuzz-support';
 
 reportCounts('project-file');
 
 const file = { path: '/project/vault-exec.yaml', shownAs: 'vault-exec.yaml' };
-const keys = [...OPTIONS.map(fileKeyOf), 'command', 'secert', 'token', 'config'];
+const keys = [...PROJECT_FILE_KEYS, 'command', 'secert', 'token', 'config'];
 const scalar = fc.oneof(
   anyText(30),
   fc.constantFrom(
@@ -39,7 +38,7 @@ const document = fc
   .map((pairs) => pairs.map(([key, text]) => `${key}: ${text}`).join('\n'));
 
 function checkOutcome(text: string): void {
-  const outcome = attempt('project file', text, () => parseProjectFile(text, file, OPTIONS));
+  const outcome = attempt('project file', text, () => parseProjectFile(text, file));
   if (outcome.ok) return;
   expect(outcome.message).toMatch(/^vault-exec\.yaml:\d+: /);
   if (/ looks like /.test(outcome.message)) {

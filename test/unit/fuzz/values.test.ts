@@ -3,7 +3,7 @@
 // through a formatter; everything else is a one-line UsageError.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { parseBoolean } from '../../../src/cli/config';
+import { parseBoolean } from '../../../src/cli/values';
 import { parseDuration } from '../../../src/util/duration';
 import { PARAMS, TIMEOUT_MS, anyText, attempt, reportCounts } from './fuzz-support';
 

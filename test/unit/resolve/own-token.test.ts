@@ -1,6 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../../src/util/errors';
 import { findDeveloperToken, parseTokenHelperSetting } from '../../../src/resolve/own-token';
+import { configFromArgv } from '../../support/config-from-argv';
+import { memoryIo } from './memory-io';
+import { runInProcess } from './run-in-process';
 
 describe('token_helper in the Vault CLI config', () => {
   test.each([
@@ -30,6 +33,17 @@ describe('the order of the sources', () => {
     if (path in entries) return entries[path]!;
     throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
   };
+  const noHelper = () => {
+    throw new Error('no helper expected');
+  };
+  const ioOf = (
+    readFile: (path: string) => string,
+    runTokenHelper: (helper: string) => string = noHelper,
+  ) => ({
+    readFile,
+    runTokenHelper,
+    accountHome: () => undefined,
+  });
   const home = { HOME: '/home/dev' };
   const config = { '/home/dev/.vault': 'token_helper = "/bin/helper"' };
   const tokenFile = { '/home/dev/.vault-token': 'file-token\n' };
@@ -37,32 +51,37 @@ describe('the order of the sources', () => {
 
   test('VAULT_TOKEN, then the helper, then ~/.vault-token', () => {
     const all = files({ ...config, ...tokenFile });
-    expect(findDeveloperToken({ ...home, VAULT_TOKEN: 'env-token' }, all, helper('helper-token'))).toEqual({
+    expect(
+      findDeveloperToken({ ...home, VAULT_TOKEN: 'env-token' }, ioOf(all, helper('helper-token'))),
+    ).toEqual({
       token: 'env-token',
       source: 'VAULT_TOKEN',
     });
-    expect(findDeveloperToken(home, all, helper('helper-token'))).toEqual({
+    expect(findDeveloperToken(home, ioOf(all, helper('helper-token')))).toEqual({
       token: 'helper-token',
       source: 'the token helper /bin/helper (from ~/.vault)',
     });
-    expect(findDeveloperToken(home, all, helper(''))).toEqual({
+    expect(findDeveloperToken(home, ioOf(all, helper('')))).toEqual({
       token: 'file-token',
       source: '~/.vault-token',
     });
-    expect(findDeveloperToken(home, files(tokenFile))).toEqual({
+    expect(findDeveloperToken(home, ioOf(files(tokenFile)))).toEqual({
       token: 'file-token',
       source: '~/.vault-token',
     });
-    expect(findDeveloperToken(home, files({}))).toBeUndefined();
+    expect(findDeveloperToken(home, ioOf(files({})))).toBeUndefined();
   });
 
   test('VAULT_CONFIG_PATH replaces ~/.vault', () => {
     const read = files({ '/etc/vault-cli.hcl': 'token_helper = "/bin/other"', ...config });
     const seen: string[] = [];
-    findDeveloperToken({ ...home, VAULT_CONFIG_PATH: '/etc/vault-cli.hcl' }, read, (path) => {
-      seen.push(path);
-      return 't';
-    });
+    findDeveloperToken(
+      { ...home, VAULT_CONFIG_PATH: '/etc/vault-cli.hcl' },
+      ioOf(read, (path) => {
+        seen.push(path);
+        return 't';
+      }),
+    );
     expect(seen).toEqual(['/bin/other']);
   });
 
@@ -76,7 +95,7 @@ describe('the order of the sources', () => {
     };
     let message = '';
     try {
-      findDeveloperToken(home, files(config), failing);
+      findDeveloperToken(home, ioOf(files(config), failing));
     } catch (error) {
       expect(error).toBeInstanceOf(UsageError);
       message = (error as Error).message;
@@ -84,5 +103,53 @@ describe('the order of the sources', () => {
     expect(message).toBe(
       'the Vault token helper /bin/helper (token_helper in ~/.vault) failed (exit 2: no keychain); run "/bin/helper get" to see why, or fix token_helper',
     );
+  });
+});
+
+describe('the resolve step, in-process over an in-memory HOME', () => {
+  const HOME = '/home/dev';
+  const helperConfig = { [`${HOME}/.vault`]: 'token_helper = "/opt/helper"\n' };
+  const tokenFile = { [`${HOME}/.vault-token`]: 'file-token\n' };
+  const helperSays = (token: string) => (helper: string) => {
+    expect(helper).toBe('/opt/helper');
+    return `${token}\n`;
+  };
+  test.each([
+    ['VAULT_TOKEN first', { VAULT_TOKEN: 'env-token' }, { ...helperConfig, ...tokenFile }, 'VAULT_TOKEN'],
+    [
+      'then the token helper, before ~/.vault-token',
+      {},
+      { ...helperConfig, ...tokenFile },
+      'the token helper /opt/helper (from ~/.vault)',
+    ],
+    [
+      'VAULT_CONFIG_PATH names another config file',
+      { VAULT_CONFIG_PATH: '/etc/vault.hcl' },
+      { '/etc/vault.hcl': 'token_helper = "/opt/helper"\n' },
+      'the token helper /opt/helper (from /etc/vault.hcl)',
+    ],
+    ['~/.vault-token last, as `vault login` leaves it', {}, tokenFile, '~/.vault-token'],
+  ])('%s', (_, env, files, source) => {
+    const io = memoryIo({ files }, { runTokenHelper: helperSays('helper-token') });
+    const result = configFromArgv(['run', '--', 'app'], { HOME, ...env }, io);
+    expect(result.kind === 'run' && result.config.auth).toMatchObject({ method: 'token', source });
+  });
+
+  test('a helper that has no token stored lets ~/.vault-token answer', () => {
+    const io = memoryIo({ files: { ...helperConfig, ...tokenFile } }, { runTokenHelper: helperSays('') });
+    const result = configFromArgv(['run', '--', 'app'], { HOME }, io);
+    expect(result.kind === 'run' && result.config.auth).toEqual({
+      method: 'token',
+      token: 'file-token',
+      source: '~/.vault-token',
+    });
+  });
+
+  test('with no login at all, the one line says to run vault login', async () => {
+    const result = await runInProcess(['run', '--', 'app'], { env: { HOME } });
+    expect(result.code).toBe(64);
+    expect(result.lines).toEqual([
+      'vault-exec: no Vault credentials: set VAULT_ROLE_ID and VAULT_SECRET_ID (or --role-id-file and --secret-id-file) for AppRole, or for development log in with `vault login` (or set VAULT_TOKEN)',
+    ]);
   });
 });

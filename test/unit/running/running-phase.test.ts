@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { parseCommandLine } from '../../../src/cli/parse-command-line';
 import type { Config } from '../../../src/cli/config';
+import { configFromArgv } from '../../support/config-from-argv';
 import { createLogger } from '../../../src/util/log';
 import { CredentialLedger } from '../../../src/running/credential-ledger';
 import { buildGeneration } from '../../../src/running/generation';
@@ -15,7 +15,7 @@ beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
 
 function configOf(argv: string[], env: Record<string, string>): Config {
-  const result = parseCommandLine([...argv, '--', 'app'], env);
+  const result = configFromArgv([...argv, '--', 'app'], env);
   if (result.kind !== 'run') throw new Error('expected a run');
   return result.config;
 }

@@ -1,10 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { OPTIONS } from '../../../../src/cli/parse-command-line';
 import { UsageError } from '../../../../src/util/errors';
 import { parseProjectFile } from '../../../../src/cli/project-file/parse-project-file';
 
 const file = { path: '/project/vault-exec.yaml', shownAs: 'vault-exec.yaml' };
-const parse = (text: string) => parseProjectFile(text, file, OPTIONS);
+const parse = (text: string) => parseProjectFile(text, file);
 const messageOf = (text: string): string => {
   try {
     parse(text);
@@ -53,6 +52,13 @@ describe('keys and values', () => {
     expect(parse('fallback-env: .env\nrole-id-file: /run/role-id').values).toEqual({
       fallbackEnv: '/project/.env',
       roleIdFile: '/run/role-id',
+    });
+  });
+
+  test('a mount path is a name inside Vault, not a file: it is not resolved against the directory', () => {
+    expect(parse('auth-mount: gitlab\napprole-mount: ci/approle').values).toEqual({
+      authMount: 'gitlab',
+      approleMount: 'ci/approle',
     });
   });
 
@@ -122,6 +128,12 @@ describe('every problem is one line naming the file, the line and the key', () =
     ['a bad reference', 'secrets: ["a b"]', /^vault-exec.yaml:1: "secrets": invalid secret path/],
     ['another project file', 'config: other.yaml', /^vault-exec.yaml:1: "config" is not allowed here/],
     ['a credential key', 'token: x', /^vault-exec.yaml:1: "token" is not allowed here: credentials never go/],
+    ['a JWT key', 'jwt: x', /^vault-exec.yaml:1: "jwt" is not allowed here: credentials never go .*jwt-file/],
+    [
+      'a list for a choice',
+      'log-format: [text]',
+      /^vault-exec.yaml:1: "log-format" takes one of text, json, not a list$/,
+    ],
     ['not a mapping', '- a\n- b\n', /^vault-exec.yaml:1: expected "key: value" lines/],
   ])('%s', (_, text, expected) => {
     const message = messageOf(text);

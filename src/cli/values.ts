@@ -1,0 +1,44 @@
+// Checks of single values that the command line, the env twins and the project file share.
+import { UsageError, quote } from '../util/errors';
+
+/** Strict, as the Vault CLI's strconv.ParseBool: "false" must keep TLS verification on. */
+export function parseBoolean(value: string | undefined, name: string, fallback: boolean): boolean {
+  if (value === undefined || value.trim() === '') return fallback;
+  const normalised = value.trim().toLowerCase();
+  if (['1', 't', 'true', 'yes', 'on'].includes(normalised)) return true;
+  if (['0', 'f', 'false', 'no', 'off'].includes(normalised)) return false;
+  throw new UsageError(`invalid value ${quote(value)} for ${name}: use true or false`);
+}
+
+/** The address without trailing slashes; only http and https. */
+export function parseAddress(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(
+      `invalid Vault address ${quote(text)}: expected a URL such as https://vault.example.com:8200`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`invalid Vault address ${quote(text)}: the scheme must be http or https`);
+  }
+  return text.replace(/\/+$/, '');
+}
+
+export function requirePositive(ms: number, flag: string): number {
+  if (ms <= 0) throw new UsageError(`${flag} must be greater than zero`);
+  return ms;
+}
+
+/** An auth method's mount path, without the slashes around it. */
+export function parseMountPath(path: string): string {
+  const trimmed = path.replace(/^\/+|\/+$/g, '');
+  if (trimmed === '') throw new UsageError(`invalid mount path ${quote(path)}: name the auth method's mount`);
+  return trimmed;
+}
+
+/** An environment value, or undefined when it is unset or blank. */
+export function nonBlank(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

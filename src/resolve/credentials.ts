@@ -1,0 +1,81 @@
+// The login the options planned, with its credentials read: the role_id and secret_id files, your
+// own token (resolve/own-token.ts), the JWT's source and a first read of a JWT file.
+import type { AuthPlan, CredentialSource } from '../cli/auth-plan';
+import { DEFAULT_KUBERNETES_TOKEN_PATH, type AuthConfig } from '../cli/config';
+import type { Env } from '../util/env';
+import { UsageError } from '../util/errors';
+import type { ResolveIo } from './io';
+import { chooseJwtSource } from './jwt-source';
+import { findDeveloperToken } from './own-token';
+
+export function resolveAuth(plan: AuthPlan, env: Env, io: ResolveIo): AuthConfig {
+  switch (plan.method) {
+    case 'approle':
+      return {
+        method: 'approle',
+        roleId: readCredential(plan.roleId, io),
+        secretId: plan.secretId === undefined ? undefined : readCredential(plan.secretId, io),
+        secretIdWrapped: plan.secretIdWrapped,
+        mount: plan.mount,
+        secretIdFile: plan.secretId?.kind === 'file' ? plan.secretId.path : undefined,
+        removeSecretIdFile: plan.removeSecretIdFile,
+      };
+    case 'token': {
+      const developer = findDeveloperToken(env, io);
+      if (developer !== undefined) return { method: 'token', ...developer };
+      throw new UsageError(
+        'no Vault credentials: set VAULT_ROLE_ID and VAULT_SECRET_ID (or --role-id-file and --secret-id-file) for AppRole, or for development log in with `vault login` (or set VAULT_TOKEN)',
+      );
+    }
+    case 'jwt':
+    case 'kubernetes':
+      return resolveRoleLogin(plan, env, io);
+  }
+}
+
+/** The JWT's source is chosen now and read at each login; a file is read once now so a wrong path fails before waiting for Vault. */
+function resolveRoleLogin(
+  plan: Extract<AuthPlan, { method: 'jwt' | 'kubernetes' }>,
+  env: Env,
+  io: ResolveIo,
+): AuthConfig {
+  const jwt = chooseJwtSource(
+    plan.method,
+    {
+      jwtFile: plan.jwtFile,
+      jwtAudience: plan.jwtAudience,
+      kubernetesTokenPath: DEFAULT_KUBERNETES_TOKEN_PATH,
+    },
+    env,
+  );
+  if (jwt.kind === 'file') {
+    try {
+      readCredentialFile(jwt.path, jwt.origin, io);
+    } catch (error) {
+      if (plan.jwtFile !== undefined) throw error;
+      throw new UsageError(
+        `${(error as Error).message} (is this a Kubernetes pod with a service account token mounted? otherwise give --jwt-file)`,
+      );
+    }
+  }
+  return { method: plan.method, mount: plan.mount, role: plan.role, jwt };
+}
+
+function readCredential(source: CredentialSource, io: ResolveIo): string {
+  return source.kind === 'env' ? source.value : readCredentialFile(source.path, source.flag, io);
+}
+
+function readCredentialFile(path: string, flag: string, io: ResolveIo): string {
+  let content: string;
+  try {
+    content = io.readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
+    throw new UsageError(`cannot read ${flag} ${path}: ${reason}`, { cause: error });
+  }
+  const value = content.trim();
+  if (value === '') throw new UsageError(`${flag} ${path} is empty`);
+  return value;
+}

