@@ -8,7 +8,7 @@ import {
   type VaultClient,
   type VaultResponse,
 } from './http/client';
-import { isTransientFailure, requestWithRetry } from './http/send';
+import { sendOrGiveUp } from './http/send';
 
 /**
  * Turns a response-wrapped secret_id into the secret_id, once, before the first login.
@@ -29,7 +29,7 @@ export async function unwrapSecretId(
     );
   log.redact(wrappingToken);
 
-  const lookup = await send(
+  const lookup = await sendOrGiveUp(
     client,
     () => client.request('POST', 'sys/wrapping/lookup', { body: { token: wrappingToken } }),
     'looking up the wrapped secret_id',
@@ -80,13 +80,6 @@ async function unwrapOnce(client: VaultClient, wrappingToken: string): Promise<V
   // A 5xx may come from a proxy after Vault answered: as uncertain as a lost answer.
   if (isTransientStatus(response.status)) throw lost(`${vaultMessage(response)} (HTTP ${response.status})`);
   return response;
-}
-
-async function send(client: VaultClient, request: Parameters<typeof requestWithRetry>[0], what: string) {
-  const result = await requestWithRetry(request);
-  if (isTransientFailure(result))
-    throw new VaultUnavailableError(`${what} at ${client.address} failed: ${result.reason}`);
-  return result;
 }
 
 function escapeRegExp(text: string): string {

@@ -1,4 +1,3 @@
-import type { Clock } from '../../util/clock';
 import type { AuthConfig } from '../../cli/config';
 import type { Logger } from '../../util/log';
 import { vaultMessage, type VaultClient } from '../http/client';
@@ -13,9 +12,8 @@ export function loginWithJwt(
   client: VaultClient,
   auth: Extract<AuthConfig, { method: 'jwt' }>,
   log: Logger,
-  now: Clock,
 ): Promise<LoginResult> {
-  return loginWithRoleAndJwt(client, auth, 'JWT login', log, now);
+  return loginWithRoleAndJwt(client, auth, 'JWT login', log);
 }
 
 /**
@@ -27,7 +25,6 @@ export async function loginWithRoleAndJwt(
   auth: RoleJwtAuth,
   label: string,
   log: Logger,
-  now: Clock,
 ): Promise<LoginResult> {
   const jwt = await readJwt(auth.jwt, log);
   if (!jwt.ok) return jwt;
@@ -43,7 +40,6 @@ export async function loginWithRoleAndJwt(
     mount: auth.mount,
     body: { role: auth.role, jwt: jwt.jwt },
     log,
-    now,
     describeRejection: (response) => {
       const reason = vaultMessage(response);
       const verb = response.status === 403 ? 'denied' : 'rejected';
