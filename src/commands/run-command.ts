@@ -49,6 +49,7 @@ export async function runCommand(
       namespace: config.namespace,
       tls: config.tls,
       timeoutMs: config.requestTimeoutMs,
+      env: deps.env,
     });
   } catch (error) {
     return reportFailure(error, log);

@@ -1,5 +1,6 @@
 import nodeVault from 'node-vault';
 import type { TlsConfig } from '../../cli/config';
+import type { ProxyEnv } from './proxy';
 import { loadTlsOptions } from './tls-options';
 import { createTransport, type Transport, type WireRequest } from './transport';
 
@@ -53,8 +54,10 @@ export function createVaultClient(options: {
   namespace?: string;
   tls: TlsConfig;
   timeoutMs: number;
+  /** Where HTTP(S)_PROXY and NO_PROXY are read: run's injected environment, never process.env. */
+  env: ProxyEnv;
 }): VaultClient {
-  const transport = createTransport({ tls: loadTlsOptions(options.tls) });
+  const transport = createTransport({ tls: loadTlsOptions(options.tls), env: options.env });
   const raw = nodeVault({
     endpoint: options.address,
     apiVersion: 'v1',

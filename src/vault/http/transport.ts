@@ -54,7 +54,8 @@ export function createTransport(
 ): Transport {
   const clock = options.clock ?? monotonicNow;
   const maxBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
-  const route = createRouter(options.tls, options.env ?? process.env);
+  // No proxy unless the caller passes the variables: the process environment is not read here.
+  const route = createRouter(options.tls, options.env ?? {});
 
   return {
     async send(request) {
