@@ -50,6 +50,7 @@ export async function runCommand(
       tls: config.tls,
       timeoutMs: config.requestTimeoutMs,
       env: deps.env,
+      log,
     });
   } catch (error) {
     return reportFailure(error, log);

@@ -34,6 +34,7 @@ beforeAll(async () => {
     tls: { skipVerify: false },
     timeoutMs: 2_000,
     env: {},
+    log: { redact: () => {} },
   });
 });
 afterAll(async () => {
@@ -82,6 +83,7 @@ test('proxy variables come from the environment it is given, never from the proc
       address: 'http://vault.internal.test:8200',
       tls: { skipVerify: false },
       timeoutMs: 2_000,
+      log: { redact: () => {} },
     };
     const unproxied = createVaultClient({ ...options, env: {} });
     await expect(unproxied.request('GET', 'sys/health')).rejects.toThrow(/cannot resolve the host/);
