@@ -74,7 +74,7 @@ async function unwrapOnce(client: VaultClient, wrappingToken: string): Promise<V
     if (!(error instanceof VaultTransportError)) throw error;
     if (error.mayHaveReachedVault) throw lost(error.reason);
     throw new VaultUnavailableError(
-      `unwrapping the secret_id at ${client.address} failed: ${error.reason}; Vault was not reached, so the wrapped secret_id is unused: start again once Vault is reachable`,
+      `unwrapping the secret_id at ${client.address} failed: ${error.reason}; Vault did not act on it, so the wrapped secret_id is unused: start again once Vault is reachable`,
     );
   }
   // A 5xx may come from a proxy after Vault answered: as uncertain as a lost answer.
