@@ -52,7 +52,7 @@ export async function postLogin(
       ok: false,
       rejected: false,
       message: result.mayHaveReachedVault
-        ? `${failed}; the request may have reached Vault, so the login may have succeeded there (not retried: a second login could use up a single-use secret_id and leave that token unrevoked until its TTL ends)`
+        ? `${failed}; the request may have reached Vault, so the login may have succeeded there (not retried: a second login would leave that token unrevoked until its TTL ends, and could find a single-use secret_id spent)`
         : failed,
     };
   }
