@@ -125,3 +125,15 @@ export interface Config {
   /** `vault-exec run` in development: the .env file to use when Vault stays unreachable. */
   fallbackEnv?: string;
 }
+
+/** Where a JWT comes from, for log lines and hints; never the JWT. */
+export function describeJwtSource(source: JwtSource): string {
+  switch (source.kind) {
+    case 'file':
+      return `${source.origin} ${source.path}`;
+    case 'env':
+      return source.name;
+    case 'github':
+      return `GitHub Actions OIDC (audience "${source.audience}")`;
+  }
+}

@@ -17,13 +17,20 @@ export function parseAddress(text: string): string {
     url = new URL(text);
   } catch {
     throw new UsageError(
-      `invalid Vault address ${quote(text)}: expected a URL such as https://vault.example.com:8200`,
+      `invalid Vault address ${quote(withoutUserinfo(text))}: expected a URL such as https://vault.example.com:8200`,
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`invalid Vault address ${quote(text)}: the scheme must be http or https`);
+    throw new UsageError(
+      `invalid Vault address ${quote(withoutUserinfo(text))}: the scheme must be http or https`,
+    );
   }
   return text.replace(/\/+$/, '');
+}
+
+/** A malformed address may still hold user:password: never show it (https://user:pw@... → https://...@...). */
+function withoutUserinfo(text: string): string {
+  return text.replace(/^([^:/?#]*:\/\/)[^/?#@]*@/, '$1…@');
 }
 
 export function requirePositive(ms: number, flag: string): number {

@@ -47,6 +47,8 @@ export async function runCommand(
       namespace: config.namespace,
       tls: config.tls,
       timeoutMs: config.requestTimeoutMs,
+      env: deps.env,
+      log,
     });
   } catch (error) {
     return reportFailure(error, log);

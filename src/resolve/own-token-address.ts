@@ -1,6 +1,6 @@
 import type { AuthConfig } from '../cli/config';
 import { UsageError, escapeControlCharacters } from '../util/errors';
-import { describeJwtSource } from '../vault/auth/read-jwt';
+import { describeJwtSource } from '../cli/config';
 
 /**
  * A project file comes with the repository, and `vault-exec check` runs none of the repository's

@@ -9,7 +9,7 @@ import { monotonicNow, type Clock } from '../util/clock';
 import type { Logger } from '../util/log';
 import type { EnvTemplate, PathImport, SecretMapping, SecretRef } from '../cli/secret-references';
 import { vaultMessage, type VaultClient, type VaultResponse } from './http/client';
-import { isTransientFailure, requestWithRetry } from './http/send';
+import { sendOrGiveUp } from './http/send';
 import type { SecretLocation } from './secret-location';
 import { versionOf, type SecretVersion } from './secret-versions';
 import { parseTtlSeconds } from './ttl';
@@ -162,7 +162,7 @@ async function locate(
 ): Promise<SecretLocation> {
   let mount = mounts.find((candidate) => `${typed}/`.startsWith(candidate.path));
   if (!mount) {
-    const response = await send(
+    const response = await sendOrGiveUp(
       client,
       () => client.request('GET', `sys/internal/ui/mounts/${typed}`, { token }),
       `looking up the mount of ${typed}`,
@@ -206,7 +206,11 @@ async function readPath(
 ): Promise<PathRead & { damagedTtl?: boolean }> {
   const { typed, apiPath } = location;
   const shown = typed === apiPath ? typed : `${typed} (${apiPath})`;
-  const response = await send(client, () => client.request('GET', apiPath, { token }), `reading ${shown}`);
+  const response = await sendOrGiveUp(
+    client,
+    () => client.request('GET', apiPath, { token }),
+    `reading ${shown}`,
+  );
   if (response.status === 403) {
     throw new AuthError(
       `permission denied reading ${shown} at ${client.address}: the token's policies do not allow read on ${apiPath}`,
@@ -254,17 +258,6 @@ async function readPath(
   return lease
     ? { data: record, lease, damagedTtl: ttlSeconds === undefined }
     : { data: record, version: versionOf(location, body) };
-}
-
-async function send(
-  client: VaultClient,
-  request: () => Promise<VaultResponse>,
-  what: string,
-): Promise<VaultResponse> {
-  const result = await requestWithRetry(request);
-  if (isTransientFailure(result))
-    throw new VaultUnavailableError(`${what} at ${client.address} failed: ${result.reason}`);
-  return result;
 }
 
 async function mapWithLimit<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {

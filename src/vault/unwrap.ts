@@ -8,7 +8,7 @@ import {
   type VaultClient,
   type VaultResponse,
 } from './http/client';
-import { isTransientFailure, requestWithRetry } from './http/send';
+import { sendOrGiveUp } from './http/send';
 
 /**
  * Turns a response-wrapped secret_id into the secret_id, once, before the first login.
@@ -29,7 +29,7 @@ export async function unwrapSecretId(
     );
   log.redact(wrappingToken);
 
-  const lookup = await send(
+  const lookup = await sendOrGiveUp(
     client,
     () => client.request('POST', 'sys/wrapping/lookup', { body: { token: wrappingToken } }),
     'looking up the wrapped secret_id',
@@ -74,19 +74,12 @@ async function unwrapOnce(client: VaultClient, wrappingToken: string): Promise<V
     if (!(error instanceof VaultTransportError)) throw error;
     if (error.mayHaveReachedVault) throw lost(error.reason);
     throw new VaultUnavailableError(
-      `unwrapping the secret_id at ${client.address} failed: ${error.reason}; Vault was not reached, so the wrapped secret_id is unused: start again once Vault is reachable`,
+      `unwrapping the secret_id at ${client.address} failed: ${error.reason}; Vault did not act on it, so the wrapped secret_id is unused: start again once Vault is reachable`,
     );
   }
   // A 5xx may come from a proxy after Vault answered: as uncertain as a lost answer.
   if (isTransientStatus(response.status)) throw lost(`${vaultMessage(response)} (HTTP ${response.status})`);
   return response;
-}
-
-async function send(client: VaultClient, request: Parameters<typeof requestWithRetry>[0], what: string) {
-  const result = await requestWithRetry(request);
-  if (isTransientFailure(result))
-    throw new VaultUnavailableError(`${what} at ${client.address} failed: ${result.reason}`);
-  return result;
 }
 
 function escapeRegExp(text: string): string {

@@ -51,8 +51,12 @@ export async function waitForVault(options: {
   let lastWasOutage = true;
 
   for (let attempt = 1; ; attempt++) {
+    // The first look always gets the whole request timeout: a wait shorter than one round trip
+    // (--wait-timeout 0, "look once, do not wait") must still see a Vault that is up.
     const remaining = timeoutMs - (now() - started);
-    const probe = await probeHealth(client, Math.max(1, Math.min(remaining, requestTimeoutMs)));
+    const probeTimeoutMs =
+      attempt === 1 ? requestTimeoutMs : Math.max(1, Math.min(remaining, requestTimeoutMs));
+    const probe = await probeHealth(client, probeTimeoutMs);
     if (probe.kind === 'ready') {
       if (attempt > 1)
         log.info(`Vault at ${client.address} is ready after ${formatDuration(now() - started)}`);
@@ -67,6 +71,7 @@ export async function waitForVault(options: {
     lastReason = probe.reason;
     lastWasOutage = probe.outage;
     const elapsed = now() - started;
+    if (timeoutMs === 0) break;
     log.info(
       `waiting for Vault at ${client.address}: ${lastReason} (attempt ${attempt}, ${formatDuration(elapsed)} of ${formatDuration(timeoutMs)})`,
       {
@@ -80,8 +85,12 @@ export async function waitForVault(options: {
     await sleep(delay, signal);
     if (now() - started >= timeoutMs) break;
   }
+  const within =
+    timeoutMs === 0
+      ? '(looked once, as --wait-timeout is 0; last:'
+      : `within ${formatDuration(timeoutMs)} (last:`;
   throw new (lastWasOutage ? VaultNotReadyError : VaultUnavailableError)(
-    `Vault at ${client.address} was not ready within ${formatDuration(timeoutMs)} (last: ${lastReason}); check VAULT_ADDR, that Vault runs and is unsealed, or raise --wait-timeout`,
+    `Vault at ${client.address} was not ready ${within} ${lastReason}); check VAULT_ADDR, that Vault runs and is unsealed, or raise --wait-timeout`,
   );
 }
 

@@ -1,10 +1,13 @@
 // TLS and mutual TLS to Vault, against the dev server's real TLS listeners (see test/support/tls.ts).
 // The user-facing promise: the Vault CLI's TLS variables work unchanged, VAULT_SKIP_VERIFY=false keeps
 // verification on, and a wrong CA, host name or client certificate fails with a line that says which.
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { NOISY } from '../support/app-role';
+import { NOISY, secretValue } from '../support/app-role';
 import { killAllStarted, runCli, type Exit } from '../support/processes';
 import { OTHER_HOST_NAME, startTlsVaultServer, type TlsVaultServer } from '../support/tls';
 
@@ -217,5 +220,93 @@ describe('client certificates (mTLS)', () => {
       await runWith({ VAULT_CACERT: '/nonexistent/ca.pem' }),
       'cannot read VAULT_CACERT /nonexistent/ca.pem: ENOENT',
     );
+  });
+});
+
+/**
+ * A forward proxy that speaks only TLS (node:https), as an https:// HTTPS_PROXY does: CONNECT
+ * tunnels to the Vault server's listener on the same port, after checking Proxy-Authorization as a
+ * real proxy would (407 otherwise). A client that speaks plaintext to it never gets a request in:
+ * its bytes end the handshake, counted in `plaintextAttempts`.
+ */
+async function startTlsProxy(credentials: string) {
+  const files = server().files;
+  const proxy = createHttpsServer({
+    cert: readFileSync(files.serverCert),
+    key: readFileSync(files.serverKey),
+  });
+  const tunnels: Array<{ target: string; authorized: boolean }> = [];
+  let plaintextAttempts = 0;
+  const sockets = new Set<Socket>();
+  proxy.on('tlsClientError', () => plaintextAttempts++);
+  proxy.on('connect', (req: IncomingMessage, client: Socket) => {
+    sockets.add(client);
+    const expected = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    const authorized = req.headers['proxy-authorization'] === expected;
+    tunnels.push({ target: req.url ?? '', authorized });
+    if (!authorized) return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n');
+    const upstream = connect(Number(new URL(`https://${req.url}`).port), '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.pipe(client).pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    tunnels,
+    plaintextAttempts: () => plaintextAttempts,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => proxy.close(resolve));
+    },
+  };
+}
+
+describe('an https:// proxy', () => {
+  const vaultBehindProxy = (): string => `https://${OTHER_HOST_NAME}:${new URL(server().otherHostAddr).port}`;
+
+  test('is spoken to in TLS: the CONNECT and its Proxy-Authorization travel encrypted, and the child runs', async () => {
+    const password = secretValue('proxy-password');
+    const proxy = await startTlsProxy(`tunnel:${password}`);
+    try {
+      const proxyUrl = new URL(proxy.origin);
+      proxyUrl.username = 'tunnel';
+      proxyUrl.password = password;
+      const exit = await runWith({
+        // Only the proxy can reach this name; the certificate behind it names it.
+        VAULT_ADDR: vaultBehindProxy(),
+        VAULT_CACERT: server().files.serverCa,
+        HTTPS_PROXY: proxyUrl.href,
+      });
+      expectSuccess(exit);
+      expect(proxy.plaintextAttempts()).toBe(0);
+      expect(proxy.tunnels.length).toBeGreaterThan(0);
+      for (const tunnel of proxy.tunnels)
+        expect(tunnel).toEqual({ target: new URL(vaultBehindProxy()).host, authorized: true });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('whose certificate is not trusted stops at once, naming the proxy, not Vault', async () => {
+    const proxy = await startTlsProxy('tunnel:unused');
+    try {
+      // Vault's dev CA, which did not sign the proxy's certificate.
+      const exit = await runWith({
+        VAULT_ADDR: vaultBehindProxy(),
+        VAULT_CACERT: server().files.devCa,
+        HTTPS_PROXY: proxy.origin,
+      });
+      expectTlsFailure(
+        exit,
+        `TLS to the proxy ${proxy.origin} failed: its certificate is not signed by a trusted CA`,
+      );
+      expect(proxy.tunnels).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -176,3 +176,38 @@ test('a login answered 200 without a TTL is a transient fault, not a token that 
     await proxy.close();
   }
 });
+
+/** `origin` with user:password in it, as a VAULT_ADDR for a Vault behind a proxy that asks for Basic auth. */
+function withUserinfo(origin: string, user: string, password: string): string {
+  const url = new URL(origin);
+  url.username = user;
+  url.password = password;
+  return url.href.replace(/\/$/, '');
+}
+
+test('a password in VAULT_ADDR goes to Vault as Basic auth and appears in no line', async () => {
+  const addressPassword = secretValue('address-password');
+  const front = await listen('127.0.0.1', (received, res) => forward(received, res));
+  const result = await run(withUserinfo(front.origin, 'ops', addressPassword));
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stderr).toContain(`logged in to ${front.origin} with AppRole`);
+  expect(result.stderr).not.toContain('ops:');
+  expect(leakedSecrets(result.stdout + result.stderr, [addressPassword])).toEqual([]);
+  const basic = `Basic ${Buffer.from(`ops:${addressPassword}`).toString('base64')}`;
+  expect(front.received.length).toBeGreaterThan(0);
+  for (const entry of front.received) expect(entry.headers.authorization).toBe(basic);
+});
+
+test('a password in VAULT_ADDR stays out of the failure line when Vault is down', async () => {
+  const addressPassword = secretValue('address-password');
+  const gone = await listen('127.0.0.1', () => {});
+  const server = servers.pop()!;
+  await new Promise((resolve) => server.close(resolve));
+  const result = await runCli(['--wait-timeout', '0', '--', 'node', fixture('exit-with.mjs'), '0'], {
+    env: cliEnv(vault(), app, { VAULT_ADDR: withUserinfo(gone.origin, 'ops', addressPassword) }),
+  });
+  expect(result.code).toBe(69);
+  expect(lastLine(result.stderr)).toMatch(new RegExp(`^vault-exec: Vault at ${gone.origin} was not ready`));
+  expect(result.stderr).not.toContain('ops:');
+  expect(leakedSecrets(result.stdout + result.stderr, [addressPassword])).toEqual([]);
+});

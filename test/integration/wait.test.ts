@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { cliEnv, provisionApp, type AppCredentials } from '../support/app-role';
+import { childEnvFrom, cliEnv, provisionApp, secretValue, type AppCredentials } from '../support/app-role';
+import { createDevProject } from '../support/dev-project';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { fixture, killAllStarted, runCli, startCli } from '../support/processes';
 import { useVaultServer } from '../support/vault-server';
@@ -73,5 +74,58 @@ test('waits while Vault is sealed and runs the child after it is unsealed', asyn
     await vault()
       .admin.unseal(vault().unsealKey)
       .catch(() => {});
+  }
+});
+
+test('--wait-timeout 0 looks once: a ready Vault is used, with one probe under the full request timeout', async () => {
+  // A probe that takes longer than "no time at all" must still count: 0 means "do not wait", not "give up".
+  await proxy.setMode({ kind: 'delay', ms: 300 });
+  proxy.resetRequests();
+  const result = await runCli(['--wait-timeout', '0', '--', 'node', fixture('exit-with.mjs'), '0'], {
+    env: viaProxy(),
+  });
+  expect(result.code, result.stderr).toBe(0);
+  expect(proxy.requests().filter((request) => request.path === '/v1/sys/health')).toHaveLength(1);
+  expect(result.stderr).not.toContain('waiting for Vault');
+});
+
+test('--wait-timeout 0 with Vault down fails after that one look, naming the reason', async () => {
+  await proxy.setMode({ kind: 'refuse' });
+  const result = await runCli(['--wait-timeout', '0', '--', 'node', fixture('exit-with.mjs'), '0'], {
+    env: viaProxy(),
+  });
+  expect(result.code).toBe(69);
+  expect(result.stderr.trim().split('\n').at(-1)).toMatch(
+    /^vault-exec: Vault at \S+ was not ready \(looked once, as --wait-timeout is 0; last: connection refused\)/,
+  );
+});
+
+test('--wait-timeout 0 with a .env fallback uses Vault while Vault is up', async () => {
+  const project = createDevProject();
+  try {
+    const secret = secretValue('wait-zero');
+    await vault().admin.writeKv2('wait/zero', { value: secret });
+    project.write('.env', 'FROM_VAULT=from-the-env-file\n');
+    project.write('../home/.vault-token', vault().rootToken);
+    const result = await runCli(
+      [
+        'run',
+        '--wait-timeout',
+        '0',
+        '--fallback-env',
+        '.env',
+        '--secret',
+        'FROM_VAULT=secret/wait/zero#value',
+        '--',
+        'node',
+        fixture('print-env.mjs'),
+      ],
+      { env: project.env({ VAULT_ADDR: proxy.url }), cwd: project.repo },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(childEnvFrom(result.stdout).FROM_VAULT).toBe(secret);
+    expect(result.stderr).not.toContain('fallback');
+  } finally {
+    project.remove();
   }
 });

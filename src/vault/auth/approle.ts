@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import type { Clock } from '../../util/clock';
 import type { AuthConfig } from '../../cli/config';
 import type { Logger } from '../../util/log';
 import { vaultMessage, type VaultClient, type VaultResponse } from '../http/client';
@@ -8,12 +7,7 @@ import { postLogin, type LoginResult } from './session';
 type AppRoleAuth = Extract<AuthConfig, { method: 'approle' }>;
 
 /** Logs in with role_id and secret_id (a role with bind_secret_id=false needs no secret_id). */
-export function loginWithAppRole(
-  client: VaultClient,
-  auth: AppRoleAuth,
-  log: Logger,
-  now: Clock,
-): Promise<LoginResult> {
+export function loginWithAppRole(client: VaultClient, auth: AppRoleAuth, log: Logger): Promise<LoginResult> {
   return postLogin(client, {
     label: 'AppRole login',
     mount: auth.mount,
@@ -22,7 +16,6 @@ export function loginWithAppRole(
         ? { role_id: auth.roleId }
         : { role_id: auth.roleId, secret_id: auth.secretId },
     log,
-    now,
     describeRejection: (response) =>
       describeRejectedLogin(response, client.address, auth.mount, auth.secretId),
   });

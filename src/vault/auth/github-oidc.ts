@@ -1,7 +1,6 @@
-import { backoffDelays } from '../../util/backoff';
 import type { JwtSource } from '../../cli/config';
 import type { Logger } from '../../util/log';
-import { sleep } from '../../util/sleep';
+import { retryBriefly } from '../http/send';
 import type { LoginFailure } from './session';
 
 type GitHubSource = Extract<JwtSource, { kind: 'github' }>;
@@ -24,46 +23,52 @@ export async function requestGitHubOidcToken(
   const url = new URL(source.requestUrl);
   url.searchParams.set('audience', source.audience);
   const where = `GitHub's OIDC token service (${url.host})`;
-  const delays = backoffDelays({ initialMs: OIDC_RETRY_INITIAL_MS, maxMs: 4_000 });
-  let reason = '';
-  for (let attempt = 1; attempt <= OIDC_ATTEMPTS; attempt++) {
-    if (attempt > 1) {
-      log.warn(`requesting an OIDC token from ${where} failed: ${reason}; retrying (attempt ${attempt})`);
-      await sleep(delays.next().value);
-    }
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        headers: { Authorization: `bearer ${source.requestToken}`, Accept: 'application/json' },
-        signal: AbortSignal.timeout(OIDC_REQUEST_TIMEOUT_MS),
-      });
-    } catch (error) {
-      reason = describeFetchFailure(error);
-      continue;
-    }
-    if (response.status >= 500 || response.status === 429) {
-      reason = `HTTP ${response.status}`;
-      await response.body?.cancel();
-      continue;
-    }
-    if (response.status === 401 || response.status === 403) {
-      await response.body?.cancel();
-      return refused(
-        `${where} refused the request token (HTTP ${response.status}): ACTIONS_ID_TOKEN_REQUEST_TOKEN is wrong or expired; it is valid only inside the job the runner gave it to, with "permissions: id-token: write"`,
-      );
-    }
-    const value = await readTokenValue(response);
-    if (response.status !== 200 || value === undefined)
-      return refused(`${where} answered HTTP ${response.status} without a token; the job gets none`);
-    log.redact(value);
-    log.debug(`got an OIDC token for audience ${JSON.stringify(source.audience)} from ${where}`);
-    return { ok: true, jwt: value };
-  }
-  return { ok: false, rejected: false, message: `requesting an OIDC token from ${where} failed: ${reason}` };
-}
-
-function refused(message: string): LoginFailure {
-  return { ok: false, rejected: true, message };
+  const outcome = await retryBriefly<string>(
+    async () => {
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          headers: { Authorization: `bearer ${source.requestToken}`, Accept: 'application/json' },
+          signal: AbortSignal.timeout(OIDC_REQUEST_TIMEOUT_MS),
+        });
+      } catch (error) {
+        return { ok: false, reason: describeFetchFailure(error), retry: true };
+      }
+      if (response.status >= 500 || response.status === 429) {
+        await response.body?.cancel();
+        return { ok: false, reason: `HTTP ${response.status}`, retry: true };
+      }
+      if (response.status === 401 || response.status === 403) {
+        await response.body?.cancel();
+        return {
+          ok: false,
+          reason: `${where} refused the request token (HTTP ${response.status}): ACTIONS_ID_TOKEN_REQUEST_TOKEN is wrong or expired; it is valid only inside the job the runner gave it to, with "permissions: id-token: write"`,
+          retry: false,
+        };
+      }
+      const value = await readTokenValue(response);
+      if (response.status === 200 && value !== undefined) return { ok: true, value };
+      const reason = `${where} answered HTTP ${response.status} without a token; the job gets none`;
+      return { ok: false, reason, retry: false };
+    },
+    {
+      attempts: OIDC_ATTEMPTS,
+      initialMs: OIDC_RETRY_INITIAL_MS,
+      onRetry: (reason, attempt) =>
+        log.warn(`requesting an OIDC token from ${where} failed: ${reason}; retrying (attempt ${attempt})`),
+    },
+  );
+  // A final failure is the service's refusal; one still worth retrying ran out of attempts.
+  if (!outcome.ok && !outcome.retry) return { ok: false, rejected: true, message: outcome.reason };
+  if (!outcome.ok)
+    return {
+      ok: false,
+      rejected: false,
+      message: `requesting an OIDC token from ${where} failed: ${outcome.reason}`,
+    };
+  log.redact(outcome.value);
+  log.debug(`got an OIDC token for audience ${JSON.stringify(source.audience)} from ${where}`);
+  return { ok: true, jwt: outcome.value };
 }
 
 async function readTokenValue(response: Response): Promise<string | undefined> {

@@ -1,4 +1,3 @@
-import { monotonicNow, type Clock } from '../../util/clock';
 import type { AuthConfig } from '../../cli/config';
 import { AuthError, UsageError, VaultUnavailableError } from '../../util/errors';
 import type { Logger } from '../../util/log';
@@ -6,7 +5,7 @@ import type { VaultClient } from '../http/client';
 import { loginWithAppRole, removeSecretIdFile } from './approle';
 import { loginWithJwt } from './jwt';
 import { loginWithKubernetes } from './kubernetes';
-import { describeJwtSource } from './read-jwt';
+import { describeJwtSource } from '../../cli/config';
 import type { LoginResult, Session } from './session';
 import { lookUpToken } from './token';
 
@@ -16,21 +15,16 @@ export type { LoginResult, Session } from './session';
  * Logs in once with the configured method. Used for the first login and for every re-login at the
  * token's max TTL, so each method gets fresh input every time (a JWT is read or requested again).
  */
-export function attemptLogin(
-  client: VaultClient,
-  auth: AuthConfig,
-  log: Logger,
-  now: Clock = monotonicNow,
-): Promise<LoginResult> {
+export function attemptLogin(client: VaultClient, auth: AuthConfig, log: Logger): Promise<LoginResult> {
   switch (auth.method) {
     case 'token':
-      return lookUpToken(client, auth, now);
+      return lookUpToken(client, auth);
     case 'approle':
-      return loginWithAppRole(client, auth, log, now);
+      return loginWithAppRole(client, auth, log);
     case 'jwt':
-      return loginWithJwt(client, auth, log, now);
+      return loginWithJwt(client, auth, log);
     case 'kubernetes':
-      return loginWithKubernetes(client, auth, log, now);
+      return loginWithKubernetes(client, auth, log);
   }
 }
 

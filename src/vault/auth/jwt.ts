@@ -1,8 +1,8 @@
-import type { Clock } from '../../util/clock';
 import type { AuthConfig } from '../../cli/config';
 import type { Logger } from '../../util/log';
 import { vaultMessage, type VaultClient } from '../http/client';
-import { describeJwtSource, readJwt } from './read-jwt';
+import { describeJwtSource } from '../../cli/config';
+import { readJwt } from './read-jwt';
 import { hintForRejectedLogin } from './rejection-hints';
 import { postLogin, type LoginResult } from './session';
 
@@ -13,9 +13,8 @@ export function loginWithJwt(
   client: VaultClient,
   auth: Extract<AuthConfig, { method: 'jwt' }>,
   log: Logger,
-  now: Clock,
 ): Promise<LoginResult> {
-  return loginWithRoleAndJwt(client, auth, 'JWT login', log, now);
+  return loginWithRoleAndJwt(client, auth, 'JWT login', log);
 }
 
 /**
@@ -27,7 +26,6 @@ export async function loginWithRoleAndJwt(
   auth: RoleJwtAuth,
   label: string,
   log: Logger,
-  now: Clock,
 ): Promise<LoginResult> {
   const jwt = await readJwt(auth.jwt, log);
   if (!jwt.ok) return jwt;
@@ -43,7 +41,6 @@ export async function loginWithRoleAndJwt(
     mount: auth.mount,
     body: { role: auth.role, jwt: jwt.jwt },
     log,
-    now,
     describeRejection: (response) => {
       const reason = vaultMessage(response);
       const verb = response.status === 403 ? 'denied' : 'rejected';

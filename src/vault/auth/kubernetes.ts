@@ -1,4 +1,3 @@
-import type { Clock } from '../../util/clock';
 import type { AuthConfig } from '../../cli/config';
 import type { Logger } from '../../util/log';
 import type { VaultClient } from '../http/client';
@@ -14,7 +13,6 @@ export function loginWithKubernetes(
   client: VaultClient,
   auth: Extract<AuthConfig, { method: 'kubernetes' }>,
   log: Logger,
-  now: Clock,
 ): Promise<LoginResult> {
-  return loginWithRoleAndJwt(client, auth, 'Kubernetes login', log, now);
+  return loginWithRoleAndJwt(client, auth, 'Kubernetes login', log);
 }

@@ -33,18 +33,6 @@ export async function readJwt(
   return { ok: true, jwt };
 }
 
-/** Where a JWT comes from, for log lines and hints; never the JWT. */
-export function describeJwtSource(source: JwtSource): string {
-  switch (source.kind) {
-    case 'file':
-      return `${source.origin} ${source.path}`;
-    case 'env':
-      return source.name;
-    case 'github':
-      return `GitHub Actions OIDC (audience "${source.audience}")`;
-  }
-}
-
 // Not a rejection: at a re-login, a file being replaced is worth another try while the token lasts.
 function unreadable(message: string): LoginFailure {
   return { ok: false, rejected: false, usage: true, message };

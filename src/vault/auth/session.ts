@@ -1,4 +1,3 @@
-import type { Clock } from '../../util/clock';
 import type { Logger } from '../../util/log';
 import type { VaultClient, VaultResponse } from '../http/client';
 import { isTransientFailure, requestWithRetry } from '../http/send';
@@ -10,9 +9,6 @@ export interface Session {
   /** 0 means the token never expires (a root token): nothing to renew. */
   ttlSeconds: number;
   renewable: boolean;
-  policies: string[];
-  /** On the monotonic clock. */
-  obtainedAt: number;
 }
 
 /**
@@ -25,9 +21,10 @@ export type LoginResult =
 export type LoginFailure = Extract<LoginResult, { ok: false }>;
 
 /**
- * POSTs to auth/<mount>/login. A rejection is final and never retried in a loop; only transport
- * failures and 5xx are retried, briefly. `describeRejection` turns Vault's answer into one line
- * that says what to check.
+ * POSTs to auth/<mount>/login. A rejection is final and never retried in a loop; only failures that
+ * left Vault untouched are retried, briefly: a login whose answer was lost may have minted a token
+ * and used up a single-use secret_id, and a second one would spend the secret_id again and leave
+ * that token behind. `describeRejection` turns Vault's answer into one line that says what to check.
  */
 export async function postLogin(
   client: VaultClient,
@@ -37,7 +34,6 @@ export async function postLogin(
     mount: string;
     body: Record<string, unknown>;
     log: Logger;
-    now: Clock;
     describeRejection(response: VaultResponse): string;
   },
 ): Promise<LoginResult> {
@@ -45,15 +41,19 @@ export async function postLogin(
   const result = await requestWithRetry(
     () => client.request('POST', `auth/${mount}/login`, { body: options.body }),
     {
+      once: true,
       onRetry: (reason, attempt) =>
         log.warn(`${label} at auth/${mount} failed: ${reason}; retrying (attempt ${attempt})`),
     },
   );
   if (isTransientFailure(result)) {
+    const failed = `${label} at ${client.address} (auth/${mount}) failed: ${result.reason}`;
     return {
       ok: false,
       rejected: false,
-      message: `${label} at ${client.address} (auth/${mount}) failed: ${result.reason}`,
+      message: result.mayHaveReachedVault
+        ? `${failed}; the request may have reached Vault, so the login may have succeeded there (not retried: a second login would leave that token unrevoked until its TTL ends, and could find a single-use secret_id spent)`
+        : failed,
     };
   }
   if (result.status === 200 && typeof result.body?.auth?.client_token === 'string') {
@@ -65,18 +65,12 @@ export async function postLogin(
         rejected: false,
         message: `${label} at ${client.address} (auth/${mount}) answered 200 without a valid auth.lease_duration`,
       };
-    return { ok: true, session: sessionFrom(result, ttlSeconds, options.now) };
+    return { ok: true, session: sessionFrom(result, ttlSeconds) };
   }
   return { ok: false, rejected: true, message: options.describeRejection(result) };
 }
 
-function sessionFrom(response: VaultResponse, ttlSeconds: number, now: Clock): Session {
+function sessionFrom(response: VaultResponse, ttlSeconds: number): Session {
   const auth = response.body.auth;
-  return {
-    token: auth.client_token,
-    ttlSeconds,
-    renewable: auth.renewable === true,
-    policies: Array.isArray(auth.policies) ? auth.policies : [],
-    obtainedAt: now(),
-  };
+  return { token: auth.client_token, ttlSeconds, renewable: auth.renewable === true };
 }

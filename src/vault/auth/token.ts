@@ -1,15 +1,13 @@
-import type { Clock } from '../../util/clock';
 import type { AuthConfig } from '../../cli/config';
 import { vaultMessage, type VaultClient } from '../http/client';
 import { isTransientFailure, requestWithRetry } from '../http/send';
 import { parseTtlSeconds } from '../ttl';
 import type { LoginResult } from './session';
 
-/** A token given by the user is not a login: it is looked up, to learn its TTL and policies. */
+/** A token given by the user is not a login: it is looked up, to learn its TTL and whether it renews. */
 export async function lookUpToken(
   client: VaultClient,
   auth: Extract<AuthConfig, { method: 'token' }>,
-  now: Clock,
 ): Promise<LoginResult> {
   const result = await requestWithRetry(() =>
     client.request('GET', 'auth/token/lookup-self', { token: auth.token }),
@@ -36,14 +34,5 @@ export async function lookUpToken(
       rejected: false,
       message: `looking up the token from ${auth.source} at ${client.address} answered 200 without a valid ttl`,
     };
-  return {
-    ok: true,
-    session: {
-      token: auth.token,
-      ttlSeconds,
-      renewable: data.renewable === true,
-      policies: Array.isArray(data.policies) ? data.policies : [],
-      obtainedAt: now(),
-    },
-  };
+  return { ok: true, session: { token: auth.token, ttlSeconds, renewable: data.renewable === true } };
 }

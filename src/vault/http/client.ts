@@ -1,5 +1,8 @@
 import nodeVault from 'node-vault';
 import type { TlsConfig } from '../../cli/config';
+import type { Logger } from '../../util/log';
+import { splitVaultAddress } from './address';
+import type { ProxyEnv } from './proxy';
 import { loadTlsOptions } from './tls-options';
 import { createTransport, type Transport, type WireRequest } from './transport';
 
@@ -29,6 +32,7 @@ export interface RequestOptions {
 }
 
 export interface VaultClient {
+  /** VAULT_ADDR without user:password: the one to name in messages. */
   readonly address: string;
   request(method: 'GET' | 'POST' | 'PUT', path: string, options?: RequestOptions): Promise<VaultResponse>;
 }
@@ -53,10 +57,16 @@ export function createVaultClient(options: {
   namespace?: string;
   tls: TlsConfig;
   timeoutMs: number;
+  /** Where HTTP(S)_PROXY and NO_PROXY are read: run's injected environment, never process.env. */
+  env: ProxyEnv;
+  /** Learns the password of a VAULT_ADDR with user:password in it, as a second line of defence. */
+  log: Pick<Logger, 'redact'>;
 }): VaultClient {
-  const transport = createTransport({ tls: loadTlsOptions(options.tls) });
+  const address = splitVaultAddress(options.address);
+  for (const secret of address.secrets) options.log.redact(secret);
+  const transport = createTransport({ tls: loadTlsOptions(options.tls), env: options.env });
   const raw = nodeVault({
-    endpoint: options.address,
+    endpoint: address.shown,
     apiVersion: 'v1',
     // Paths below start without a slash; a prefix of its own keeps node-vault from reading VAULT_PREFIX.
     pathPrefix: '/',
@@ -66,9 +76,10 @@ export function createVaultClient(options: {
   } as nodeVault.VaultOptions);
 
   return {
-    address: options.address,
+    address: address.shown,
     async request(method, path, { token, body, query, withNamespace = true, timeoutMs } = {}) {
       const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
+      if (address.authorization !== undefined) headers.Authorization = address.authorization;
       if (token !== undefined) headers['X-Vault-Token'] = token;
       if (withNamespace && options.namespace) headers['X-Vault-Namespace'] = options.namespace;
       const search = query ? `?${new URLSearchParams(query).toString()}` : '';

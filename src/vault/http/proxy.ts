@@ -1,17 +1,11 @@
-import http from 'node:http';
-import https from 'node:https';
-import { BlockList, isIP, type Socket } from 'node:net';
-import { connect as connectTls, type ConnectionOptions } from 'node:tls';
+// HTTP(S)_PROXY and NO_PROXY, read as the Vault CLI reads them (Go's net/http): the upper-case name
+// first; NO_PROXY lists hosts, ".domain" or "domain" (its subdomains too), "host:port", IPs and CIDR
+// ranges, or "*"; localhost and loopback addresses are never proxied. The proxy may be http:// or
+// https:// (spoken to in TLS: proxy-connection.ts); Vault traffic to https:// goes through a CONNECT
+// tunnel, so the proxy never sees the token.
+import { BlockList, isIP } from 'node:net';
 
-/**
- * HTTP(S)_PROXY and NO_PROXY, read as the Vault CLI reads them (Go's net/http): the upper-case name
- * first; NO_PROXY lists hosts, ".domain" or "domain" (its subdomains too), "host:port", IPs and CIDR
- * ranges, or "*"; localhost and loopback addresses are never proxied. Only http:// proxies: Vault
- * traffic to https:// goes through a CONNECT tunnel, so the proxy never sees the token.
- */
 export type ProxyEnv = Record<string, string | undefined>;
-
-export const PROXY_TUNNEL_REFUSED = 'ERR_PROXY_TUNNEL';
 
 export function proxyFor(url: URL, env: ProxyEnv): URL | undefined {
   const raw = url.protocol === 'https:' ? pick(env, 'HTTPS_PROXY') : pick(env, 'HTTP_PROXY');
@@ -68,45 +62,4 @@ function inRange(host: string, cidr: string): boolean {
     return false;
   }
   return list.check(host, family === 4 ? 'ipv4' : 'ipv6');
-}
-
-/** Basic credentials from the proxy URL (http://user:pass@proxy:3128), when there are any. */
-export function proxyAuthorization(proxy: URL): Record<string, string> {
-  if (proxy.username === '') return {};
-  const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-  return { 'Proxy-Authorization': `Basic ${Buffer.from(credentials).toString('base64')}` };
-}
-
-/** An https agent whose connections are TLS inside a CONNECT tunnel through `proxy`. */
-export function createTunnelAgent(proxy: URL, options: https.AgentOptions): https.Agent {
-  const agent = new https.Agent(options);
-  type Callback = (error: Error | null, socket?: Socket) => void;
-  (agent as unknown as { createConnection: unknown }).createConnection = (
-    target: ConnectionOptions & { host: string; port: number },
-    callback: Callback,
-  ): undefined => {
-    const authority = `${target.host}:${target.port}`;
-    const tunnel = http.request({
-      host: proxy.hostname,
-      port: proxy.port || 80,
-      method: 'CONNECT',
-      path: authority,
-      headers: { Host: authority, ...proxyAuthorization(proxy) },
-      agent: false,
-    });
-    tunnel.once('connect', (answer, socket) => {
-      if (answer.statusCode !== 200) {
-        socket.destroy();
-        const error = new Error(
-          `the proxy ${proxy.origin} refused a tunnel to ${authority} (HTTP ${answer.statusCode})`,
-        );
-        return callback(Object.assign(error, { code: PROXY_TUNNEL_REFUSED }));
-      }
-      callback(null, connectTls({ ...target, socket }));
-    });
-    tunnel.once('error', (error) => callback(error));
-    tunnel.end();
-    return undefined;
-  };
-  return agent;
 }

@@ -20,8 +20,9 @@ export function isRedirect(status: number): boolean {
 
 /** The next URL of a redirect, or the error that says why vault-exec will not go there. */
 export function followRedirect(from: URL, answer: RedirectAnswer, hop: number, original: URL): URL {
+  // A redirect is an answer: the server that sent it did not act on the request.
   const refuse = (why: string): never => {
-    throw new VaultTransportError(why, REDIRECT_REFUSED, { mayHaveReachedVault: true });
+    throw new VaultTransportError(why, REDIRECT_REFUSED);
   };
   const where = answer.location === undefined ? 'nowhere (no Location header)' : answer.location;
   if (answer.status !== 307 && answer.status !== 308)

@@ -1,7 +1,14 @@
 import http from 'node:http';
 import https from 'node:https';
-import { createSecureContext } from 'node:tls';
-import { createTunnelAgent, proxyAuthorization, proxyFor, type ProxyEnv } from './proxy';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { proxyFor, type ProxyEnv } from './proxy';
+import {
+  createProxyTrust,
+  createTunnelAgent,
+  describeProxyTlsFailure,
+  proxyAuthorization,
+  proxyConnection,
+} from './proxy-connection';
 import { VaultTransportError, describeTransportFailure } from './transport-error';
 
 /** Idle pooled connections are closed before Vault's own idle timeout (5 min) can race a reuse. */
@@ -14,6 +21,8 @@ export interface Route {
   options: http.RequestOptions;
   /** Said after a failure, so a broken proxy is not taken for a broken Vault. */
   via: string;
+  /** The proxy whose TLS handshake a failure may be, when the request itself goes to an https:// proxy. */
+  tlsProxy?: URL;
 }
 
 export type Router = (url: URL, headers: Record<string, string>) => Route;
@@ -23,12 +32,19 @@ export function createRouter(tls: https.AgentOptions | undefined, env: ProxyEnv)
   const httpAgent = new http.Agent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS });
   let httpsAgent: https.Agent | undefined;
   let tunnelAgent: https.Agent | undefined;
+  let proxyTlsAgent: https.Agent | undefined;
+  // Built at the first proxied request only: it parses Node's whole CA list.
+  let proxyTrust: SecureContext | undefined;
+  const trustForProxy = (): SecureContext =>
+    (proxyTrust ??= createProxyTrust(tls?.ca === undefined ? undefined : [tls.ca].flat().map(String)));
 
   return (url, headers) => {
     const proxy = proxyFor(url, env);
     if (url.protocol === 'https:') {
       const agent = proxy
-        ? (tunnelAgent ??= createHttpsAgent(tls, (agentOptions) => createTunnelAgent(proxy, agentOptions)))
+        ? (tunnelAgent ??= createHttpsAgent(tls, (agentOptions) =>
+            createTunnelAgent(proxy, agentOptions, trustForProxy()),
+          ))
         : (httpsAgent ??= createHttpsAgent(tls));
       return {
         send: https.request,
@@ -39,19 +55,27 @@ export function createRouter(tls: https.AgentOptions | undefined, env: ProxyEnv)
     }
     if (proxy === undefined)
       return { send: http.request, target: url, options: { agent: httpAgent, headers }, via: '' };
-    // Plain HTTP through a proxy: the request line names the whole URL.
+    // Plain HTTP through a proxy: the request line names the whole URL. To an https:// proxy it
+    // travels in TLS, whose handshake is with the proxy.
+    const secure = proxy.protocol === 'https:';
+    const { host, ...connection } = proxyConnection(proxy, trustForProxy());
     return {
-      send: http.request,
+      send: secure ? https.request : http.request,
       target: url.href,
       options: {
-        agent: httpAgent,
-        // hostname, not host: it is what Node reads first, and the URL above has one of its own.
-        hostname: proxy.hostname,
-        port: proxy.port || 80,
+        agent: secure
+          ? (proxyTlsAgent ??= new https.Agent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS }))
+          : httpAgent,
+        ...connection,
+        // hostname, not host: it is what Node reads first, and the URL above has one of its own; so
+        // is its protocol, which the proxy's replaces.
+        hostname: host,
+        protocol: proxy.protocol,
         path: url.href,
         headers: { ...headers, Host: url.host, ...proxyAuthorization(proxy) },
       },
       via: ` (through the proxy ${proxy.origin})`,
+      ...(secure ? { tlsProxy: proxy } : {}),
     };
   };
 }

@@ -1,9 +1,14 @@
-/** Certificate checks that failed on either side: waiting will not change a certificate. */
-const CERTIFICATE_ERRORS = new Set([
+/** The peer's certificate chain does not lead to a CA we trust. */
+const UNTRUSTED_CERTIFICATE_ERRORS = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
+
+/** Certificate checks that failed on either side: waiting will not change a certificate. */
+const CERTIFICATE_ERRORS = new Set([
+  ...UNTRUSTED_CERTIFICATE_ERRORS,
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'CERT_HAS_EXPIRED',
   'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
@@ -12,6 +17,10 @@ const CERTIFICATE_ERRORS = new Set([
   'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
   'ERR_OSSL_X509_KEY_VALUES_MISMATCH',
 ]);
+
+export function isUntrustedCertificate(code: string | undefined): boolean {
+  return code !== undefined && UNTRUSTED_CERTIFICATE_ERRORS.has(code);
+}
 
 /** Codes of the transport's own refusals; their reasons are written where they are raised. */
 export const REDIRECT_REFUSED = 'ERR_VAULT_REDIRECT_REFUSED';
@@ -47,6 +56,8 @@ export function describeTransportFailure(
   address: string,
   timeoutMs: number,
 ): string {
+  if (isUntrustedCertificate(code))
+    return `TLS: the server's certificate is not signed by a trusted CA (${code}); set VAULT_CACERT to Vault's CA`;
   switch (code) {
     case 'ECONNREFUSED':
       return 'connection refused';
@@ -60,11 +71,6 @@ export function describeTransportFailure(
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return `cannot resolve the host of ${address}`;
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-      return `TLS: the server's certificate is not signed by a trusted CA (${code}); set VAULT_CACERT to Vault's CA`;
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return "TLS: the server's certificate does not match the host name; fix VAULT_ADDR or set VAULT_TLS_SERVER_NAME";
     case 'CERT_HAS_EXPIRED':

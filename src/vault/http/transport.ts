@@ -1,7 +1,8 @@
 import type http from 'node:http';
 import type https from 'node:https';
 import { monotonicNow, type Clock } from '../../util/clock';
-import { PROXY_TUNNEL_REFUSED, type ProxyEnv } from './proxy';
+import type { ProxyEnv } from './proxy';
+import { ProxyFailure, describeProxyTlsFailure } from './proxy-connection';
 import { followRedirect, isRedirect } from './redirects';
 import { createRouter, type Router } from './routes';
 import {
@@ -54,7 +55,8 @@ export function createTransport(
 ): Transport {
   const clock = options.clock ?? monotonicNow;
   const maxBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
-  const route = createRouter(options.tls, options.env ?? process.env);
+  // No proxy unless the caller passes the variables: the process environment is not read here.
+  const route = createRouter(options.tls, options.env ?? {});
 
   return {
     async send(request) {
@@ -115,17 +117,20 @@ function exchange(
     }
     let req: http.ClientRequest | undefined;
     let via = '';
+    let tlsProxy: URL | undefined;
     const onError = (error: NodeJS.ErrnoException): void =>
       fail(
         error.code,
-        (error.code === PROXY_TUNNEL_REFUSED
-          ? error.message
-          : describeTransportFailure(error.code, url.origin, request.timeoutMs)) + via,
+        error instanceof ProxyFailure
+          ? error.reason
+          : ((tlsProxy && describeProxyTlsFailure(error.code, tlsProxy)) ??
+              describeTransportFailure(error.code, url.origin, request.timeoutMs) + via),
         error,
       );
     try {
       const path = route(url, headers);
       via = path.via;
+      tlsProxy = path.tlsProxy;
       req = path.send(path.target, { ...path.options, method: request.method }, onResponse);
     } catch (error) {
       // Thrown before anything was sent: a header Node refuses, a key that does not match its certificate.

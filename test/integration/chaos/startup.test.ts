@@ -1,5 +1,6 @@
 // Chaos at start-up: faults while vault-exec waits for Vault, logs in and reads secrets.
 import { expect, test } from 'vitest';
+import { revokeTokensOfRole } from '../../support/app-role';
 import { lastLine, useChaosRig } from '../../support/chaos';
 import { fixture } from '../../support/processes';
 
@@ -100,6 +101,21 @@ test('login failing with 503 every time: exits 69 after 3 attempts, no child', a
     /^vault-exec: AppRole login at .* \(auth\/approle\) failed: injected fault \(HTTP 503\)$/,
   );
   expect(rig.count(login)).toBe(3);
+});
+
+test('a login whose answer is cut is not sent again: exits 69 saying the login may have succeeded', async () => {
+  // A single-use secret_id: a second login would fail as "invalid secret id" and hide what happened.
+  const app = await rig.provision({ secretIdNumUses: 1 });
+  await rig.proxy().setMode({ kind: 'cut-mid-response', paths: login });
+  const exit = await rig.start(['--', 'node', fixture('print-env.mjs')], app).exited;
+  expect(exit.code).toBe(69);
+  expect(exit.stdout).not.toContain('ENV');
+  expect(rig.count(login)).toBe(1);
+  expect(lastLine(exit.stderr)).toMatch(
+    /^vault-exec: AppRole login at http:\/\/127\.0\.0\.1:\d+ \(auth\/approle\) failed: connection reset before Vault answered; the request may have reached Vault, so the login may have succeeded there \(not retried: .*\)$/,
+  );
+  // Vault did log in: the token it minted is the one the line warns about.
+  expect(await revokeTokensOfRole(rig.vault(), app.role)).toBe(1);
 });
 
 test('a wrong secret_id exits 77 after exactly one login attempt', async () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { createLogger, createRedactor } from '../../../src/util/log';
-import { describeJwtSource, readJwt } from '../../../src/vault/auth/read-jwt';
+import { describeJwtSource } from '../../../src/cli/config';
+import { readJwt } from '../../../src/vault/auth/read-jwt';
 
 const quietLog = (redactor = createRedactor()) =>
   createLogger({ level: 'error', format: 'text', write: () => {}, redactor });

@@ -33,6 +33,8 @@ beforeAll(async () => {
     namespace: 'team',
     tls: { skipVerify: false },
     timeoutMs: 2_000,
+    env: {},
+    log: { redact: () => {} },
   });
 });
 afterAll(async () => {
@@ -69,4 +71,28 @@ test('a request sends only the token and namespace vault-exec chose, and keeps e
 test('path segments are encoded, so a "#" or "?" in a name cannot change the request', async () => {
   await client.request('GET', 'secret/data/a#b?c');
   expect(seen.at(-1)!.url).toBe('/v1/secret/data/a%23b%3Fc');
+});
+
+test('proxy variables come from the environment it is given, never from the process', async () => {
+  const port = (server.address() as AddressInfo).port;
+  // The recording server plays the proxy: a request for a host that resolves nowhere reaches it only
+  // through HTTP_PROXY.
+  process.env.HTTP_PROXY = `http://127.0.0.1:${port}`;
+  try {
+    const options = {
+      address: 'http://vault.internal.test:8200',
+      tls: { skipVerify: false },
+      timeoutMs: 2_000,
+      log: { redact: () => {} },
+    };
+    const unproxied = createVaultClient({ ...options, env: {} });
+    await expect(unproxied.request('GET', 'sys/health')).rejects.toThrow(/cannot resolve the host/);
+    expect(seen.at(-1)?.url).not.toBe('http://vault.internal.test:8200/v1/sys/health');
+
+    const proxied = createVaultClient({ ...options, env: { HTTP_PROXY: `http://127.0.0.1:${port}` } });
+    expect((await proxied.request('GET', 'sys/health')).status).toBe(200);
+    expect(seen.at(-1)?.url).toBe('http://vault.internal.test:8200/v1/sys/health');
+  } finally {
+    delete process.env.HTTP_PROXY;
+  }
 });

@@ -269,6 +269,54 @@ describe('over https', () => {
     for (const socket of sockets) socket.destroy();
   });
 
+  test('plain http through an https:// proxy travels in TLS to the proxy, checked against the CA given', async () => {
+    const proxy = await serve(
+      (_req, res) => json(res, 200, { via: 'tls proxy' }),
+      '127.0.0.1',
+      createHttpsServer(tls),
+    );
+    const transport = createTransport({
+      tls: { ca: [tls.cert] },
+      env: { HTTP_PROXY: `https://user:pa%40ss@127.0.0.1:${proxy.port}` },
+    });
+    const answer = await transport.send(request(`http://${REMOTE_HOST}:8200/v1/sys/health`));
+    expect(answer.body).toEqual({ via: 'tls proxy' });
+    expect(proxy.seen[0]!.url).toBe(`http://${REMOTE_HOST}:8200/v1/sys/health`);
+    expect(proxy.seen[0]!.headers['proxy-authorization']).toBe(
+      `Basic ${Buffer.from('user:pa@ss').toString('base64')}`,
+    );
+  });
+
+  test('an https:// proxy with an untrusted certificate is named, and the code still says certificate', async () => {
+    const proxy = await serve(() => {}, '127.0.0.1', createHttpsServer(tls));
+    const transport = createTransport({ env: { HTTPS_PROXY: proxy.origin } });
+    const error = await failure(transport.send(request(`https://${REMOTE_HOST}:8200/v1/sys/health`)));
+    expect(error.reason).toBe(
+      `TLS to the proxy ${proxy.origin} failed: its certificate is not signed by a trusted CA (DEPTH_ZERO_SELF_SIGNED_CERT); add the proxy's CA to VAULT_CACERT`,
+    );
+    expect(error.isCertificateProblem).toBe(true);
+    expect(error.mayHaveReachedVault).toBe(false);
+    expect(proxy.seen).toEqual([]);
+  });
+
+  test("an https:// proxy is checked against its own name, not Vault's", async () => {
+    const proxy = await serve(() => {}, 'localhost', createHttpsServer(tls));
+    const transport = createTransport({ tls: { ca: [tls.cert] }, env: { HTTP_PROXY: proxy.origin } });
+    const error = await failure(transport.send(request(`http://${REMOTE_HOST}:8200/v1/sys/health`)));
+    expect(error.reason).toBe(
+      `TLS to the proxy ${proxy.origin} failed: its certificate does not match the host name localhost; name the proxy as its certificate does`,
+    );
+  });
+
+  test('a plain proxy written as https:// fails with a line that says to write http://', async () => {
+    const proxy = await serve((_req, res) => json(res, 400, {}));
+    const transport = createTransport({ env: { HTTPS_PROXY: proxy.origin.replace('http:', 'https:') } });
+    const error = await failure(transport.send(request(`https://${REMOTE_HOST}:8200/v1/sys/health`)));
+    expect(error.reason).toMatch(
+      /^TLS to the proxy https:\/\/127\.0\.0\.1:\d+ failed \(\w+\); if it is a plain proxy, write http:\/\/ in the proxy variable$/,
+    );
+  });
+
   test('a certificate from an unknown CA keeps its code', async () => {
     const secure = await serve((_req, res) => json(res, 200, {}), '127.0.0.1', createHttpsServer(tls));
     const error = await failure(createTransport().send(request(`${secure.origin}/v1/sys/health`)));
