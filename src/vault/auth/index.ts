@@ -30,8 +30,8 @@ export function attemptLogin(client: VaultClient, auth: AuthConfig, log: Logger)
   }
 }
 
-/** Tokens vault-exec logged in for are revoked at exit; a token the user gave is not ours to revoke. */
-export function isOwnToken(auth: AuthConfig): boolean {
+/** Whether vault-exec logs in, so the token is its to revoke at exit (the user's own token is not). */
+export function logsIn(auth: AuthConfig): boolean {
   return auth.method !== 'token';
 }
 
