@@ -1,15 +1,12 @@
+// The GitHub Action's inputs, translated into one `vault-exec env --format github` run. Inputs become
+// env twins (the options table's rows with an `actionInput`) rather than flags, so the same entry works
+// with any vault-exec that reads those twins.
 import { OPTIONS, type OptionSpec } from '../cli/options';
 import { UsageError, quote } from '../util/errors';
 
 type InputRow = Extract<OptionSpec, { actionInput: string }>;
 
-/**
- * The GitHub Action's inputs, and the vault-exec setting each becomes: the options table's rows with
- * an `actionInput`. The runner passes an input named `export-env` as the variable `INPUT_EXPORT-ENV`:
- * upper-cased, dashes kept. Inputs map to env twins rather than flags, so the same entry works with
- * any vault-exec that reads those twins. action.yml declares exactly these (a unit test holds the two
- * together).
- */
+/** Each input and the env twin it becomes; action.yml declares exactly these (a unit test checks it). */
 export const ACTION_INPUTS = {
   ...(Object.fromEntries(
     OPTIONS.filter((row): row is InputRow => 'actionInput' in row).map((row) => [row.actionInput, row.env]),
@@ -28,7 +25,10 @@ export interface ActionRun {
   env: Record<string, string>;
 }
 
-/** Turns the inputs, as the runner passes them, into one `vault-exec env --format github` run. */
+/**
+ * Turns the inputs, as the runner passes them, into the run. The runner passes an input named
+ * `export-env` as the variable `INPUT_EXPORT-ENV`: upper-cased, dashes kept.
+ */
 export function translateInputs(stepEnv: Record<string, string | undefined>): ActionRun {
   const input = (name: ActionInput): string => stepEnv[`INPUT_${name.toUpperCase()}`]?.trim() ?? '';
   const env: Record<string, string> = {};

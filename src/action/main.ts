@@ -1,14 +1,12 @@
+// The GitHub Action's entry (dist/action.cjs, loaded by action/index.cjs): translates the inputs and
+// runs the vault-exec bundle next to it once, as `vault-exec env --format github`, with the runner's
+// Node. vault-exec prints the ::add-mask:: lines and writes $GITHUB_ENV; its exit code is the step's.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { VaultExecError } from '../util/errors';
 import { EXIT } from '../util/exit-codes';
 import { translateInputs } from './inputs';
 
-/**
- * The GitHub Action's entry (dist/action.cjs, loaded by action/index.cjs): translates the inputs and
- * runs the vault-exec bundle next to it once, as `vault-exec env --format github`, with the runner's
- * Node. vault-exec prints the ::add-mask:: lines and writes $GITHUB_ENV; its exit code is the step's.
- */
 function main(): number {
   let run;
   try {

@@ -1,3 +1,5 @@
+// Refuses, before the spawn, an environment that execve(2) would refuse with a bare E2BIG (or Node with
+// an exception): the line names the variable and its size, never its value.
 import { VaultExecError, escapeControlCharacters } from '../util/errors';
 import { EXIT } from '../util/exit-codes';
 import { readExecLimits, type ExecLimits } from './kernel-limits';
@@ -15,10 +17,8 @@ const BIGGEST_SHOWN = 3;
 const ADVICE = 'store it in a file the app reads (or split it into several secrets)';
 
 /**
- * Refuses, with a line naming the variable, what execve(2) would refuse with a bare E2BIG or Node
- * with an exception: a NUL byte anywhere in a name or value, one `NAME=value` over MAX_ARG_STRLEN,
- * or arguments and environment together over the room the stack limit leaves. Values never appear
- * in the message, only names and sizes.
+ * Refuses a NUL byte anywhere in a name or value, one `NAME=value` over MAX_ARG_STRLEN, or arguments
+ * and environment together over the room the stack limit leaves.
  */
 export function assertChildEnvFits(
   command: string[],

@@ -1,6 +1,7 @@
+// Where vault-exec stands towards its controlling terminal, from /proc/self/stat (Linux), and whether
+// it is the foreground job there: that decides what a Ctrl-Z must do.
 import { readFileSync } from 'node:fs';
 
-/** Where vault-exec stands towards its controlling terminal, from /proc/self/stat (Linux). */
 export interface TerminalPosition {
   processGroup: number;
   /** The controlling terminal's device number; 0 when there is none (a container without -t). */

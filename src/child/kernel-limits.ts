@@ -1,7 +1,8 @@
+// What execve(2) accepts, as Linux computes it for the process we are about to start: from the page
+// size and the stack limit the child will inherit (fs/exec.c).
 import { readFileSync } from 'node:fs';
 import { arch, endianness } from 'node:os';
 
-/** What execve(2) accepts, as Linux computes it for the process we are about to start. */
 export interface ExecLimits {
   /** MAX_ARG_STRLEN: the longest single argv or envp string, its NUL included (32 pages). */
   maxStringBytes: number;

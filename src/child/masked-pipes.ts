@@ -1,3 +1,5 @@
+// --mask's pipes: the child's stdout and stderr, each through its own masker (secret-masker.ts), to
+// vault-exec's stdout and stderr; and what to do when the child's output outlives it or our reader goes.
 import type { Readable } from 'node:stream';
 import { writeUnguarded } from '../util/log';
 import { createOutputMasker, maskPatternsOf } from './secret-masker';

@@ -1,11 +1,6 @@
-// The streaming masker behind --mask: every secret in a byte stream is replaced with `***`, whatever
-// the write boundaries were. Patterns are matched on bytes, so a multi-byte character or a secret
-// split across two writes is handled like any other, and the output is exactly what masking the
-// whole stream at once would give (leftmost match first, the longest when several start there).
-//
-// Latency: everything that cannot be the start of a secret is passed on at once; only a tail that is
-// still a prefix of some secret is held back, until the next write decides it or the stream ends. So
-// the buffer never holds more than the longest secret, even for a very long line with no newline.
+// The streaming masker behind --mask: every secret in a byte stream is replaced with `***`, whatever the
+// write boundaries were, and the output is exactly what masking the whole stream at once would give
+// (leftmost match first, the longest when several start there).
 export const MASK = '***';
 
 /**
@@ -41,6 +36,13 @@ export function maskPatternsOf(values: Iterable<string>): Buffer[] {
   return [...patterns].map((pattern) => Buffer.from(pattern, 'utf8'));
 }
 
+/**
+ * Patterns are matched on bytes, so a multi-byte character or a secret split across two writes is
+ * handled like any other. Everything that cannot be the start of a secret is passed on at once; only a
+ * tail that is still a prefix of some secret is held back, until the next write decides it or the
+ * stream ends. So the buffer never holds more than the longest secret, even for a very long line with
+ * no newline.
+ */
 export function createOutputMasker(patterns: readonly Uint8Array[]): OutputMasker {
   // Longest first, so the first full match found at a position is the longest one there.
   const byFirstByte: Array<Buffer[] | undefined> = new Array(256);

@@ -1,3 +1,5 @@
+// Which signals vault-exec catches and forwards, which it drops, and what each means while a child runs:
+// stop, forward, or already delivered by the terminal.
 import { constants } from 'node:os';
 
 /**

@@ -1,3 +1,5 @@
+// Starts the child, with the kill escalation and the clean-up on exit left to us rather than execa, and
+// turns how it ended into vault-exec's exit code: its own, 128+N for signal N, 126/127 if it never ran.
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { EXIT } from '../util/exit-codes';

@@ -1,10 +1,10 @@
+// The supervisor as a pure state machine, transition(state, event) → { state, effects }. The shell
+// (supervisor-shell.ts) feeds it events and performs the effects it returns; nothing here touches
+// processes or timers, so every transition is unit-tested.
 import { EXIT } from '../util/exit-codes';
 import { endsRunWithoutChild, roleOf, signalExitCode, type ForwardedSignal } from './signals';
 
 /**
- * The supervisor as a pure state machine. The shell (supervisor-shell.ts) feeds it events and performs
- * the effects it returns; nothing here touches processes or timers, so every transition is unit-tested.
- *
  *   starting ──child-started──► running ──stop signal, credentials-lost──► stopping ──child-exited──► exited
  *     │                          │  └──────────────────────child-exited───────────────────────────────┘
  *     └─signal─► exited (128+N)  restart-requested: SIGTERM to the old child

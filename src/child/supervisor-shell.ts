@@ -1,3 +1,5 @@
+// The thin shell around the pure supervisor machine (supervisor-machine.ts): it owns the child, the
+// kill timer and the exit, and performs the effects the machine returns.
 import type { Logger } from '../util/log';
 import { spawnChild, type ChildProcess, type SpawnOptions } from './spawn';
 import { INITIAL_STATE, transition, type Effect, type Event, type State } from './supervisor-machine';
@@ -14,7 +16,6 @@ export interface Supervisor {
   readonly exited: Promise<number>;
 }
 
-/** The thin shell around the pure state machine: it owns the child, the kill timer and the exit. */
 export function createSupervisor(options: {
   killTimeoutMs: number;
   log: Logger;

@@ -1,3 +1,5 @@
+// vault-exec and the terminal it shares with the child: --process-group refused on one, and our own
+// writes to it dropped while they would stop us (SIGTTOU) or fail under a running child.
 import { spawnSync } from 'node:child_process';
 import { fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';

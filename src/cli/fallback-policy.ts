@@ -1,3 +1,5 @@
+// Whether the .env fallback may be armed at all, decided at parse time so a refusal comes before anything
+// starts: only `vault-exec run` falls back, and never where the environment says it is production.
 import type { Env } from '../util/env';
 import { UsageError, escapeControlCharacters, quote } from '../util/errors';
 
@@ -6,10 +8,8 @@ export const PRODUCTION_MARKERS = ['NODE_ENV', 'FLASK_ENV', 'APP_ENV', 'VAULT_EX
 const PRODUCTION_VALUES = ['production', 'prod', 'staging'];
 
 /**
- * Decides at parse time whether the .env fallback may be armed at all, so a refusal comes before
- * anything starts: only `vault-exec run` falls back, and never where the environment says it is
- * production. `check` exists to prove Vault works, so it ignores a fallback set in the project file
- * (which `run` shares) and refuses one given to it explicitly.
+ * `check` exists to prove Vault works, so it ignores a fallback set in the project file (which `run`
+ * shares) and refuses one given to it explicitly.
  */
 export function checkFallbackEnvAllowed(options: {
   file: string | undefined;

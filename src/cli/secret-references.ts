@@ -1,10 +1,12 @@
-// The ways a user names secrets:
+// The ways a user names secrets (--secret, --secrets, `vault:` references in inherited variables),
+// parsed without I/O. PATH stays as the user typed it; vault/secrets.ts resolves it against the mount.
+import { UsageError, quote } from '../util/errors';
+
 //   --secret NAME=PATH#KEY        one key under an env name of the user's choosing
 //   --secrets [PREFIX=]PATH       every key of PATH, upper-cased, optionally prefixed
 //   NAME=vault:PATH#KEY           an inherited env var whose whole value is a reference
 //   NAME=..${vault:PATH#KEY}..    references interpolated inside a longer value
-// PATH is as the user typed it (CLI or API style); vault/secrets.ts resolves it against the mount.
-import { UsageError, quote } from '../util/errors';
+// PATH is CLI style (secret/app) or API style (secret/data/app).
 
 export interface SecretRef {
   path: string;

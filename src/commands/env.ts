@@ -1,3 +1,5 @@
+// `vault-exec env`: the start-up of a real start, then the resolved secrets are printed for the next
+// steps of a CI job instead of being given to a child; only the secrets, never the inherited environment.
 import { appendFileSync } from 'node:fs';
 import { CLEAN_UP_BUDGET_MS } from '../running/credential-ledger';
 import type { Env } from '../util/env';
@@ -11,11 +13,8 @@ import type { CommandContext, CommandDeps } from './context';
 import { startUp } from './start-up';
 
 /**
- * `vault-exec env`: the start-up of a real start (wait, log in, read every path with the same
- * mappings, imports and references), then the resolved secrets are printed for the next steps of a
- * CI job instead of being given to a child. Only the secret variables are printed, never the
- * inherited environment. What was printed must stay usable after env exits: a token whose leases were
- * printed is left to expire with them (one line says when); otherwise it is revoked.
+ * What was printed must stay usable after env exits: a token whose leases were printed is left to
+ * expire with them (one line says when); otherwise it is revoked.
  */
 export async function printEnv(context: CommandContext): Promise<number> {
   const { config, client, log, ledger, now, stop, deps } = context;

@@ -1,3 +1,5 @@
+// --fallback-env: when Vault is down in development, the child starts with the mapped names from a .env
+// file instead, and says so; only an outage qualifies, never a mistake to fix.
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { buildChildEnv } from '../running/child-env';

@@ -6,7 +6,7 @@ import { VaultExecError } from '../util/errors';
 import type { Clock } from '../util/clock';
 import type { Logger } from '../util/log';
 import type { CredentialLedger } from '../running/credential-ledger';
-import { isOwnToken, login, type Session } from '../vault/auth';
+import { logsIn, login, type Session } from '../vault/auth';
 import type { VaultClient } from '../vault/http/client';
 import { readSecrets, type Lease, type ResolvedSecrets } from '../vault/secrets';
 import { unwrapSecretId } from '../vault/unwrap';
@@ -51,7 +51,7 @@ export async function startUp(options: {
   throwIfInterrupted(signal);
   const session = await login(client, options.keepSecretIdFile ? keepSecretIdFile(auth) : auth, log);
   const issuedAt = now();
-  ledger.holdToken(session.token, isOwnToken(auth));
+  ledger.holdToken(session.token, logsIn(auth));
   throwIfInterrupted(signal);
   const minted: Lease[] = [];
   try {

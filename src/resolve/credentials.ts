@@ -6,7 +6,7 @@ import type { Env } from '../util/env';
 import { UsageError } from '../util/errors';
 import type { ResolveIo } from './io';
 import { chooseJwtSource } from './jwt-source';
-import { findDeveloperToken } from './own-token';
+import { findOwnToken } from './own-token';
 
 export function resolveAuth(plan: AuthPlan, env: Env, io: ResolveIo): AuthConfig {
   switch (plan.method) {
@@ -21,8 +21,8 @@ export function resolveAuth(plan: AuthPlan, env: Env, io: ResolveIo): AuthConfig
         removeSecretIdFile: plan.removeSecretIdFile,
       };
     case 'token': {
-      const developer = findDeveloperToken(env, io);
-      if (developer !== undefined) return { method: 'token', ...developer };
+      const own = findOwnToken(env, io);
+      if (own !== undefined) return { method: 'token', ...own };
       throw new UsageError(
         'no Vault credentials: set VAULT_ROLE_ID and VAULT_SECRET_ID (or --role-id-file and --secret-id-file) for AppRole, or for development log in with `vault login` (or set VAULT_TOKEN)',
       );

@@ -1,7 +1,6 @@
-// What a project file vault-exec found by itself may reach. It came with the repository, so a clone
-// must not be able to use it to send your files or credentials to its author's server, or to delete
-// your files: `vault-exec check` in a fresh clone runs none of the repository's code, and must stay
-// as harmless as that sounds. A file given with --config is trusted as given.
+// What a project file vault-exec found by itself may reach. It came with the repository, so a clone must
+// not use it to send your files or credentials to its author's server, or to delete your files: `check`
+// in a fresh clone must stay harmless. A file given with --config is trusted as given.
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { CredentialSource } from '../cli/auth-plan';
 import type { Options } from '../cli/merge-options';

@@ -1,14 +1,14 @@
+// A project file comes with the repository, and `vault-exec check` runs none of the repository's code:
+// a credential that is not the repository's goes only to an address the user chose, never to one a file
+// alone names, so cloning a repository and running vault-exec in it cannot hand it to its author.
 import type { AuthConfig } from '../cli/config';
 import { UsageError, escapeControlCharacters } from '../util/errors';
 import { describeJwtSource } from '../cli/config';
 
 /**
- * A project file comes with the repository, and `vault-exec check` runs none of the repository's
- * code. So a credential that is not the repository's, a developer's own token (VAULT_TOKEN, the
- * token helper, ~/.vault-token) or a job's or pod's JWT (GitHub's OIDC token, VAULT_EXEC_JWT, the
- * service-account token), is only ever sent to an address the user chose (--vault-addr or
- * VAULT_ADDR), never to one a file alone names: cloning a repository and running vault-exec in it
- * must not hand that credential to its author's server.
+ * Such a credential: the user's own token (VAULT_TOKEN, the token helper, ~/.vault-token) or a job's
+ * or pod's JWT (GitHub's OIDC token, VAULT_EXEC_JWT, the service-account token). The address the user
+ * chose is --vault-addr or VAULT_ADDR.
  */
 export function refuseFileAddressForOwnToken(options: {
   fileAddress: string | undefined;

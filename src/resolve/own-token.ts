@@ -5,7 +5,7 @@ import { UsageError, escapeControlCharacters } from '../util/errors';
 import { TOKEN_HELPER_TIMEOUT_MS, type ResolveIo } from './io';
 
 /** `source` is logged; the token never is. */
-export interface DeveloperToken {
+export interface OwnToken {
   token: string;
   source: string;
 }
@@ -19,7 +19,7 @@ type TokenIo = Pick<ResolveIo, 'readFile' | 'runTokenHelper' | 'accountHome'>;
  * just works: VAULT_TOKEN, then the token helper named in ~/.vault (or VAULT_CONFIG_PATH), then
  * ~/.vault-token, which is where the CLI's built-in helper stores the token.
  */
-export function findDeveloperToken(env: Env, io: TokenIo): DeveloperToken | undefined {
+export function findOwnToken(env: Env, io: TokenIo): OwnToken | undefined {
   const fromEnv = nonEmpty(env.VAULT_TOKEN);
   if (fromEnv !== undefined) return { token: fromEnv, source: 'VAULT_TOKEN' };
   const home = nonEmpty(env.HOME) ?? io.accountHome();
@@ -53,11 +53,6 @@ export function parseTokenHelperSetting(text: string): string | undefined {
     }
   }
   return undefined;
-}
-
-/** For when a token we did not create runs out: vault-exec cannot log in again for the developer. */
-export function explainUserTokenEnd(message: string, source: string): string {
-  return `${message} (it came from ${source}, which vault-exec cannot log in again for): run \`vault login\` again, then restart`;
 }
 
 function runHelperOrExplain(io: TokenIo, helper: string, shownConfig: string, env: Env): string {

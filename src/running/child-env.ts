@@ -1,12 +1,10 @@
+// The child's environment: what vault-exec inherited, minus vault-exec's own credentials, plus the
+// secrets. Variables that held references are replaced by their resolved values.
 import { CREDENTIAL_ENV_NAMES } from '../cli/config';
 import type { Env } from '../util/env';
 import type { Logger } from '../util/log';
 import type { EnvTemplate } from '../cli/secret-references';
 
-/**
- * The child's environment: what vault-exec inherited, minus vault-exec's own credentials, plus the
- * secrets. Variables that held references are replaced by their resolved values.
- */
 export function buildChildEnv(options: {
   inherited: Env;
   secrets: Map<string, string>;

@@ -18,7 +18,7 @@ export const CLEAN_UP_BUDGET_MS = 2_000;
 export const IN_FLIGHT_WAIT_MS = 1_000;
 
 export class CredentialLedger {
-  private readonly ownTokens: string[] = [];
+  private readonly loginTokens: string[] = [];
   /** The user's own token (VAULT_TOKEN, vault login): never revoked, but its leases are, one by one. */
   private usersToken?: string;
   private readonly leases = new Map<string, { lease: Lease; token: string }>();
@@ -30,13 +30,13 @@ export class CredentialLedger {
   ) {}
 
   /** A token vault-exec logged in for is revoked at exit; the user's own is only used to revoke its leases. */
-  holdToken(token: string, owned: boolean): void {
-    if (owned) this.ownTokens.push(token);
+  holdToken(token: string, fromLogin: boolean): void {
+    if (fromLogin) this.loginTokens.push(token);
     else this.usersToken = token;
   }
 
-  isOwnToken(token: string): boolean {
-    return this.ownTokens.includes(token);
+  isLoginToken(token: string): boolean {
+    return this.loginTokens.includes(token);
   }
 
   recordLeases(leases: readonly Lease[], token: string): void {
@@ -57,7 +57,7 @@ export class CredentialLedger {
    * tokens and leases end at their TTLs.
    */
   handOver(): void {
-    this.ownTokens.length = 0;
+    this.loginTokens.length = 0;
     this.leases.clear();
   }
 
@@ -71,8 +71,8 @@ export class CredentialLedger {
 
   /** A replaced token nothing uses any more: revoke-self ends it and every lease it read, no grant needed. */
   async retireToken(token: string): Promise<void> {
-    if (!this.isOwnToken(token)) return;
-    this.ownTokens.splice(this.ownTokens.indexOf(token), 1);
+    if (!this.isLoginToken(token)) return;
+    this.loginTokens.splice(this.loginTokens.indexOf(token), 1);
     for (const [id, entry] of this.leases) if (entry.token === token) this.leases.delete(id);
     await revokeTokens(this.client, [token], this.log, CLEAN_UP_BUDGET_MS);
   }
@@ -84,11 +84,11 @@ export class CredentialLedger {
   async revokeAll(deadline: number): Promise<void> {
     const timeoutMs = Math.max(1, deadline - this.now());
     const usersLeases = [...this.leases.values()]
-      .filter((entry) => !this.isOwnToken(entry.token))
+      .filter((entry) => !this.isLoginToken(entry.token))
       .map((entry) => entry.lease);
     const usersToken = this.usersToken;
     await Promise.all([
-      revokeTokens(this.client, this.ownTokens, this.log, timeoutMs),
+      revokeTokens(this.client, this.loginTokens, this.log, timeoutMs),
       usersToken !== undefined && usersLeases.length > 0
         ? revokeLeases(this.client, usersToken, usersLeases, this.log, timeoutMs)
         : Promise.resolve(),

@@ -1,21 +1,12 @@
+// Renews something that expires (the token, or a lease) before it does, with one timer at a time, and
+// replaces it when renewal can go no further; the schedule counts from when Vault issued it.
 import { backoffDelays } from '../util/backoff';
 import { monotonicNow, timerAt, type Clock } from '../util/clock';
 import { formatDuration } from '../util/duration';
 import type { Logger } from '../util/log';
 import type { RenewOutcome } from '../vault/renew';
 
-/**
- * Renews something that expires (the token, or a lease) before it does, with one timer at a time.
- *
- * - Renew at about two thirds of the TTL, with jitter (Vault's LifetimeWatcher lands at 0.70–0.73).
- * - A renewal that grants less than asked means a max TTL is near. That is not "dead now"
- *   (bank-vaults#1643): keep going until about two thirds of what is left, then re-acquire (the token
- *   logs in again with AppRole) while the old one is still valid.
- * - Transient failures (network, 5xx, 429) retry with backoff, but only while time is left; the backoff
- *   delay is always honoured, so a failing Vault never sees a hot loop (vault#26382).
- * - A rejection (403 revoked/expired, lease gone, re-login refused) or running out of time is final:
- *   `onFailure` is called once and the watcher stops.
- */
+/** Renew at about two thirds of the TTL, with jitter (Vault's LifetimeWatcher lands at 0.70–0.73). */
 export const RENEW_FRACTION = 2 / 3;
 export const RENEW_JITTER = 0.1;
 export const RETRY_INITIAL_MS = 1_000;
@@ -59,6 +50,15 @@ export interface LifetimeWatcher {
   stop(): void;
 }
 
+/**
+ * - A renewal that grants less than asked means a max TTL is near. That is not "dead now"
+ *   (bank-vaults#1643): keep going until about two thirds of what is left, then re-acquire (the token
+ *   logs in again) while the old one is still valid.
+ * - Transient failures (network, 5xx, 429) retry with backoff, but only while time is left; the backoff
+ *   delay is always honoured, so a failing Vault never sees a hot loop (vault#26382).
+ * - A rejection (403 revoked/expired, lease gone, re-login refused) or running out of time is final:
+ *   `onFailure` is called once and the watcher stops.
+ */
 export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): LifetimeWatcher {
   const { log, onFailure } = options;
   const now = options.now ?? monotonicNow;

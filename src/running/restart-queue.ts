@@ -1,13 +1,11 @@
+// Runs the child's restarts one at a time. Requests made while one is prepared are merged into the next,
+// and a failed preparation is retried: a --watch request never (its next check asks again), one with a
+// deadline with backoff until the deadline, after which `onExpired` ends the run.
 import { backoffDelays } from '../util/backoff';
 import { sleep } from '../util/sleep';
 import { RETRY_INITIAL_MS, RETRY_MAX_MS } from './lifetime';
 import { mergeRestarts, type PendingRestart, type RestartRequest } from './restart-request';
 
-/**
- * Runs restarts one at a time. Requests made while one is prepared are merged into the next, and a
- * request whose preparation failed is retried: a --watch request never (its next check asks again),
- * one with a deadline with backoff until the deadline, after which `onExpired` ends the run.
- */
 export class RestartQueue {
   private pending?: PendingRestart;
   private busy = false;

@@ -1,3 +1,6 @@
+// A restart request (why the child needs new secrets, and what to read again), and how requests made
+// while another is prepared become one.
+
 /** Why the child needs new secrets, and what must be read again for it. */
 export interface RestartRequest {
   reason: string;

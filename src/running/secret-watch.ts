@@ -1,14 +1,14 @@
+// --watch: every interval, reads the comparable secrets the running child got, and reports every path
+// that changed in one call, so several changes within an interval give one restart.
 import { formatDuration } from '../util/duration';
 import type { Logger } from '../util/log';
 import type { VaultClient } from '../vault/http/client';
 import { describeChange, readFingerprint, type SecretVersion } from '../vault/secret-versions';
 
 /**
- * --watch: every `intervalMs`, reads the comparable secrets the running child got (one timer; the
- * paths one after another, so a check is a handful of requests) and reports every path that changed
- * in one call, so several changes within an interval give one restart. No check runs while a restart
- * it asked for is being prepared; if that restart could not be prepared, the next check finds the
- * change again and asks again. The running phase starts a new watch for every new child.
+ * One timer; the paths are read one after another, so a check is a handful of requests. No check runs
+ * while a restart it asked for is being prepared; if that restart could not be prepared, the next
+ * check finds the change again and asks again. The running phase starts a new watch for every child.
  */
 export function watchSecrets(options: {
   client: VaultClient;

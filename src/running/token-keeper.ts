@@ -100,7 +100,7 @@ export class TokenKeeper {
   }
 }
 
-/** For when a token we did not create runs out: vault-exec cannot log in again for the developer. */
+/** For when the user's own token runs out: vault-exec cannot log in again for the user. */
 function explainUserTokenEnd(message: string, source: string): string {
   return `${message} (it came from ${source}, which vault-exec cannot log in again for): run \`vault login\` again, then restart`;
 }

@@ -1,11 +1,8 @@
+// Exponential backoff with "full jitter on the upper half": each delay is uniform in [base·2^n / 2,
+// base·2^n], capped. Jitter keeps containers that lost Vault together from retrying in lock-step; the
+// lower bound keeps the schedule from collapsing into a hot loop (the failure mode of vault#26382).
 import { MAX_TIMER_MS } from './clock';
 
-/**
- * Exponential backoff with "full jitter on the upper half": each delay is uniform in
- * [base·2^n / 2, base·2^n], capped. Jitter keeps a fleet of containers that lost Vault together from
- * retrying in lock-step; the lower bound keeps the schedule from collapsing into a hot loop
- * (the failure mode of vault#26382).
- */
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;

@@ -1,3 +1,6 @@
+// The clock deadlines are measured on, and a timer that fires at a deadline on it however far away
+// (Node's own timers hold at most 2^31-1 ms).
+
 /**
  * Milliseconds on a clock that only moves forward, for deadlines and "time left" sums. The wall
  * clock (Date.now) can step when NTP corrects it, for instance after a VM resumes; a deadline on it

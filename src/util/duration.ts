@@ -1,14 +1,16 @@
+// Durations as flags take them ("1m30s", or seconds as the Vault CLI reads a bare number) and as log
+// lines show them.
 import { UsageError, quote } from './errors';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer one would fire at once. */
+export const MAX_DURATION_MS = 2_147_483_647;
 
 /**
  * Parses "500ms", "10s", "1m30s", "2h" or a bare number of seconds (as the Vault CLI accepts) into
  * milliseconds. `what` names the flag for the error message.
  */
-/** Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer one would fire at once. */
-export const MAX_DURATION_MS = 2_147_483_647;
-
 export function parseDuration(text: string, what: string): number {
   const trimmed = text.trim();
   const parts = /^\d+(\.\d+)?$/.test(trimmed)

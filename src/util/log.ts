@@ -1,11 +1,6 @@
-/**
- * One line per event on stderr, prefixed "vault-exec:" (text) or as a JSON object (json).
- * stdout belongs to the child, so nothing of ours ever goes there.
- *
- * Messages are built from names, paths and addresses only. As a second line of defence every value
- * registered with `redact()` (token, secret_id, role_id, secret values) is masked before a line is
- * written, so a mistake in a message cannot leak a secret.
- */
+// One line per event on stderr, "vault-exec: …" (text) or a JSON object (json); stdout is the child's.
+// Messages hold names, paths and addresses only; as a second line of defence every value registered
+// with `redact()` (token, secret_id, role_id, secret values) is masked before anything is written.
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const LOG_FORMATS = ['text', 'json'] as const;

@@ -1,3 +1,4 @@
+// A sleep on the monotonic clock that an AbortSignal cuts short.
 import { monotonicNow, timerAt } from './clock';
 
 /** Global setTimeout on purpose: vitest's fake timers patch it, but not node:timers/promises. */

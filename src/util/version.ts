@@ -1,3 +1,5 @@
+// vault-exec's version, as the build stamped it.
+
 /** Replaced by esbuild at build time (scripts/build.mjs); unit tests run from source and see "dev". */
 declare const VAULT_EXEC_VERSION: string | undefined;
 

@@ -1,13 +1,14 @@
+// Which version of an unleased secret the child got, for --watch to compare against, and how to read
+// it again (without the values where the policy allows) to see whether it changed.
 import { createHash } from 'node:crypto';
 import type { VaultClient } from './http/client';
 import type { SecretLocation } from './secret-location';
 
 /**
- * Which version of an unleased secret the child got, for --watch to compare against. Only answers
- * that stay the same until someone changes the secret can be compared: a KV v2 version number, KV v1
- * data, and a database static role's last rotation. A static-creds answer also carries a `ttl` that
- * counts down, and other engines mint something new on every read, so hashing a whole answer would
- * see a change every time.
+ * Only answers that stay the same until someone changes the secret can be compared: a KV v2 version
+ * number, KV v1 data, and a database static role's last rotation. A static-creds answer also carries a
+ * `ttl` that counts down, and other engines mint something new on every read, so hashing a whole answer
+ * would see a change every time.
  */
 export interface SecretVersion {
   apiPath: string;

@@ -1,3 +1,5 @@
+// Reads the secrets a start-up or the next generation needs: finds each path's mount, reads every API
+// path once, a few at a time, and turns the answers into env values, with their leases and versions.
 import {
   AuthError,
   SecretNotFoundError,

@@ -1,3 +1,5 @@
+// Turns a response-wrapped secret_id into the secret_id, once, before the first login. A wrapping token
+// is single-use, so whoever unwraps it first gets the secret_id: interception shows up as a spent token.
 import type { AuthConfig } from '../cli/config';
 import { AuthError, VaultUnavailableError, quote } from '../util/errors';
 import type { Logger } from '../util/log';
@@ -11,11 +13,8 @@ import {
 import { sendOrGiveUp } from './http/send';
 
 /**
- * Turns a response-wrapped secret_id into the secret_id, once, before the first login.
- *
- * A wrapping token is single-use, so whoever unwraps it first gets the secret_id: interception shows
- * up as a token that is already spent. Before unwrapping, its creation path is checked (without using
- * it up), so a token wrapping something else is refused instead of being consumed.
+ * Before unwrapping, the token's creation path is checked (without using it up), so a token wrapping
+ * something else is refused instead of being consumed.
  */
 export async function unwrapSecretId(
   client: VaultClient,

@@ -1,3 +1,5 @@
+// The wait for Vault: polls sys/health, with backoff, until Vault can serve requests or --wait-timeout
+// runs out.
 import { backoffDelays } from '../util/backoff';
 import { monotonicNow, type Clock } from '../util/clock';
 import { formatDuration } from '../util/duration';
@@ -11,13 +13,13 @@ export const WAIT_INITIAL_DELAY_MS = 250;
 export const WAIT_MAX_DELAY_MS = 5_000;
 
 /**
- * Polls sys/health until Vault can serve requests. Active (200), standby (429, only when standbyok is
- * ignored) and performance standby (473) can all serve reads, so they count as ready; not
- * initialised (501), sealed (503), anything else and every transport failure mean "wait".
+ * Active (200), standby (429, only when standbyok is ignored) and performance standby (473) can all
+ * serve reads, so they count as ready; not initialised (501), sealed (503), anything else and every
+ * transport failure mean "wait".
  */
 const READY_STATUSES = new Set([200, 429, 473]);
 
-/** Vault never became ready within the wait: an outage, as opposed to a mistake (dev/fallback-policy.ts). */
+/** Vault never became ready within the wait: an outage, not a mistake (see commands/fallback-env.ts). */
 export class VaultNotReadyError extends VaultUnavailableError {}
 
 /**

@@ -1,3 +1,5 @@
+// Checks one value of the project file against the shape its key takes, and returns it as the command
+// line would have given it.
 import { isAbsolute, resolve } from 'node:path';
 import { parseDuration } from '../../util/duration';
 import { UsageError, escapeControlCharacters, quote } from '../../util/errors';
@@ -9,8 +11,7 @@ const PUT_IT_IN_VAULT =
   'a project file holds references only: put the value in Vault (vault kv put) and reference it, e.g. secret: [DB_PASSWORD=secret/app/db#password]';
 
 /**
- * Checks one value from the file and returns it as the command line would have given it (paths
- * resolved against the file's directory, so the file works from any subdirectory). `at` is
+ * Paths are resolved against the file's directory, so the file works from any subdirectory. `at` is
  * "vault-exec.yaml:4" for the message. A value refused as secret-looking is never quoted.
  */
 export function checkFileValue(

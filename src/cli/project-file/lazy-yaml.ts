@@ -1,9 +1,7 @@
+// The YAML parser, loaded on first use: the container form never reads a project file, so it should
+// not pay for initialising the parser at every start.
 import type { Scalar, YAMLMap, YAMLSeq } from 'yaml';
 
-/**
- * The YAML parser, loaded on first use: the container form never reads a project file, so it
- * should not pay for initialising the parser at every start.
- */
 export function loadYaml(): typeof import('yaml') {
   return require('yaml') as typeof import('yaml');
 }

@@ -1,8 +1,7 @@
-/**
- * A project file is committed to the repository, so it may hold references (paths, PATH#KEY, file
- * names, durations, addresses) but never a credential. These are the shapes credentials take that no
- * flag value legitimately has; a value matching one is refused before anything else looks at it.
- */
+// A project file is committed to the repository, so it may hold references (paths, PATH#KEY, file names,
+// durations, addresses) but never a credential: this tells the two apart, before anything else looks.
+
+/** Shapes credentials take that no flag value legitimately has. */
 const CREDENTIAL_SHAPES: ReadonlyArray<{ pattern: RegExp; what: string }> = [
   { pattern: /^(hv[sbr]|[sbr])\.[A-Za-z0-9_-]{16,}/, what: 'a Vault token' },
   { pattern: /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/, what: 'a JWT' },

@@ -1,3 +1,5 @@
+// "Did you mean": the known project-file key closest to a misspelt one.
+
 /** The closest known key to a misspelt one, when it is close enough to be the likely intent. */
 export function suggestKey(typed: string, known: readonly string[]): string | undefined {
   let best: { key: string; distance: number } | undefined;

@@ -1,9 +1,10 @@
+// `--format dotenv`: `NAME=value` lines for three readers that disagree on most of the syntax, the
+// `dotenv` package, Node's `util.parseEnv` / `--env-file`, and Docker Compose.
 import { checkNoNul } from './env-limits';
 import { checkPortableName, refuseValue } from './names';
 
-// `NAME=value` lines for three readers that disagree on most of the syntax: the `dotenv` package,
-// Node's `util.parseEnv` / `--env-file`, and Docker Compose (`--env-file` and `env_file:`, both
-// compose-go's dotenv). A value is written in the first form all three read back exactly:
+// Compose reads `--env-file` and `env_file:` alike, with compose-go's dotenv. A value is written in the
+// first form all three read back exactly:
 //   'value'  Node and dotenv keep everything literal; Compose does too, except that it reads \' as an
 //            escaped quote, so a final \ would eat the closing quote (and dotenv's pattern then runs on
 //            to a later ' and swallows the next variables). No ', no final \.

@@ -1,8 +1,6 @@
 // What `vault-exec env` may print in a format whose readers make every value an environment variable
-// (dotenv, docker, shell, github): what execve(2) would refuse later, in every command of the shell
-// that ran `eval`, in the container, in the next workflow step, is refused now, with the exit code
-// (65) and the limits a start applies to its child (child/env-limits.ts). json is exempt: its readers
-// are programs (jq, a script) that hold values in memory, where no kernel limit applies.
+// (dotenv, docker, shell, github): what execve(2) would refuse later is refused now, with the exit code
+// (65) and the limits a start applies to its child (child/env-limits.ts).
 import { readExecLimits, type ExecLimits } from '../../child/kernel-limits';
 import { VaultExecError, escapeControlCharacters } from '../../util/errors';
 import { EXIT } from '../../util/exit-codes';
@@ -17,6 +15,9 @@ const ADVICE = 'store it in a file the app reads (or split it into several secre
  * one `NAME=value` over MAX_ARG_STRLEN, or all of them together over the room execve leaves for a
  * command's environment and arguments (checked for the printed variables alone, so the refusal is
  * never wrong: whatever else the later commands carry only adds to them). Names and sizes only.
+ * Printed, such a value would fail every command of the shell that ran `eval`, the container, or the
+ * next workflow step. json is exempt: its readers are programs (jq, a script) that hold values in
+ * memory, where no kernel limit applies.
  */
 export function assertPrintable(
   values: ReadonlyMap<string, string>,

@@ -1,13 +1,15 @@
+// `--format github`, in two halves: the `::add-mask::` lines for stdout, and the `NAME<<DELIMITER`
+// blocks for $GITHUB_ENV.
 import { randomBytes } from 'node:crypto';
 import { checkNoNul } from './env-limits';
 import { checkPortableName, refuseValue } from './names';
 
 /**
- * The two halves of `--format github`. The runner reads `$GITHUB_ENV` as `NAME<<DELIMITER`, the value's
- * lines, then a line holding only the delimiter; the value is everything between, with the line break
- * before the delimiter removed (a "\r\n" there counts as one line break, so a value ending in "\r" is
- * refused). The delimiter is random and checked against the value, so no value can end its own
- * block early and inject variables of its choosing.
+ * The runner reads `$GITHUB_ENV` as `NAME<<DELIMITER`, the value's lines, then a line holding only the
+ * delimiter; the value is everything between, with the line break before the delimiter removed (a
+ * "\r\n" there counts as one line break, so a value ending in "\r" is refused). The delimiter is random
+ * and checked against the value, so no value can end its own block early and inject variables of its
+ * choosing.
  *
  * The masks come first: the runner masks secrets line by line, and only in output printed after it
  * saw `::add-mask::`, so every line of every value is registered before any step can see a value.

@@ -1,3 +1,5 @@
+// The names a shell or an env-file parser can read, and the one-line refusal of what a format cannot
+// carry: it names the variable, never the value.
 import { UsageError, escapeControlCharacters, quote } from '../../util/errors';
 import { isValidEnvName } from '../../cli/secret-references';
 

@@ -1,10 +1,11 @@
+// `--format shell`: `export NAME='value'` lines for `eval "$(vault-exec env --format shell)"` in any
+// POSIX shell.
 import { checkNoNul } from './env-limits';
 import { checkPortableName } from './names';
 
 /**
- * `export NAME='value'` lines for `eval "$(vault-exec env --format shell)"` in any POSIX shell. Inside
- * single quotes nothing is special except the closing quote, so a quote is written as '\'' (close,
- * an escaped quote, reopen) and every other byte, newlines included, stands for itself.
+ * Inside single quotes nothing is special except the closing quote, so a quote is written as '\''
+ * (close, an escaped quote, reopen) and every other byte, newlines included, stands for itself.
  */
 export function formatShell(values: ReadonlyMap<string, string>): string {
   const lines: string[] = [];

@@ -1,3 +1,5 @@
+// Vault's AppRole auth method: the login with role_id and secret_id, what a rejection means, and the
+// removal of a used secret_id file.
 import { rmSync } from 'node:fs';
 import type { AuthConfig } from '../../cli/config';
 import type { Logger } from '../../util/log';

@@ -1,3 +1,5 @@
+// GitHub Actions' OIDC token service: the JWT for `audience` that a job logs in to Vault with, asked for
+// again at every login (the tokens live minutes, far less than a Vault token's max TTL may).
 import type { JwtSource } from '../../cli/config';
 import type { Logger } from '../../util/log';
 import { retryBriefly } from '../http/send';
@@ -11,9 +13,7 @@ export const OIDC_RETRY_INITIAL_MS = 1_000;
 export const OIDC_REQUEST_TIMEOUT_MS = 10_000;
 
 /**
- * Asks the GitHub Actions runner's token service for an OIDC token (a JWT) for `audience`. The
- * request token is the job's credential for that service, so it is masked like a secret. Each
- * login asks again: the tokens live minutes, far less than a Vault token's max TTL may.
+ * The request token is the job's credential for that service, so it is masked like a secret.
  */
 export async function requestGitHubOidcToken(
   source: GitHubSource,

@@ -1,3 +1,5 @@
+// The login, whatever the method: one attempt with the configured method, and the first login of a run,
+// whose failure ends vault-exec.
 import type { AuthConfig } from '../../cli/config';
 import { AuthError, UsageError, VaultUnavailableError } from '../../util/errors';
 import type { Logger } from '../../util/log';
@@ -12,8 +14,8 @@ import { lookUpToken } from './token';
 export type { LoginResult, Session } from './session';
 
 /**
- * Logs in once with the configured method. Used for the first login and for every re-login at the
- * token's max TTL, so each method gets fresh input every time (a JWT is read or requested again).
+ * Used for the first login and for every re-login at the token's max TTL, so each method gets fresh
+ * input every time (a JWT is read or requested again).
  */
 export function attemptLogin(client: VaultClient, auth: AuthConfig, log: Logger): Promise<LoginResult> {
   switch (auth.method) {
@@ -28,8 +30,8 @@ export function attemptLogin(client: VaultClient, auth: AuthConfig, log: Logger)
   }
 }
 
-/** Tokens vault-exec logged in for are revoked at exit; a token the user gave is not ours to revoke. */
-export function isOwnToken(auth: AuthConfig): boolean {
+/** Whether vault-exec logs in, so the token is its to revoke at exit (the user's own token is not). */
+export function logsIn(auth: AuthConfig): boolean {
   return auth.method !== 'token';
 }
 

@@ -1,3 +1,5 @@
+// Vault's JWT/OIDC auth method: a role and a JWT (GitHub/GitLab CI tokens, or any signed JWT). The
+// Kubernetes method takes the same login.
 import type { AuthConfig } from '../../cli/config';
 import type { Logger } from '../../util/log';
 import { vaultMessage, type VaultClient } from '../http/client';
@@ -8,7 +10,6 @@ import { postLogin, type LoginResult } from './session';
 
 type RoleJwtAuth = Extract<AuthConfig, { method: 'jwt' | 'kubernetes' }>;
 
-/** Vault's JWT/OIDC auth method: a role and a JWT (GitHub/GitLab CI tokens, or any signed JWT). */
 export function loginWithJwt(
   client: VaultClient,
   auth: Extract<AuthConfig, { method: 'jwt' }>,

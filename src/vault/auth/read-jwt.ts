@@ -1,14 +1,13 @@
+// The JWT for one login, from its source: a file is read again each time (a projected service-account
+// token or a CI token file is rotated on disk), GitHub's token service is asked again, and an env var
+// gives what it gave at start.
 import { readFileSync } from 'node:fs';
 import type { JwtSource } from '../../cli/config';
 import type { Logger } from '../../util/log';
 import { requestGitHubOidcToken } from './github-oidc';
 import type { LoginFailure } from './session';
 
-/**
- * Gets the JWT for one login from its source: a file is read again each time (a projected
- * service-account token or a CI token file is rotated on disk), GitHub's token service is asked
- * again, and an env var gives what it gave at start. Every JWT is registered with the redactor.
- */
+/** Every JWT is registered with the redactor. */
 export async function readJwt(
   source: JwtSource,
   log: Logger,

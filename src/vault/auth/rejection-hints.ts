@@ -1,8 +1,6 @@
-/**
- * What to check when Vault rejects a JWT or Kubernetes login. Vault's reason says what failed
- * ("aud claim does not match", "token is expired"); the hint names the setting on the Vault role or
- * on vault-exec's side to fix. Pure, so every wording is unit-tested.
- */
+// What to check when Vault rejects a JWT or Kubernetes login. Vault's reason says what failed ("aud
+// claim does not match", "token is expired"); the hint names the setting on the Vault role or on
+// vault-exec's side to fix. Pure, so every wording is unit-tested.
 export interface LoginContext {
   method: 'jwt' | 'kubernetes';
   mount: string;

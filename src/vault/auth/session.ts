@@ -1,3 +1,5 @@
+// What a login gives (the session: the token and how long it lives) or why it failed, and the one POST
+// every login method makes, never sent twice when Vault may have acted on it.
 import type { Logger } from '../../util/log';
 import type { VaultClient, VaultResponse } from '../http/client';
 import { isTransientFailure, requestWithRetry } from '../http/send';

@@ -1,10 +1,10 @@
+// The user's own token is not a login: it is looked up, to learn its TTL and whether it renews.
 import type { AuthConfig } from '../../cli/config';
 import { vaultMessage, type VaultClient } from '../http/client';
 import { isTransientFailure, requestWithRetry } from '../http/send';
 import { parseTtlSeconds } from '../ttl';
 import type { LoginResult } from './session';
 
-/** A token given by the user is not a login: it is looked up, to learn its TTL and whether it renews. */
 export async function lookUpToken(
   client: VaultClient,
   auth: Extract<AuthConfig, { method: 'token' }>,

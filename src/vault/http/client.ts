@@ -1,3 +1,6 @@
+// The one client every Vault request goes through: node-vault builds each request (its URL), our
+// transport (transport.ts) sends it through node-vault's `request-promise` seam. Vault's status codes
+// are interpreted here and in the endpoint modules (vault/).
 import nodeVault from 'node-vault';
 import type { TlsConfig } from '../../cli/config';
 import type { Logger } from '../../util/log';
@@ -8,14 +11,6 @@ import { createTransport, type Transport, type WireRequest } from './transport';
 
 export { VaultTransportError } from './transport-error';
 
-/**
- * The only module that talks to Vault. node-vault builds each request (its URL); our transport
- * (transport.ts) sends it, through node-vault's `request-promise` seam. Two things travel beside
- * node-vault's options rather than through them: the credentials, because node-vault adds VAULT_TOKEN
- * and VAULT_NAMESPACE from the process environment (which the child shares) to every request, and
- * the answer, because node-vault hides the status of a success and of every sys/health answer.
- * Vault's status codes are interpreted here and in the step modules.
- */
 export interface VaultResponse {
   status: number;
   // Vault's JSON envelope; its shape depends on the endpoint, so each caller narrows it.
@@ -37,7 +32,12 @@ export interface VaultClient {
   request(method: 'GET' | 'POST' | 'PUT', path: string, options?: RequestOptions): Promise<VaultResponse>;
 }
 
-/** What vault-exec, not node-vault's defaults, decides about one request; the transport fills `answer`. */
+/**
+ * What vault-exec, not node-vault's defaults, decides about one request; the transport fills `answer`.
+ * The credentials and the answer travel here, beside node-vault's options rather than through them:
+ * node-vault adds VAULT_TOKEN and VAULT_NAMESPACE from the process environment (which the child
+ * shares) to every request, and hides the status of a success and of every sys/health answer.
+ */
 interface Exchange {
   headers: Record<string, string>;
   timeoutMs: number;

@@ -1,12 +1,14 @@
-// HTTP(S)_PROXY and NO_PROXY, read as the Vault CLI reads them (Go's net/http): the upper-case name
-// first; NO_PROXY lists hosts, ".domain" or "domain" (its subdomains too), "host:port", IPs and CIDR
-// ranges, or "*"; localhost and loopback addresses are never proxied. The proxy may be http:// or
-// https:// (spoken to in TLS: proxy-connection.ts); Vault traffic to https:// goes through a CONNECT
+// HTTP(S)_PROXY and NO_PROXY, read as the Vault CLI reads them (Go's net/http). The proxy may be http://
+// or https:// (spoken to in TLS: proxy-connection.ts); Vault traffic to https:// goes through a CONNECT
 // tunnel, so the proxy never sees the token.
 import { BlockList, isIP } from 'node:net';
 
 export type ProxyEnv = Record<string, string | undefined>;
 
+/**
+ * The upper-case name first; NO_PROXY lists hosts, ".domain" or "domain" (its subdomains too),
+ * "host:port", IPs and CIDR ranges, or "*"; localhost and loopback addresses are never proxied.
+ */
 export function proxyFor(url: URL, env: ProxyEnv): URL | undefined {
   const raw = url.protocol === 'https:' ? pick(env, 'HTTPS_PROXY') : pick(env, 'HTTP_PROXY');
   if (raw === undefined) return undefined;

@@ -1,11 +1,11 @@
+// Which redirects vault-exec follows: one 307/308, only within the same origin (scheme, host and port),
+// method and body kept, so the token or secret_id never leave for an address the user did not give.
 import { REDIRECT_REFUSED, VaultTransportError } from './transport-error';
 
 /**
- * Which redirects vault-exec follows. Vault's Go client follows one 301/302/307 wherever it points
- * (refusing only https to http) and re-sends X-Vault-Token and the body there. Here one 307/308 is
- * followed, only within the same origin (scheme, host and port), method and body kept. A redirect to
- * another origin (a standby naming its active node, a misconfigured proxy) is an error naming the
- * Location: the token or secret_id never leave for an address the user did not give.
+ * Vault's Go client follows one 301/302/307 wherever it points (refusing only https to http) and
+ * re-sends X-Vault-Token and the body there. A redirect to another origin (a standby naming its active
+ * node, a misconfigured proxy) is an error naming the Location.
  */
 export const MAX_REDIRECTS = 1;
 

@@ -1,3 +1,5 @@
+// Where each request to Vault goes: straight there or through a proxy (HTTP(S)_PROXY, NO_PROXY), on
+// keep-alive agents built at first use.
 import http from 'node:http';
 import https from 'node:https';
 import { createSecureContext, type SecureContext } from 'node:tls';

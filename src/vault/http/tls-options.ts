@@ -1,10 +1,11 @@
+// The Vault CLI's TLS variables (VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT/KEY, …) as Node's TLS
+// options, read as the Vault CLI reads them; an unreadable file is a usage error (exit 64).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import type { AgentOptions } from 'node:https';
 import { join } from 'node:path';
 import type { TlsConfig } from '../../cli/config';
 import { UsageError } from '../../util/errors';
 
-/** The Vault CLI's TLS variables as Node's TLS options; unreadable files are usage errors (exit 64). */
 export function loadTlsOptions(tls: TlsConfig): AgentOptions {
   const options: AgentOptions = { rejectUnauthorized: !tls.skipVerify };
   const authorities: string[] = [];

@@ -1,3 +1,6 @@
+// How a request that got no usable answer failed (VaultTransportError): refused, reset, timed out, a TLS
+// or certificate failure, or one of the transport's own refusals, each as a reason a user can act on.
+
 /** The peer's certificate chain does not lead to a CA we trust. */
 const UNTRUSTED_CERTIFICATE_ERRORS = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',

@@ -1,3 +1,5 @@
+// The HTTP exchange with Vault, on node:http/node:https: node-vault builds the requests, this sends them
+// (see client.ts), with one deadline per request, a size cap, narrow redirects and keep-alive connections.
 import type http from 'node:http';
 import type https from 'node:https';
 import { monotonicNow, type Clock } from '../../util/clock';
@@ -12,16 +14,7 @@ import {
   describeTransportFailure,
 } from './transport-error';
 
-/**
- * The HTTP exchange with Vault, on node:http/node:https. node-vault builds the requests; this sends
- * them (see client.ts). What it promises, and axios did not:
- *
- * - One deadline per request, covering connection, headers, body and a redirect hop, so an answer
- *   that trickles in cannot hold a renewal past it.
- * - A size cap: Vault's answers are small JSON documents; a bigger one is a misrouted request.
- * - Redirects only as narrowly as a token allows (redirects.ts).
- * - Keep-alive connections, and HTTP(S)_PROXY/NO_PROXY as the Vault CLI reads them (routes.ts, proxy.ts).
- */
+/** Vault's answers are small JSON documents; a bigger one is a misrouted request. */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 export interface WireRequest {
@@ -50,6 +43,12 @@ interface RawAnswer {
   text: string;
 }
 
+/**
+ * - One deadline per request, covering connection, headers, body and a redirect hop, so an answer
+ *   that trickles in cannot hold a renewal past it.
+ * - Redirects only as narrowly as a token allows (redirects.ts).
+ * - Keep-alive connections, and HTTP(S)_PROXY/NO_PROXY as the Vault CLI reads them (routes.ts, proxy.ts).
+ */
 export function createTransport(
   options: { tls?: https.AgentOptions; clock?: Clock; maxResponseBytes?: number; env?: ProxyEnv } = {},
 ): Transport {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../../src/util/errors';
-import { findDeveloperToken, parseTokenHelperSetting } from '../../../src/resolve/own-token';
+import { findOwnToken, parseTokenHelperSetting } from '../../../src/resolve/own-token';
 import { configFromArgv } from '../../support/config-from-argv';
 import { memoryIo } from './memory-io';
 import { runInProcess } from './run-in-process';
@@ -51,31 +51,29 @@ describe('the order of the sources', () => {
 
   test('VAULT_TOKEN, then the helper, then ~/.vault-token', () => {
     const all = files({ ...config, ...tokenFile });
-    expect(
-      findDeveloperToken({ ...home, VAULT_TOKEN: 'env-token' }, ioOf(all, helper('helper-token'))),
-    ).toEqual({
+    expect(findOwnToken({ ...home, VAULT_TOKEN: 'env-token' }, ioOf(all, helper('helper-token')))).toEqual({
       token: 'env-token',
       source: 'VAULT_TOKEN',
     });
-    expect(findDeveloperToken(home, ioOf(all, helper('helper-token')))).toEqual({
+    expect(findOwnToken(home, ioOf(all, helper('helper-token')))).toEqual({
       token: 'helper-token',
       source: 'the token helper /bin/helper (from ~/.vault)',
     });
-    expect(findDeveloperToken(home, ioOf(all, helper('')))).toEqual({
+    expect(findOwnToken(home, ioOf(all, helper('')))).toEqual({
       token: 'file-token',
       source: '~/.vault-token',
     });
-    expect(findDeveloperToken(home, ioOf(files(tokenFile)))).toEqual({
+    expect(findOwnToken(home, ioOf(files(tokenFile)))).toEqual({
       token: 'file-token',
       source: '~/.vault-token',
     });
-    expect(findDeveloperToken(home, ioOf(files({})))).toBeUndefined();
+    expect(findOwnToken(home, ioOf(files({})))).toBeUndefined();
   });
 
   test('VAULT_CONFIG_PATH replaces ~/.vault', () => {
     const read = files({ '/etc/vault-cli.hcl': 'token_helper = "/bin/other"', ...config });
     const seen: string[] = [];
-    findDeveloperToken(
+    findOwnToken(
       { ...home, VAULT_CONFIG_PATH: '/etc/vault-cli.hcl' },
       ioOf(read, (path) => {
         seen.push(path);
@@ -95,7 +93,7 @@ describe('the order of the sources', () => {
     };
     let message = '';
     try {
-      findDeveloperToken(home, ioOf(files(config), failing));
+      findOwnToken(home, ioOf(files(config), failing));
     } catch (error) {
       expect(error).toBeInstanceOf(UsageError);
       message = (error as Error).message;

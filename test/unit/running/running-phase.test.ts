@@ -7,7 +7,7 @@ import { buildGeneration } from '../../../src/running/generation';
 import { RunningPhase } from '../../../src/running/running-phase';
 import { VaultUnavailableError } from '../../../src/util/errors';
 import type { Logger } from '../../../src/util/log';
-import { attemptLogin, isOwnToken } from '../../../src/vault/auth';
+import { attemptLogin, logsIn } from '../../../src/vault/auth';
 import { readSecrets, type Lease } from '../../../src/vault/secrets';
 import { createFakeChildren, createScriptedVault, type ScriptedVault } from './scripted-vault';
 
@@ -30,7 +30,7 @@ async function logInAndRead(vault: ScriptedVault, config: Config, log: Logger) {
   const login = await attemptLogin(vault, config.auth, log);
   if (!login.ok) throw new Error(login.message);
   const issuedAt = now();
-  ledger.holdToken(login.session.token, isOwnToken(config.auth));
+  ledger.holdToken(login.session.token, logsIn(config.auth));
   const minted: Lease[] = [];
   const secrets = await readSecrets({
     client: vault,
