@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanEnv, root, startProvisionedVault } from './dev-vault.mjs.mjs';
+import { cleanEnv, root, startProvisionedVault } from './dev-vault.mjs';
 
 const MIB = Number(process.env.BENCH_MASK_MIB ?? 100);
 const RUNS = 3;

@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanEnv, root, startProvisionedVault } from './dev-vault.mjs.mjs';
+import { cleanEnv, root, startProvisionedVault } from './dev-vault.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const WARMUP = 3;

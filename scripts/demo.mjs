@@ -7,7 +7,7 @@
 // `--smoke` checks /health once and stops everything (used by the test suite).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { cleanEnv, freePort, root, startProvisionedVault, waitFor } from './dev-vault.mjs.mjs';
+import { cleanEnv, freePort, root, startProvisionedVault, waitFor } from './dev-vault.mjs';
 
 const smoke = process.argv.includes('--smoke');
 const say = (text) => console.log(`demo: ${text}`);

@@ -80,7 +80,9 @@ export async function runCommand(
     // A step in flight may still mint a token or a lease: give it part of the budget.
     await untilSettledOr(working, deadline - CLEAN_UP_BUDGET_MS + IN_FLIGHT_WAIT_MS, now);
     if (config.revokeToken) await ledger.revokeAll(deadline);
-    log.info(`stopped by ${outcome.signal} before the child started`, { event: 'interrupted' });
+    log.info(`received ${outcome.signal} before the child was started; exiting without starting it`, {
+      event: 'interrupted',
+    });
     return signalExitCode(outcome.signal);
   }
   if (config.revokeToken) await ledger.revokeAll(deadline);
