@@ -1,10 +1,19 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Projects, so a developer can run the fast pure-logic tests alone (`npm run test:unit`).
-// Integration tests run the built bundle against a real Vault dev server and real child processes;
-// each file starts its own server, so files run in parallel but are capped to the machine's cores.
+// Integration tests run vault-exec against a real Vault dev server and real child processes; each
+// file starts its own server, so files can run side by side.
+//
+// Workers: vitest's default is one per core minus one, which on a 2-core machine ran every file one
+// after another. Those files mostly wait (token TTLs, kill timeouts, a child's READY line): a whole
+// run kept about a third of one core busy. So at least 4 run at once, to overlap the waits; all
+// projects share one pool, so the number is set once, here.
+const WORKERS = Math.max(4, availableParallelism());
+
 export default defineConfig({
   test: {
+    maxWorkers: WORKERS,
     projects: [
       {
         test: {
