@@ -8,6 +8,7 @@ import { childEnvFrom, secretValue } from '../support/app-role';
 import { createDevProject, createDeveloperToken, deadAddress, type DevProject } from '../support/dev-project';
 import { rememberSecret } from '../support/leak-scan';
 import { fixture, killAllStarted, runCli } from '../support/processes';
+import { runInProcess } from '../support/run-in-process';
 import { appPolicy } from '../support/vault-admin';
 import { useVaultServer } from '../support/vault-server';
 
@@ -102,6 +103,11 @@ describe('Vault down in development', () => {
 });
 
 describe('refused before anything starts', () => {
+  const refusal = (name: string, value: string) =>
+    `vault-exec: refusing the .env fallback: ${name}="${value}" says this is not development; unset ${name} or remove fallback-env`;
+
+  // The refusal is decided before Vault is asked anything, so the rows run in-process; the bundle
+  // shows the same line once.
   test.each([
     ['APP_ENV', 'production'],
     ['NODE_ENV', 'Production'],
@@ -109,12 +115,21 @@ describe('refused before anything starts', () => {
     ['VAULT_EXEC_ENV', 'STAGING'],
   ])('%s=%s exits 64 naming the variable, and starts no child', async (name, value) => {
     checkout(await deadAddress());
-    const result = await run(['run', '--', ...printEnv], { [name]: value });
+    const result = await runInProcess(['run', '--', ...printEnv], {
+      env: project.env({ VAULT_ADDR: vaultAddr, [name]: value }),
+      cwd: project.repo,
+    });
     expect(result.code).toBe(64);
     expect(result.stdout).toBe('');
-    expect(result.stderr.trim().split('\n')).toEqual([
-      `vault-exec: refusing the .env fallback: ${name}="${value}" says this is not development; unset ${name} or remove fallback-env`,
-    ]);
+    expect(result.stderr.trim().split('\n')).toEqual([refusal(name, value)]);
+  });
+
+  test('the bundle refuses APP_ENV=production with the same one line, and starts no child', async () => {
+    checkout(await deadAddress());
+    const result = await run(['run', '--', ...printEnv], { APP_ENV: 'production' });
+    expect(result.code).toBe(64);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toEqual([refusal('APP_ENV', 'production')]);
   });
 
   test('the container form with --fallback-env exits 64', async () => {

@@ -1,6 +1,14 @@
 // Checks the child-process fixtures and the process helpers by running the fixtures directly with node.
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixture, isPidAlive, killAllStarted, runNode, startNode, waitFor } from '../support/processes';
+import {
+  fixture,
+  isPidAlive,
+  killAllStarted,
+  runNode,
+  startNode,
+  waitFor,
+  waitForExit,
+} from '../support/processes';
 
 afterEach(() => {
   killAllStarted();
@@ -125,11 +133,12 @@ describe('process helpers', () => {
     expect(await child.waitForOutput(/PID (\d+)/)).toBe(`PID ${child.pid}`);
   });
 
-  it('runNode kills a process that outlives its timeout and rejects', async () => {
-    // Long enough for a node start on a busy machine: the output must already hold its READY line.
-    await expect(runNode([fixture('ignore-sigterm.mjs')], { timeoutMs: 3_000 })).rejects.toThrow(
-      /still running after 3000ms[\s\S]*READY/,
-    );
+  it('waitForExit kills a process that outlives its timeout and rejects with its output', async () => {
+    // Ready first, so the deadline can be short and the output is sure to hold the READY line.
+    const child = startNode([fixture('ignore-sigterm.mjs')]);
+    await child.waitForOutput('READY');
+    await expect(waitForExit(child, 200)).rejects.toThrow(/still running after 200ms[\s\S]*READY/);
+    expect((await child.exited).signal).toBe('SIGKILL');
   });
 
   it('waitFor rejects with the given message when the condition never holds', async () => {

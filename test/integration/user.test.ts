@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { cliEnv, provisionApp, secretValue, type AppCredentials } from '../support/app-role';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { bundlePath, fixture, killAllStarted, runCli } from '../support/processes';
+import { runInProcess } from '../support/run-in-process';
 import { useVaultServer } from '../support/vault-server';
 
 /** nobody as this machine's account files have it (Debian: 65534, nogroup, /nonexistent), read independently. */
@@ -170,17 +171,18 @@ describe.runIf(isRoot)("the child cannot read vault-exec's credentials", () => {
 });
 
 describe.runIf(isRoot)('a --user that cannot work is a usage error before anything else', () => {
-  const runAgainstProxy = (user: string) => {
-    proxy.resetRequests();
-    return runCli(
-      ['--user', user, '--secret', 'SECRET=secret/user-test/app#secret', '--', ...reportIdentity],
-      {
-        env: cliEnv(vault(), app, { VAULT_ADDR: proxy.url }),
-        cwd: shared,
-      },
-    );
-  };
+  const argsFor = (user: string) => [
+    '--user',
+    user,
+    '--secret',
+    'SECRET=secret/user-test/app#secret',
+    '--',
+    ...reportIdentity,
+  ];
+  const envAgainstProxy = () => cliEnv(vault(), app, { VAULT_ADDR: proxy.url });
 
+  // The lookup happens before Vault is asked anything, so the rows run in-process (the same
+  // /etc/passwd and /etc/group); the bundle shows the rule once.
   test.each([
     ['no-such-user-here', 'no user "no-such-user-here" in /etc/passwd'],
     ['nobody:no-such-group-here', 'no group "no-such-group-here" in /etc/group'],
@@ -188,14 +190,25 @@ describe.runIf(isRoot)('a --user that cannot work is a usage error before anythi
   ])(
     '--user %s exits 64 with one line, sends no request to Vault and starts no child',
     async (user, text) => {
-      const result = await runAgainstProxy(user);
+      proxy.resetRequests();
+      const result = await runInProcess(argsFor(user), { env: envAgainstProxy(), cwd: shared });
       expect(result.code).toBe(64);
       expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(text)]);
       expect(result.stderr).toMatch(/^vault-exec: /);
-      expect(result.stdout).not.toContain('IDENTITY');
       expect(proxy.requests()).toEqual([]);
     },
   );
+
+  test('the bundle refuses an unknown --user with one line, no request to Vault and no child', async () => {
+    proxy.resetRequests();
+    const result = await runCli(argsFor('no-such-user-here'), { env: envAgainstProxy(), cwd: shared });
+    expect(result.code).toBe(64);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^vault-exec: .*no user "no-such-user-here" in \/etc\/passwd/),
+    ]);
+    expect(result.stdout).not.toContain('IDENTITY');
+    expect(proxy.requests()).toEqual([]);
+  });
 
   test('--user as a root without CAP_SETUID and CAP_SETGID says which capabilities are missing', async () => {
     // A container that drops capabilities: root, but the kernel refuses the change of user.

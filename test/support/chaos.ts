@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { cliEnv, provisionApp, type AppCredentials } from './app-role';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
-import { fixture, killAllStarted, startCli, type Running } from './processes';
+import { fixture, killAllStarted, startCli, waitFor, type Running } from './processes';
 import { useVaultServer, type VaultServer } from './vault-server';
 
 export interface ChaosRig {
@@ -89,3 +89,13 @@ export function lastLine(stderr: string): string {
 
 export const count = (text: string, pattern: RegExp): number =>
   text.match(new RegExp(pattern, 'g'))?.length ?? 0;
+
+/** Waits for the next successful token renewal after now, proving the watcher recovered. */
+export async function nextRenewal(stderr: () => string, timeoutMs = 15_000): Promise<void> {
+  const renewed = (): number => count(stderr(), /renewed the token for \d+ s/);
+  const before = renewed();
+  await waitFor(() => renewed() > before, {
+    timeoutMs,
+    message: `no renewal within ${timeoutMs} ms; stderr:\n${stderr()}`,
+  });
+}

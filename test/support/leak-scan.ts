@@ -2,10 +2,13 @@
 // after each test its stderr (vault-exec's own output; the children write to stdout) is searched for
 // every secret value, role_id and secret_id the test provisioned, and for anything shaped like a
 // Vault token. A hit fails the test that produced it.
-import type { Running } from './processes';
-
 const knownSecrets = new Set<string>();
-const cliRuns: Running[] = [];
+/** A bundle's process, or an in-process run (pid: the test worker's). */
+interface ScannedRun {
+  pid: number;
+  stderr(): string;
+}
+const cliRuns: ScannedRun[] = [];
 
 /** Vault service and batch tokens (hvs./hvb.), legacy s. tokens, and wrapping tokens. */
 const TOKEN_SHAPES = [/\bhv[sbr]\.[A-Za-z0-9_-]{20,}/, /\bs\.[A-Za-z0-9]{24}\b/];
@@ -15,7 +18,7 @@ export function rememberSecret(value: string): string {
   return value;
 }
 
-export function rememberCliRun(running: Running): void {
+export function rememberCliRun(running: ScannedRun): void {
   cliRuns.push(running);
 }
 

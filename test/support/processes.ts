@@ -23,6 +23,11 @@ export interface Running {
   ): Promise<string>;
   kill(signal: NodeJS.Signals): void;
   exited: Promise<Exit>;
+  /**
+   * The exit status alone, as soon as the process exits: for a test whose stray grandchild holds the
+   * pipes open, where `exited` would wait out the drain grace for output the test already has.
+   */
+  status: Promise<Pick<Exit, 'code' | 'signal'>>;
 }
 
 export interface StartOptions {
@@ -69,6 +74,9 @@ export function startNode(args: string[], options: StartOptions = {}): Running {
     notify();
   });
 
+  const status = new Promise<Pick<Exit, 'code' | 'signal'>>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const exited = new Promise<Exit>((resolve) => {
     let status: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let graceTimer: NodeJS.Timeout | undefined;
@@ -142,6 +150,7 @@ export function startNode(args: string[], options: StartOptions = {}): Running {
       child.kill(signal);
     },
     exited,
+    status,
   };
 }
 

@@ -82,6 +82,8 @@ export function startInTerminal(
     waitForOutput,
     kill: (signal) => child.kill(signal),
     exited,
+    // script(1) exits with the command, so its pipes close with it: nothing to wait out here.
+    status: exited.then(({ code, signal }) => ({ code, signal })),
     type: (text) => child.stdin.write(text),
   };
   rememberCliRun(session);
