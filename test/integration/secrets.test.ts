@@ -57,12 +57,16 @@ describe('secrets reach the child', () => {
             'postgresql://${vault:secret/saas/dev/database#username}:${vault:secret/saas/dev/database#password}@db/app',
           DB_OPTIONS: 'vault:secret/saas/dev/database#options',
           PLAIN: 'untouched',
+          // Only vault:PATH#KEY is a reference: an image tag that starts with vault: is not one.
+          IMAGE: 'vault:1.13.3',
         }),
       },
     );
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('left IMAGE as inherited: a value is a reference only as vault:PATH#KEY');
     const env = childEnvFrom(result.stdout);
     expect(env).toMatchObject({
+      IMAGE: 'vault:1.13.3',
       DB_PASSWORD: db.password,
       DB_USER: 'app_user',
       LEGACY_TOKEN: legacy.token,
@@ -186,7 +190,9 @@ describe('failures end before the child starts, with one clear line', () => {
   });
 
   test('a malformed reference in the environment exits 64 naming the variable', async () => {
-    const { code, line } = await runExpectingFailure([], { BROKEN: 'vault:secret/saas/dev/database' });
+    const { code, line } = await runExpectingFailure([], {
+      BROKEN: 'postgresql://${vault:secret/saas/dev/database}@db',
+    });
     expect(code).toBe(64);
     expect(line).toContain('environment variable BROKEN');
   });

@@ -3,7 +3,7 @@
 // credential of yours to the file's address, or delete a file outside the repository.
 import { describe, expect, test } from 'vitest';
 import type { MemoryTree } from './memory-io';
-import { NO_VAULT_LINE, runInProcess } from './run-in-process';
+import { NO_VAULT_LINE, runUntilVault } from './run-until-vault';
 
 const REPO = '/home/you/src/cloned';
 const KEY = '/home/you/.ssh/id_ed25519';
@@ -24,7 +24,7 @@ function checkout(projectFile: string, extra: MemoryTree['files'] = {}): MemoryT
 }
 
 async function runIn(tree: MemoryTree, argv: string[], env: Record<string, string> = {}, cwd = REPO) {
-  const result = await runInProcess(argv, { tree, cwd, env: { HOME: '/home/you', ...env } });
+  const result = await runUntilVault(argv, { tree, cwd, env: { HOME: '/home/you', ...env } });
   return { ...result, vaultAddress: result.vault?.address };
 }
 

@@ -3,7 +3,7 @@ import { UsageError } from '../../../src/util/errors';
 import { findOwnToken, parseTokenHelperSetting } from '../../../src/resolve/own-token';
 import { configFromArgv } from '../../support/config-from-argv';
 import { memoryIo } from './memory-io';
-import { runInProcess } from './run-in-process';
+import { runUntilVault } from './run-until-vault';
 
 describe('token_helper in the Vault CLI config', () => {
   test.each([
@@ -144,7 +144,7 @@ describe('the resolve step, in-process over an in-memory HOME', () => {
   });
 
   test('with no login at all, the one line says to run vault login', async () => {
-    const result = await runInProcess(['run', '--', 'app'], { env: { HOME } });
+    const result = await runUntilVault(['run', '--', 'app'], { env: { HOME } });
     expect(result.code).toBe(64);
     expect(result.lines).toEqual([
       'vault-exec: no Vault credentials: set VAULT_ROLE_ID and VAULT_SECRET_ID (or --role-id-file and --secret-id-file) for AppRole, or for development log in with `vault login` (or set VAULT_TOKEN)',

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import type { Env } from '../../../src/util/env';
 import { configFromArgv } from '../../support/config-from-argv';
 import { memoryIo, type MemoryTree } from './memory-io';
-import { NO_VAULT_LINE, runInProcess } from './run-in-process';
+import { NO_VAULT_LINE, runUntilVault } from './run-until-vault';
 
 const HOME = '/home/dev';
 const REPO = `${HOME}/repo`;
@@ -83,12 +83,12 @@ describe('precedence: the command line, then the env twin, then the file, then t
 test("the file's vault-addr never receives your own token: VAULT_ADDR must say where it goes", async () => {
   const tree = checkout({ 'vault-exec.yaml': `vault-addr: http://vault.theirs:8200\n${PROJECT_FILE}` });
   tree.files![`${HOME}/.vault-token`] = 'dev-token\n';
-  const refused = await runInProcess(['run', '--', 'app'], { tree, cwd: REPO, env: { HOME } });
+  const refused = await runUntilVault(['run', '--', 'app'], { tree, cwd: REPO, env: { HOME } });
   expect(refused.code).toBe(64);
   expect(refused.lines).toEqual([
     `vault-exec: ${REPO}/vault-exec.yaml sets vault-addr, but your own token (from ~/.vault-token) only goes to an address you set: export VAULT_ADDR=http://vault.theirs:8200 (vault login needs it too), or pass --vault-addr`,
   ]);
-  const chosen = await runInProcess(['run', '--', 'app'], {
+  const chosen = await runUntilVault(['run', '--', 'app'], {
     tree,
     cwd: REPO,
     env: { HOME, VAULT_ADDR: 'http://vault.theirs:8200' },
@@ -131,7 +131,7 @@ describe('a malformed project file stops the start with 64 and one line naming f
       /^vault-exec: vault-exec.yaml:2: the value of "role-id-file" looks like a random key or password/,
     ],
   ])('%s', async (_, text, expected) => {
-    const result = await runInProcess(['run', '--', 'app'], {
+    const result = await runUntilVault(['run', '--', 'app'], {
       tree: checkout({ 'vault-exec.yaml': text }),
       cwd: REPO,
       env: { ...shell, VAULT_EXEC_LOG_LEVEL: 'debug' },

@@ -19,7 +19,7 @@ export interface InProcessRun {
 
 export const NO_VAULT_LINE = 'vault-exec: no Vault in this test';
 
-export async function runInProcess(
+export async function runUntilVault(
   argv: string[],
   options: { env?: Record<string, string>; tree?: MemoryTree; cwd?: string; uid?: number } = {},
 ): Promise<InProcessRun> {
