@@ -2,8 +2,8 @@
 // The redirector is not a stand-in for Vault: it forwards to the real server, and answers chosen
 // paths with the 307 a standby or a misconfigured proxy would send. Vault itself cannot be made to
 // redirect: a dev server is never a standby.
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeRecordingServers, startRecordingServer } from '../support/recording-server';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterEach, beforeAll, expect, test } from 'vitest';
 import { cliEnv, leakedSecrets, provisionApp, secretValue, type AppCredentials } from '../support/app-role';
 import { startFaultProxy } from '../support/fault-proxy';
@@ -25,40 +25,18 @@ interface Received {
   body: string;
 }
 
-const servers: Server[] = [];
 afterEach(async () => {
   killAllStarted();
-  await Promise.all(
-    servers.splice(0).map((server) => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(resolve));
-    }),
-  );
+  await closeRecordingServers();
 });
 
 /** An HTTP server on `host` that records each request, then hands it to `handle`. */
 async function listen(
   host: string,
   handle: (received: Received, res: ServerResponse) => void,
-): Promise<{ origin: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const entry = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString(),
-      };
-      received.push(entry);
-      handle(entry, res);
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return { origin: `http://${host}:${(server.address() as AddressInfo).port}`, received };
+): Promise<{ origin: string; received: Received[]; close(): Promise<void> }> {
+  const server = await startRecordingServer((_req, res, entry) => handle(entry, res), { host });
+  return { origin: server.origin, received: server.seen, close: server.close };
 }
 
 /** Passes a request on to the real Vault and its answer back, as a proxy in front of Vault would. */
@@ -201,8 +179,7 @@ test('a password in VAULT_ADDR goes to Vault as Basic auth and appears in no lin
 test('a password in VAULT_ADDR stays out of the failure line when Vault is down', async () => {
   const addressPassword = secretValue('address-password');
   const gone = await listen('127.0.0.1', () => {});
-  const server = servers.pop()!;
-  await new Promise((resolve) => server.close(resolve));
+  await gone.close();
   const result = await runCli(['--wait-timeout', '0', '--', 'node', fixture('exit-with.mjs'), '0'], {
     env: cliEnv(vault(), app, { VAULT_ADDR: withUserinfo(gone.origin, 'ops', addressPassword) }),
   });

@@ -2,13 +2,12 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { Config } from '../../../src/cli/config';
 import { configFromArgv } from '../../support/config-from-argv';
 import { createLogger } from '../../../src/util/log';
+import { startUp } from '../../../src/commands/start-up';
 import { CredentialLedger } from '../../../src/running/credential-ledger';
 import { buildGeneration } from '../../../src/running/generation';
 import { RunningPhase } from '../../../src/running/running-phase';
 import { VaultUnavailableError } from '../../../src/util/errors';
 import type { Logger } from '../../../src/util/log';
-import { attemptLogin, logsIn } from '../../../src/vault/auth';
-import { readSecrets, type Lease } from '../../../src/vault/secrets';
 import { createFakeChildren, createScriptedVault, type ScriptedVault } from './scripted-vault';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
@@ -23,26 +22,19 @@ function configOf(argv: string[], env: Record<string, string>): Config {
 const USER_TOKEN = { VAULT_ADDR: 'http://vault.test:8200', VAULT_TOKEN: 'user-token' };
 const APPROLE = { VAULT_ADDR: 'http://vault.test:8200', VAULT_ROLE_ID: 'role', VAULT_SECRET_ID: 'secret' };
 
-/** What commands/start-up.ts does, without waiting for a health check the scripted Vault has not. */
+/** The start-up run, check and env share (commands/start-up.ts), against the scripted Vault. */
 async function logInAndRead(vault: ScriptedVault, config: Config, log: Logger) {
   const now = () => Date.now();
   const ledger = new CredentialLedger(vault, log, now);
-  const login = await attemptLogin(vault, config.auth, log);
-  if (!login.ok) throw new Error(login.message);
-  const issuedAt = now();
-  ledger.holdToken(login.session.token, logsIn(config.auth));
-  const minted: Lease[] = [];
-  const secrets = await readSecrets({
+  const started = await startUp({
+    config,
     client: vault,
-    token: login.session.token,
-    mappings: config.secrets,
-    imports: config.pathImports,
-    templates: config.templates,
     log,
-    minted,
+    ledger,
     now,
-  }).finally(() => ledger.recordLeases(minted, login.session.token));
-  return { ledger, login: { auth: config.auth, session: login.session, issuedAt }, secrets };
+    signal: new AbortController().signal,
+  });
+  return { ledger, login: started, secrets: started.secrets };
 }
 
 async function startPhase(vault: ScriptedVault, argv: string[], env: Record<string, string> = USER_TOKEN) {

@@ -94,6 +94,7 @@ export function createScriptedVault(now: () => number = Date.now): ScriptedVault
         tokens.set(token, { maxAt: now() + vault.tokenMaxTtl * 1000 });
         return ok({ auth: { client_token: token, lease_duration: vault.tokenTtl, renewable: true } });
       }
+      if (path === 'sys/health') return ok({ initialized: true, sealed: false, standby: false });
       if (path === 'auth/token/lookup-self') return ok({ data: { ttl: 0, renewable: false } });
       if (path === 'auth/token/renew-self') {
         const token = tokens.get(options.token ?? '');

@@ -1,11 +1,12 @@
 // The transport against local node:http/node:https servers started here. They are not Vault
 // stand-ins: they answer with the raw HTTP behaviours under test (redirects, oversized and trickling
 // bodies, silence, resets), which a real Vault cannot be made to produce.
+import { closeRecordingServers, startRecordingServer } from '../../../support/recording-server';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -24,44 +25,11 @@ interface Seen {
 
 type Handler = (req: IncomingMessage, res: ServerResponse, seen: Seen) => void;
 
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    ),
-  );
-});
+afterEach(closeRecordingServers);
 
 /** A local server that records every request it receives, body included. */
-async function serve(handler: Handler, host = '127.0.0.1', server: Server = createServer()) {
-  const seen: Seen[] = [];
-  const connections: unknown[] = [];
-  server.on('connection', (socket) => connections.push(socket));
-  server.on('secureConnection', (socket) => connections.push(socket));
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const entry = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString(),
-      };
-      seen.push(entry);
-      handler(req, res, entry);
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as AddressInfo;
-  const scheme = 'setSecureContext' in server ? 'https' : 'http';
-  return { seen, connections, port, origin: `${scheme}://${host}:${port}` };
+function serve(handler: Handler, host = '127.0.0.1', server?: Server) {
+  return startRecordingServer(handler, { host, server });
 }
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -338,7 +306,7 @@ describe('proxies', () => {
 
   test('a proxy that is down is named in the error', async () => {
     const proxy = await serve(() => {});
-    await new Promise<void>((resolve) => servers.pop()!.close(() => resolve()));
+    await proxy.close();
     const transport = createTransport({ env: { HTTPS_PROXY: proxy.origin } });
     const error = await failure(transport.send(request(`https://${REMOTE_HOST}:8200/v1/sys/health`)));
     expect(error.reason).toBe(`connection refused (through the proxy ${proxy.origin})`);
@@ -402,7 +370,7 @@ describe('lost answers', () => {
   test('a refused connection never reached Vault', async () => {
     const server = await serve(() => {});
     const { port } = server;
-    await new Promise<void>((resolve) => servers.pop()!.close(() => resolve()));
+    await server.close();
     const error = await failure(createTransport().send(request(`http://127.0.0.1:${port}/a`)));
     expect(error.reason).toBe('connection refused');
     expect(error.mayHaveReachedVault).toBe(false);
