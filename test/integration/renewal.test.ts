@@ -108,3 +108,27 @@ test('rides out a burst of 5xx answers to renewal without disturbing the child',
   running.kill('SIGTERM');
   expect((await running.exited).code).toBe(0);
 });
+
+test('counts the TTL from the login: 3.5 s of slow reads do not let a 6-second token expire', async () => {
+  await vault().admin.writeKv2('renewal/slow', { value: 'x' });
+  const app = await provisionApp(vault(), {
+    readPaths: ['secret/data/renewal/*'],
+    tokenTtl: '6s',
+    tokenMaxTtl: '1h',
+  });
+  // The login answers at once; the mount lookup and the read each take 1.75 s.
+  await proxy.setMode({ kind: 'delay', ms: 1_750, paths: /renewal\/slow/ });
+  const running = startCli(
+    ['--secret', 'V=secret/renewal/slow#value', '--', 'node', fixture('ready-then-wait.mjs')],
+    { env: cliEnv(vault(), app, { VAULT_ADDR: proxy.url }) },
+  );
+  await running.waitForOutput('READY', { timeoutMs: 15_000 });
+  // Planned from the child's start, the first renewal came 7.5 s after the login: too late.
+  await waitFor(() => count(running.stderr(), /renewed the token for 6 s/) >= 2, {
+    timeoutMs: 15_000,
+    message: 'the token was not renewed twice',
+  });
+  expect(running.stderr()).not.toMatch(/expired|exits? 75/);
+  running.kill('SIGTERM');
+  expect((await running.exited).code).toBe(0);
+});

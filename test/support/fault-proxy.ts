@@ -11,7 +11,8 @@ export type FaultMode =
   | { kind: 'refuse' }
   /** Never answer; with `paths`, only those requests (others pass). */
   | { kind: 'hold'; paths?: RegExp }
-  | { kind: 'delay'; ms: number }
+  /** Forward after `ms`; with `paths`, only those requests are delayed. */
+  | { kind: 'delay'; ms: number; paths?: RegExp }
   | { kind: 'cut' }
   /** Forward, then cut the answer halfway; with `paths`, only for those requests (others pass). */
   | { kind: 'cut-mid-response'; paths?: RegExp }
@@ -282,7 +283,11 @@ export async function startFaultProxy(options: {
         case 'pass':
           return { kind: 'forward', delayMs: 0, truncate: false };
         case 'delay':
-          return { kind: 'forward', delayMs: mode.ms, truncate: false };
+          return {
+            kind: 'forward',
+            delayMs: mode.paths === undefined || mode.paths.test(request.path) ? mode.ms : 0,
+            truncate: false,
+          };
         case 'cut-mid-response':
           return { kind: 'forward', delayMs: 0, truncate: mode.paths?.test(request.path) ?? true };
         case 'hold':
