@@ -65,7 +65,7 @@ export function mergeOptions(line: ParsedCommandLine, env: Env, file?: ProjectFi
     );
   if (kind === 'env' && merged.passToken && given('passToken'))
     throw new UsageError(
-      'vault-exec env never prints its own token, and revokes it: drop --pass-token (VAULT_EXEC_PASS_TOKEN)',
+      'vault-exec env never prints its own token: drop --pass-token (VAULT_EXEC_PASS_TOKEN)',
     );
   const fallbackEnv = checkFallbackEnvAllowed({
     file: merged.fallbackEnv,

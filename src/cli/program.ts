@@ -17,7 +17,8 @@ CI: --auth jwt --role NAME logs in with --jwt-file, VAULT_EXEC_JWT or GitHub
 Actions' OIDC token; --auth kubernetes --role NAME with the service-account token.
 TLS: VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY,
 VAULT_TLS_SERVER_NAME, VAULT_SKIP_VERIFY; namespace: VAULT_NAMESPACE.
-In the inherited environment, NAME=vault:PATH#KEY and \${vault:PATH#KEY} are resolved.
+In the inherited environment, NAME=vault:PATH#KEY and \${vault:PATH#KEY} are resolved;
+any other value that starts with vault: (IMAGE=vault:1.13) is passed on as it is.
 VAULT_EXEC_SECRET and VAULT_EXEC_SECRETS take whitespace- or comma-separated lists.
 Project file: "vault-exec run", "check" and "env" read the nearest vault-exec.yaml (or .yml)
 up to the repository root; keys are the long flag names without "--", plus "command".
@@ -26,17 +27,19 @@ vault-addr gets only credentials from there; pass a file you trust with --config
 A flag on the command line wins over its env twin, which wins over the project file.
 
 vault-exec env logs in and reads exactly as a start would, prints only the secret
-variables (not the inherited environment), runs nothing and revokes its token. It
-refuses a terminal unless --force. --format (default dotenv):
-  dotenv  NAME='value', read back exactly by the dotenv package and Node's
-          util.parseEnv / --env-file, multi-line values included; refuses a value
-          with a carriage return, or with ' and \` and also " or a backslash
+variables (not the inherited environment) and runs nothing. It revokes its token,
+unless it printed dynamic credentials: those it leaves valid for their TTL, and
+says how long. It refuses a terminal unless --force. --format (default dotenv):
+  dotenv  NAME='value' (or "value", or unquoted), read back exactly by the dotenv
+          package, Node's util.parseEnv / --env-file and Docker Compose
+          (--env-file, env_file:); refuses a value none of those forms carries
   docker  NAME=value, read literally by docker run --env-file; refuses multi-line values
   json    one JSON object on one line, any value
   shell   export NAME='value' lines for eval in a POSIX shell
   github  appends NAME<<DELIMITER blocks to $GITHUB_ENV and first prints
           ::add-mask:: for every line of every value
-All but json refuse a NUL byte, which no environment variable can hold.
+All but json refuse (exit 65) a value no environment variable can hold: a NUL
+byte, or over 128 KiB.
 --mask is for CI logs: the child's stdout and stderr become pipes (no terminal).
 
 ${wrap(
