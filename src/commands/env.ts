@@ -6,6 +6,7 @@ import type { Env } from '../util/env';
 import { formatDuration } from '../util/duration';
 import { UsageError, VaultExecError, quote } from '../util/errors';
 import { EXIT } from '../util/exit-codes';
+import { logsIn, type Session } from '../vault/auth';
 import type { Lease } from '../vault/secrets';
 import { formatGithubEnv } from './env-formats/github';
 import { STDOUT_FORMATTERS, assertPrintable } from './env-formats';
@@ -43,7 +44,8 @@ export async function printEnv(context: CommandContext): Promise<number> {
   const leases = ledger.heldLeases();
   if (!config.revokeToken || leases.length > 0) {
     ledger.handOver();
-    if (leases.length > 0) log.info(describeHandedOver(leases, started.session.ttlSeconds, now()));
+    if (leases.length > 0)
+      log.info(describeHandedOver({ leases, ...started, tokenIsOurs: logsIn(started.auth), now: now() }));
     return 0;
   }
   await ledger.revokeAll(now() + CLEAN_UP_BUDGET_MS);
@@ -52,16 +54,30 @@ export async function printEnv(context: CommandContext): Promise<number> {
 
 /**
  * A lease ends at its TTL or with the token that read it, whichever comes first; nothing renews
- * either once env has exited.
+ * either once env has exited. Ending them sooner names exactly this run's credentials: the token's
+ * accessor (revoking it ends its leases and nothing else), or each lease, never a prefix that other
+ * jobs' and the running app's credentials share.
  */
-export function describeHandedOver(leases: readonly Lease[], tokenTtlSeconds: number, now: number): string {
+export function describeHandedOver(options: {
+  leases: readonly Lease[];
+  session: Session;
+  issuedAt: number;
+  tokenIsOurs: boolean;
+  now: number;
+}): string {
+  const { leases, session, now } = options;
   const paths = [...new Set(leases.map((lease) => lease.path))];
-  const leftMs = Math.min(...leases.map((lease) => lease.issuedAt + lease.ttlSeconds * 1000 - now));
-  const tokenCuts = tokenTtlSeconds > 0 && leases.some((lease) => lease.ttlSeconds > tokenTtlSeconds);
-  const until = tokenCuts
-    ? `the login's token expires in ${formatDuration(tokenTtlSeconds * 1000)}, and ends them with it (a longer token_ttl on the role keeps them longer)`
-    : `they end at their TTL, in ${formatDuration(Math.max(0, leftMs))}`;
-  return `env: left the dynamic credentials it printed (${paths.join(', ')}) valid for the next steps: nothing renews them, ${until}; end them sooner with vault lease revoke -prefix ${paths[0]}`;
+  const leaseLeftMs = Math.min(...leases.map((lease) => lease.issuedAt + lease.ttlSeconds * 1000 - now));
+  const tokenLeftMs = session.ttlSeconds > 0 ? options.issuedAt + session.ttlSeconds * 1000 - now : Infinity;
+  const until =
+    tokenLeftMs < leaseLeftMs
+      ? `the login's token expires in ${formatDuration(Math.max(0, tokenLeftMs))} and ends them with it${options.tokenIsOurs ? ' (a longer token_ttl on the role keeps them longer)' : ''}`
+      : `they end at their TTL, in ${formatDuration(Math.max(0, leaseLeftMs))}`;
+  const sooner =
+    options.tokenIsOurs && !session.batch && session.accessor !== undefined
+      ? `vault token revoke -accessor ${session.accessor}`
+      : leases.map((lease) => `vault lease revoke ${lease.id}`).join('; ');
+  return `env: left the dynamic credentials it printed (${paths.join(', ')}) valid for the next steps: nothing renews them, ${until}; to end them sooner: ${sooner}`;
 }
 
 function githubEnvPath(env: Env): string {

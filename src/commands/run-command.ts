@@ -80,9 +80,12 @@ export async function runCommand(
     // A step in flight may still mint a token or a lease: give it part of the budget.
     await untilSettledOr(working, deadline - CLEAN_UP_BUDGET_MS + IN_FLIGHT_WAIT_MS, now);
     if (config.revokeToken) await ledger.revokeAll(deadline);
-    log.info(`received ${outcome.signal} before the child was started; exiting without starting it`, {
-      event: 'interrupted',
-    });
+    log.info(
+      kind === 'run'
+        ? `received ${outcome.signal} before the child was started; exiting without starting it`
+        : `received ${outcome.signal}; ${kind} stops here`,
+      { event: 'interrupted' },
+    );
     return signalExitCode(outcome.signal);
   }
   if (config.revokeToken) await ledger.revokeAll(deadline);

@@ -8,7 +8,7 @@ import type { Logger } from '../util/log';
 import type { CredentialLedger } from '../running/credential-ledger';
 import { logsIn, login, type Session } from '../vault/auth';
 import type { VaultClient } from '../vault/http/client';
-import { readSecrets, type Lease, type ResolvedSecrets } from '../vault/secrets';
+import { readSecrets, type ResolvedSecrets } from '../vault/secrets';
 import { unwrapSecretId } from '../vault/unwrap';
 import { waitForVault } from '../vault/wait-for-vault';
 
@@ -51,24 +51,22 @@ export async function startUp(options: {
   throwIfInterrupted(signal);
   const session = await login(client, options.keepSecretIdFile ? keepSecretIdFile(auth) : auth, log);
   const issuedAt = now();
-  ledger.holdToken(session.token, logsIn(auth));
+  ledger.holdToken(session, logsIn(auth));
   throwIfInterrupted(signal);
-  const minted: Lease[] = [];
-  try {
-    const secrets = await readSecrets({
-      client,
-      token: session.token,
-      mappings: config.secrets,
-      imports: config.pathImports,
-      templates: config.templates,
-      log,
-      minted,
-      now,
-    });
-    return { auth, session, issuedAt, secrets };
-  } finally {
-    ledger.recordLeases(minted, session.token);
-  }
+  const secrets = await readSecrets({
+    client,
+    token: session.token,
+    mappings: config.secrets,
+    imports: config.pathImports,
+    templates: config.templates,
+    log,
+    onLease: (lease) => ledger.recordLeases([lease], session.token),
+    signal,
+    now,
+  });
+  // Nothing read may be used once a stop signal came: env would print it, run would start a child.
+  throwIfInterrupted(signal);
+  return { auth, session, issuedAt, secrets };
 }
 
 function keepSecretIdFile(auth: AuthConfig): AuthConfig {

@@ -3,6 +3,7 @@
 // that read it (a token's leases end with it).
 import type { Clock } from '../util/clock';
 import type { Logger } from '../util/log';
+import type { Session } from '../vault/auth';
 import type { VaultClient } from '../vault/http/client';
 import { revokeLeases } from '../vault/leases';
 import type { Lease } from '../vault/secrets';
@@ -18,7 +19,8 @@ export const CLEAN_UP_BUDGET_MS = 2_000;
 export const IN_FLIGHT_WAIT_MS = 1_000;
 
 export class CredentialLedger {
-  private readonly loginTokens: string[] = [];
+  /** Tokens vault-exec logged in for, and whether each is a batch token (which cannot revoke itself). */
+  private readonly loginTokens = new Map<string, { batch: boolean }>();
   /** The user's own token (VAULT_TOKEN, vault login): never revoked, but its leases are, one by one. */
   private usersToken?: string;
   private readonly leases = new Map<string, { lease: Lease; token: string }>();
@@ -30,13 +32,13 @@ export class CredentialLedger {
   ) {}
 
   /** A token vault-exec logged in for is revoked at exit; the user's own is only used to revoke its leases. */
-  holdToken(token: string, fromLogin: boolean): void {
-    if (fromLogin) this.loginTokens.push(token);
-    else this.usersToken = token;
+  holdToken(session: Pick<Session, 'token' | 'batch'>, fromLogin: boolean): void {
+    if (fromLogin) this.loginTokens.set(session.token, { batch: session.batch });
+    else this.usersToken = session.token;
   }
 
   isLoginToken(token: string): boolean {
-    return this.loginTokens.includes(token);
+    return this.loginTokens.has(token);
   }
 
   recordLeases(leases: readonly Lease[], token: string): void {
@@ -57,7 +59,7 @@ export class CredentialLedger {
    * tokens and leases end at their TTLs.
    */
   handOver(): void {
-    this.loginTokens.length = 0;
+    this.loginTokens.clear();
     this.leases.clear();
   }
 
@@ -69,30 +71,42 @@ export class CredentialLedger {
       this.leases.delete(lease.id);
   }
 
-  /** A replaced token nothing uses any more: revoke-self ends it and every lease it read, no grant needed. */
+  /** A replaced token nothing uses any more: it ends, and every lease it read with it. */
   async retireToken(token: string): Promise<void> {
-    if (!this.isLoginToken(token)) return;
-    this.loginTokens.splice(this.loginTokens.indexOf(token), 1);
-    for (const [id, entry] of this.leases) if (entry.token === token) this.leases.delete(id);
-    await revokeTokens(this.client, [token], this.log, CLEAN_UP_BUDGET_MS);
+    const login = this.loginTokens.get(token);
+    if (login === undefined) return;
+    this.loginTokens.delete(token);
+    const leases = this.leasesReadWith(token);
+    for (const lease of leases) this.leases.delete(lease.id);
+    if (login.batch) await revokeLeases(this.client, token, leases, this.log, CLEAN_UP_BUDGET_MS);
+    else await revokeTokens(this.client, [token], this.log, CLEAN_UP_BUDGET_MS);
   }
 
   /**
-   * At exit, by `deadline` (monotonic): our tokens, whose leases end with them; the leases read with
-   * the user's token one by one. Whatever is not answered by then ends at its TTL.
+   * At exit, by `deadline` (monotonic): the tokens vault-exec logged in for, whose leases end with
+   * them (revoke-self, no grant needed). Leases read with a token that cannot take them along (the
+   * user's own, or a batch token) are revoked one by one, which needs update on sys/leases/revoke.
+   * Whatever is not answered by then ends at its TTL.
    */
   async revokeAll(deadline: number): Promise<void> {
     const timeoutMs = Math.max(1, deadline - this.now());
-    const usersLeases = [...this.leases.values()]
-      .filter((entry) => !this.isLoginToken(entry.token))
-      .map((entry) => entry.lease);
-    const usersToken = this.usersToken;
+    const services = [...this.loginTokens].filter(([, { batch }]) => !batch).map(([token]) => token);
+    const oneByOne = new Map<string, Lease[]>();
+    for (const { lease, token } of this.leases.values()) {
+      if (services.includes(token)) continue;
+      const revoker = this.loginTokens.has(token) ? token : this.usersToken;
+      if (revoker !== undefined) oneByOne.set(revoker, [...(oneByOne.get(revoker) ?? []), lease]);
+    }
     await Promise.all([
-      revokeTokens(this.client, this.loginTokens, this.log, timeoutMs),
-      usersToken !== undefined && usersLeases.length > 0
-        ? revokeLeases(this.client, usersToken, usersLeases, this.log, timeoutMs)
-        : Promise.resolve(),
+      revokeTokens(this.client, services, this.log, timeoutMs),
+      ...[...oneByOne].map(([token, leases]) =>
+        revokeLeases(this.client, token, leases, this.log, timeoutMs),
+      ),
     ]);
     this.handOver();
+  }
+
+  private leasesReadWith(token: string): Lease[] {
+    return [...this.leases.values()].filter((entry) => entry.token === token).map((entry) => entry.lease);
   }
 }

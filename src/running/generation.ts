@@ -39,7 +39,7 @@ export function buildGeneration(options: {
 
 /**
  * A restart's generation: reads only the API paths in `replace`, keeping the other answers of
- * `previous`. Leases it read before failing are left in `minted`.
+ * `previous`. Every lease it reads goes to `onLease` at once, whether or not the rest succeeds.
  */
 export async function prepareGeneration(options: {
   client: VaultClient;
@@ -50,7 +50,7 @@ export async function prepareGeneration(options: {
   now: Clock;
   previous: Generation;
   replace: ReadonlySet<string>;
-  minted: Lease[];
+  onLease(lease: Lease): void;
 }): Promise<Generation> {
   const { config, token, log } = options;
   const secrets = await readSecrets({
@@ -62,7 +62,7 @@ export async function prepareGeneration(options: {
     log,
     previous: options.previous.secrets,
     replace: options.replace,
-    minted: options.minted,
+    onLease: options.onLease,
     now: options.now,
   });
   return buildGeneration({ ...options, secrets });

@@ -11,7 +11,6 @@ import type { Env } from '../util/env';
 import type { Logger } from '../util/log';
 import type { Session } from '../vault/auth';
 import type { VaultClient } from '../vault/http/client';
-import type { Lease } from '../vault/secrets';
 import { CLEAN_UP_BUDGET_MS, IN_FLIGHT_WAIT_MS, type CredentialLedger } from './credential-ledger';
 import { prepareGeneration, type Generation } from './generation';
 import { LeaseRenewals } from './lease-renewals';
@@ -160,11 +159,12 @@ export class RunningPhase {
     this.restarts.cancel();
     if (!this.config.revokeToken) return;
     // A read still in flight (SIGTERM or the child's exit during a prepare) may yet mint a lease, and
-    // with the user's token nothing else would revoke it: give it part of the budget.
+    // with the user's token nothing else would revoke it; a re-login in flight may yet mint a token:
+    // give them part of the budget.
     let cancel = (): void => {};
     const waitUntil = deadline - CLEAN_UP_BUDGET_MS + IN_FLIGHT_WAIT_MS;
     const bound = new Promise<void>((resolve) => (cancel = timerAt(waitUntil, resolve, this.now)));
-    await Promise.race([this.preparing, bound]);
+    await Promise.race([Promise.all([this.preparing, this.tokenKeeper.settled]), bound]);
     cancel();
     await this.ledger.revokeAll(deadline);
   }
@@ -190,15 +190,14 @@ export class RunningPhase {
 
   private prepare(replace: ReadonlySet<string>): Promise<Generation> {
     const token = this.tokenKeeper.token;
-    const minted: Lease[] = [];
     const preparing = prepareGeneration({
       ...this.options,
       now: this.now,
       token,
       previous: this.generation,
       replace,
-      minted,
-    }).finally(() => this.ledger.recordLeases(minted, token));
+      onLease: (lease) => this.ledger.recordLeases([lease], token),
+    });
     this.preparing = preparing.then(
       () => undefined,
       () => undefined,

@@ -41,6 +41,8 @@ export class TokenKeeper {
   private session: Session;
   private expiresAt: number;
   private readonly watcher: LifetimeWatcher;
+  /** Settles once a re-login in flight has answered (and its token is in the ledger). */
+  private relogin: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: TokenKeeperOptions) {
     const { client, auth, log, now } = options;
@@ -57,7 +59,7 @@ export class TokenKeeper {
           if (outcome.kind === 'renewed') this.expiresAt = now() + outcome.ttlSeconds * 1000;
           return outcome;
         },
-        reacquire: auth.method === 'token' ? undefined : () => this.logInAgain(),
+        reacquire: auth.method === 'token' ? undefined : () => this.trackRelogin(this.logInAgain()),
       },
       {
         log,
@@ -79,6 +81,19 @@ export class TokenKeeper {
     this.watcher.stop();
   }
 
+  /** For the clean-up at exit: a re-login still in flight may yet mint a token that must be revoked. */
+  get settled(): Promise<void> {
+    return this.relogin.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  private trackRelogin<T>(relogin: Promise<T>): Promise<T> {
+    this.relogin = relogin;
+    return relogin;
+  }
+
   private async logInAgain() {
     const { client, auth, log, now, ledger } = this.options;
     const result = await attemptLogin(client, auth, log);
@@ -86,7 +101,7 @@ export class TokenKeeper {
       return { kind: result.rejected ? 'rejected' : 'transient', reason: result.message } as const;
     const issuedAt = now();
     log.redact(result.session.token);
-    ledger.holdToken(result.session.token, true);
+    ledger.holdToken(result.session, true);
     const previous: ReplacedToken = { token: this.session.token, expiresAt: this.expiresAt };
     this.session = result.session;
     this.expiresAt = issuedAt + result.session.ttlSeconds * 1000;

@@ -68,8 +68,13 @@ export async function readSecrets(options: {
   /** The generation before: its answers are kept, except for the API paths in `replace`. */
   previous?: ResolvedSecrets;
   replace?: ReadonlySet<string>;
-  /** Every lease is added here as soon as it is read, so a read that fails later cannot orphan it. */
-  minted?: Lease[];
+  /**
+   * Called with every lease the moment it is read, so that one the caller has to give back is never
+   * lost, whatever happens to the other reads.
+   */
+  onLease?(lease: Lease): void;
+  /** Once aborted (a stop signal), no further path is read. */
+  signal?: AbortSignal;
   now?: Clock;
 }): Promise<ResolvedSecrets> {
   const { client, token, mappings, imports, templates, log, previous } = options;
@@ -90,10 +95,10 @@ export async function readSecrets(options: {
   const kept = (apiPath: string): PathRead | undefined =>
     options.replace?.has(apiPath) ? undefined : previous?.reads.get(apiPath);
   const toRead = apiPaths.filter((apiPath) => kept(apiPath) === undefined);
-  const fresh = await mapWithLimit(toRead, READ_CONCURRENCY, async (apiPath) => {
+  const fresh = await mapWithLimit(toRead, READ_CONCURRENCY, options.signal, async (apiPath) => {
     const location = [...locations.values()].find((candidate) => candidate.apiPath === apiPath)!;
     const read = await readPath(client, token, location, options.now ?? monotonicNow);
-    if (read.lease) options.minted?.push(read.lease);
+    if (read.lease) options.onLease?.(read.lease);
     // Recorded first, so the lease is revoked like any other a failed read minted.
     if (read.damagedTtl)
       throw new VaultUnavailableError(
@@ -262,16 +267,35 @@ async function readPath(
     : { data: record, version: versionOf(location, body) };
 }
 
-async function mapWithLimit<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+/**
+ * A few at a time. After a failure (or an abort) no new item is started, and the failure is thrown
+ * only once every item in flight has settled: a read still running could mint a lease, and the
+ * caller must have been told of it before it gives up and cleans up.
+ */
+async function mapWithLimit<T, R>(
+  items: T[],
+  limit: number,
+  signal: AbortSignal | undefined,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !failed && !signal?.aborted) {
       const index = next++;
-      results[index] = await work(items[index]!);
+      try {
+        results[index] = await work(items[index]!);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failure = settled.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+  if (signal?.aborted) throw signal.reason;
   return results;
 }
 

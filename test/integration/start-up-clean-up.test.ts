@@ -3,21 +3,37 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { cliEnv, provisionApp, secretValue, type AppCredentials } from '../support/app-role';
+import { createDeveloperToken } from '../support/dev-project';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { rememberSecret } from '../support/leak-scan';
 import { killAllStarted, runCli, startCli, waitFor } from '../support/processes';
+import { appPolicy } from '../support/vault-admin';
 import { useVaultServer } from '../support/vault-server';
 
 // -dev-leased-kv: secret/ is a KV v1 store whose reads return real leases, like dynamic credentials.
 const vault = useVaultServer({ extraArgs: ['-dev-leased-kv'] });
 let app: AppCredentials;
 let proxy: FaultProxy;
+let ownToken: string;
 const big = rememberSecret(randomBytes(150_000).toString('base64').slice(0, 200_000));
 
 beforeAll(async () => {
   await vault().admin.writeKv1('secret', 'cleanup/leased', { password: secretValue('leased'), ttl: '1h' });
   await vault().admin.writeKv1('secret', 'cleanup/big', { value: big });
   await vault().admin.writeKv1('secret', 'cleanup/nul', { value: `${secretValue('nul')}\u0000x` });
+  await vault().admin.writeKv1('secret', 'cleanup/late', { password: secretValue('late'), ttl: '1h' });
+  for (const name of ['a', 'b', 'c'])
+    await vault().admin.writeKv1('secret', `cleanup/many/${name}`, { v: secretValue(name), ttl: '1h' });
+  // A developer's own token: vault-exec never revokes it, so it revokes each lease it read instead.
+  await vault().admin.writePolicy(
+    'cleanup-developer',
+    [
+      'path "secret/cleanup/*" { capabilities = ["read"] }',
+      'path "sys/leases/revoke" { capabilities = ["update"] }',
+      'path "auth/token/lookup-self" { capabilities = ["read"] }',
+    ].join('\n'),
+  );
+  ownToken = rememberSecret(await createDeveloperToken(vault().admin, 'cleanup-developer'));
   app = await provisionApp(vault(), { readPaths: ['secret/cleanup/*'] });
   proxy = await startFaultProxy({ upstreamPort: Number(new URL(vault().addr).port) });
 });
@@ -44,6 +60,15 @@ async function leasesOf(path: string): Promise<string[]> {
   return response.status === 200 ? (response.body.data.keys as string[]) : [];
 }
 
+/** Vault revokes a revoked token's leases in the background: wait for them to go. */
+async function waitForNoLeases(path: string): Promise<void> {
+  let left: string[] = [];
+  await waitFor(async () => (left = await leasesOf(path)).length === 0, {
+    timeoutMs: 10_000,
+    message: `leases of ${path} still held`,
+  }).catch(() => expect(left, path).toEqual([]));
+}
+
 test('env leaves the leased values it printed valid for the next step, and says until when', async () => {
   const result = await runCli(['env', '--secret', 'PW=secret/cleanup/leased#password'], {
     env: cliEnv(vault(), app),
@@ -56,7 +81,7 @@ test('env leaves the leased values it printed valid for the next step, and says 
       .filter((line) => line.startsWith('vault-exec:'))
       .join('\n'),
   ).toMatch(
-    /env: left the dynamic credentials it printed \(secret\/cleanup\/leased\) valid for the next steps: nothing renews them, the login's token expires in 10 m/,
+    /env: left the dynamic credentials it printed \(secret\/cleanup\/leased\) valid for the next steps: nothing renews them, the login's token expires in (9 m 5\d s|10 m) and ends them with it/,
   );
 });
 
@@ -101,4 +126,56 @@ test('env --format shell refuses a 200,000-byte value with 65 and prints nothing
   });
   expect(result.code).toBe(65);
   expect(result.stdout).toBe('');
+});
+
+test('SIGTERM while env reads a secret that still arrives prints nothing and keeps nothing', async () => {
+  const before = await tokensOfRole();
+  // The read reaches Vault half a second late, well inside the second the clean-up waits for it.
+  await proxy.setMode({ kind: 'delay', ms: 500, paths: /cleanup\/late/ });
+  const running = startCli(['env', '--secret', 'PW=secret/cleanup/late#password'], {
+    env: cliEnv(vault(), app, { VAULT_ADDR: proxy.url }),
+  });
+  await waitFor(() => proxy.requests().some((request) => request.path.includes('cleanup/late')), {
+    timeoutMs: 10_000,
+    message: 'no read',
+  });
+  running.kill('SIGTERM');
+  const exit = await running.exited;
+  expect(exit.code).toBe(143);
+  expect(exit.stdout).toBe('');
+  expect(await tokensOfRole()).toBe(before);
+  await waitForNoLeases('secret/cleanup/late');
+});
+
+test('a failed start-up with your own token revokes each lease it read, one by one', async () => {
+  // The missing path fails at once, while the three leased reads are on their way (the wait for reads
+  // in flight is unit-tested in test/unit/vault/secrets.test.ts).
+  await proxy.setMode({ kind: 'delay', ms: 300, paths: /cleanup\/many/ });
+  const result = await runCli(
+    [
+      'check',
+      '--secret',
+      'X=secret/cleanup/missing#key',
+      ...['a', 'b', 'c'].flatMap((name) => [
+        '--secret',
+        `${name.toUpperCase()}=secret/cleanup/many/${name}#v`,
+      ]),
+    ],
+    { env: cliEnv(vault(), undefined, { VAULT_ADDR: proxy.url, VAULT_TOKEN: ownToken }) },
+  );
+  expect(result.code, result.stderr).toBe(78);
+  for (const name of ['a', 'b', 'c']) await waitForNoLeases(`secret/cleanup/many/${name}`);
+});
+
+test('check with a batch token, which cannot revoke itself, revokes each lease it read', async () => {
+  await vault().admin.writeKv1('secret', 'cleanup/batch', { v: secretValue('batch'), ttl: '1h' });
+  const role = `batch-${randomBytes(3).toString('hex')}`;
+  await vault().admin.writePolicy(role, appPolicy(['secret/cleanup/*']));
+  const { roleId } = await vault().admin.createRole(role, { policies: [role], tokenType: 'batch' });
+  const { secretId } = await vault().admin.createSecretId(role);
+  const result = await runCli(['check', '--secret', 'V=secret/cleanup/batch#v'], {
+    env: cliEnv(vault(), { role, roleId: rememberSecret(roleId), secretId: rememberSecret(secretId) }),
+  });
+  expect(result.code, result.stderr).toBe(0);
+  await waitForNoLeases('secret/cleanup/batch');
 });

@@ -11,6 +11,13 @@ export interface Session {
   /** 0 means the token never expires (a root token): nothing to renew. */
   ttlSeconds: number;
   renewable: boolean;
+  /**
+   * A batch token cannot revoke itself (revoke-self answers 400), so its leases are revoked one by
+   * one; it also cannot be renewed.
+   */
+  batch: boolean;
+  /** Names the token for `vault token revoke -accessor`; it cannot be used to read anything. */
+  accessor?: string;
 }
 
 /**
@@ -74,5 +81,16 @@ export async function postLogin(
 
 function sessionFrom(response: VaultResponse, ttlSeconds: number): Session {
   const auth = response.body.auth;
-  return { token: auth.client_token, ttlSeconds, renewable: auth.renewable === true };
+  return {
+    token: auth.client_token,
+    ttlSeconds,
+    renewable: auth.renewable === true,
+    batch: isBatchToken(auth.token_type, auth.client_token),
+    accessor: typeof auth.accessor === 'string' && auth.accessor !== '' ? auth.accessor : undefined,
+  };
+}
+
+/** Vault says so in token_type (login) or type (lookup); batch tokens also start with hvb. */
+export function isBatchToken(type: unknown, token: string): boolean {
+  return type === 'batch' || token.startsWith('hvb.');
 }

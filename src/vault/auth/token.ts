@@ -3,7 +3,7 @@ import type { AuthConfig } from '../../cli/config';
 import { vaultMessage, type VaultClient } from '../http/client';
 import { isTransientFailure, requestWithRetry } from '../http/send';
 import { parseTtlSeconds } from '../ttl';
-import type { LoginResult } from './session';
+import { isBatchToken, type LoginResult } from './session';
 
 export async function lookUpToken(
   client: VaultClient,
@@ -34,5 +34,14 @@ export async function lookUpToken(
       rejected: false,
       message: `looking up the token from ${auth.source} at ${client.address} answered 200 without a valid ttl`,
     };
-  return { ok: true, session: { token: auth.token, ttlSeconds, renewable: data.renewable === true } };
+  return {
+    ok: true,
+    session: {
+      token: auth.token,
+      ttlSeconds,
+      renewable: data.renewable === true,
+      batch: isBatchToken(data.type, auth.token),
+      accessor: typeof data.accessor === 'string' && data.accessor !== '' ? data.accessor : undefined,
+    },
+  };
 }
