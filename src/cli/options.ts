@@ -439,7 +439,7 @@ export const OPTIONS = [
     key: 'secretId',
     env: 'VAULT_SECRET_ID',
     file: {
-      never: `${CREDENTIALS_NEVER_IN_FILE}: use secret-id-file with a path outside the repository`,
+      never: `${CREDENTIALS_NEVER_IN_FILE}: use secret-id-file, naming a file kept out of version control`,
       keys: ['secret-id'],
     },
     shape: 'free',

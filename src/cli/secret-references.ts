@@ -147,7 +147,7 @@ function checkPath(path: string, where: string): void {
 }
 
 /** Slash-separated names: no whitespace, query, empty, "." or ".." segments that would change the request. */
-function isUsablePath(path: string): boolean {
+export function isUsablePath(path: string): boolean {
   return (
     !/[\s?]/.test(path) &&
     !path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')

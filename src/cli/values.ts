@@ -1,5 +1,6 @@
 // Checks of single values that the command line, the env twins and the project file share.
 import { UsageError, quote } from '../util/errors';
+import { isUsablePath } from './secret-references';
 
 /** Strict, as the Vault CLI's strconv.ParseBool: "false" must keep TLS verification on. */
 export function parseBoolean(value: string | undefined, name: string, fallback: boolean): boolean {
@@ -42,6 +43,11 @@ export function requirePositive(ms: number, flag: string): number {
 export function parseMountPath(path: string): string {
   const trimmed = path.replace(/^\/+|\/+$/g, '');
   if (trimmed === '') throw new UsageError(`invalid mount path ${quote(path)}: name the auth method's mount`);
+  // "../../x" would send the login, credentials and all, to another path of Vault's host.
+  if (!isUsablePath(trimmed))
+    throw new UsageError(
+      `invalid mount path ${quote(path)}: use slash-separated names without spaces, "?", "." or ".." segments`,
+    );
   return trimmed;
 }
 

@@ -31,7 +31,16 @@ export function checkFoundFileReach(
   const shown = escapeControlCharacters(file.path);
   const repository = escapeControlCharacters(file.repository);
   const prefix = file.repository.endsWith(sep) ? file.repository : `${file.repository}${sep}`;
-  const inside = (path: string): boolean => realPathOf(resolve(io.cwd, path), io).startsWith(prefix);
+  // .git/ is inside, but it is yours, not the clone's: its config may hold a token in a remote URL.
+  const inGit = (real: string): boolean => `${real}${sep}`.startsWith(`${prefix}.git${sep}`);
+  const inside = (path: string): boolean => {
+    const real = realPathOf(resolve(io.cwd, path), io);
+    return real.startsWith(prefix) && !inGit(real);
+  };
+  const whereIs = (path: string): string =>
+    inGit(realPathOf(resolve(io.cwd, path), io))
+      ? `is in its repository's .git directory, which holds your settings, not the clone's`
+      : `is outside its repository ${repository}`;
   const shownPath = (path: string): string => {
     const real = realPathOf(resolve(io.cwd, path), io);
     return escapeControlCharacters(real === resolve(io.cwd, path) ? path : `${path} (really ${real})`);
@@ -42,7 +51,7 @@ export function checkFoundFileReach(
     const path = values[key];
     if (sources[key] === 'file' && path !== undefined && !inside(path))
       throw new UsageError(
-        `refusing the project file ${shown}: its ${fileKey} ${shownPath(path)} is outside its repository ${repository}; keep that file in the repository, ${unlessTrusted}`,
+        `refusing the project file ${shown}: its ${fileKey} ${shownPath(path)} ${whereIs(path)}; keep that file in the repository, ${unlessTrusted}`,
       );
   }
   if (auth.method !== 'approle') return;
@@ -50,10 +59,15 @@ export function checkFoundFileReach(
   if (sources.removeSecretIdFile === 'file' && auth.removeSecretIdFile && secretIdFile !== undefined) {
     if (!inside(secretIdFile))
       throw new UsageError(
-        `refusing the project file ${shown}: its remove-secret-id-file would delete ${shownPath(secretIdFile)}, outside its repository ${repository}; drop remove-secret-id-file from it, ${unlessTrusted}`,
+        `refusing the project file ${shown}: its remove-secret-id-file would delete ${shownPath(secretIdFile)}, which ${whereIs(secretIdFile)}; drop remove-secret-id-file from it, ${unlessTrusted}`,
       );
   }
   if (sources.vaultAddr !== 'file') return;
+  // Anything else is a file the clone names: a found file's address could take it anywhere.
+  if (!isOnThisMachine(values.vaultAddr))
+    throw new UsageError(
+      `refusing the project file ${shown}: its vault-addr is not on this machine, and a found file's address is used only for a Vault on loopback (a local development server); if you trust that address, set VAULT_ADDR or --vault-addr yourself, ${unlessTrusted}`,
+    );
   const foreign = (
     [
       ['role_id', auth.roleId],
@@ -63,8 +77,14 @@ export function checkFoundFileReach(
   if (foreign === undefined) return;
   const [what, source] = foreign;
   throw new UsageError(
-    `${shown} sets vault-addr, but the ${what} (from ${describeSource(source!)}) is not the repository's, and only goes to an address you set: export VAULT_ADDR=${escapeControlCharacters(values.vaultAddr)}, pass --vault-addr, ${unlessTrusted}`,
+    `${shown} sets vault-addr, but the ${what} (from ${describeSource(source!)}) is not the repository's, and only goes to an address you set: if you trust that address, set VAULT_ADDR or --vault-addr yourself, ${unlessTrusted}`,
   );
+}
+
+/** 127.0.0.0/8, ::1 and localhost: a server of this machine's, which a clone cannot listen on by itself. */
+export function isOnThisMachine(address: string): boolean {
+  const host = new URL(address).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function describeSource(source: CredentialSource): string {

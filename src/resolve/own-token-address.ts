@@ -24,6 +24,6 @@ export function refuseFileAddressForOwnToken(options: {
       : `the JWT (from ${describeJwtSource(auth.jwt)})`;
   const why = auth.method === 'token' ? ' (vault login needs it too)' : '';
   throw new UsageError(
-    `${options.file} sets vault-addr, but ${credential} only goes to an address you set: export VAULT_ADDR=${address}${why}, or pass --vault-addr`,
+    `${options.file} sets vault-addr ${address}, but ${credential} only goes to an address you set: if you trust it, set VAULT_ADDR or --vault-addr yourself${why}`,
   );
 }

@@ -1,5 +1,5 @@
 // Your own Vault login, found where the Vault CLI keeps it.
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { Env } from '../util/env';
 import { UsageError, escapeControlCharacters } from '../util/errors';
 import { TOKEN_HELPER_TIMEOUT_MS, type ResolveIo } from './io';
@@ -29,6 +29,11 @@ export function findOwnToken(env: Env, io: TokenIo): OwnToken | undefined {
   const helper = configText === undefined ? undefined : parseTokenHelperSetting(configText);
   if (helper !== undefined) {
     const shownConfig = nonEmpty(env.VAULT_CONFIG_PATH) ?? '~/.vault';
+    // As the Vault CLI requires: a bare name would be looked up on PATH, which may hold "." (a clone).
+    if (!isAbsolute(helper))
+      throw new UsageError(
+        `the Vault token helper ${helper} (token_helper in ${shownConfig}) is not an absolute path: give its full path, as the Vault CLI requires`,
+      );
     const token = nonEmpty(runHelperOrExplain(io, helper, shownConfig, env));
     if (token !== undefined) return { token, source: `the token helper ${helper} (from ${shownConfig})` };
   }

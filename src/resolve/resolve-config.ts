@@ -18,7 +18,7 @@ export interface ResolvedCommand {
 }
 
 export function resolveConfig(line: ParsedCommandLine, env: Env, io: ResolveIo): ResolvedCommand {
-  const projectFile = openProjectFile(line.projectFile, env.HOME, io);
+  const projectFile = openProjectFile(line.projectFile, realHome(env, io), io);
   const options = mergeOptions(line, env, projectFile);
   // First: a wrong --user fails before anything reads credentials or waits for Vault. check looks
   // it up as the start would; env starts no child, so it has no use for one.
@@ -32,4 +32,18 @@ export function resolveConfig(line: ParsedCommandLine, env: Env, io: ResolveIo):
   if (projectFile !== undefined && options.sources.vaultAddr === 'file')
     refuseFileAddressForOwnToken({ fileAddress: options.values.vaultAddr, auth, file: projectFile.path });
   return { kind: options.kind, config: { ...options.base, auth, runAs } };
+}
+
+/**
+ * Where the project file's search stops, compared with real paths (the working directory is one):
+ * a HOME reached through a symbolic link, or unset, must still stop it.
+ */
+function realHome(env: Env, io: ResolveIo): string | undefined {
+  const home = env.HOME?.trim() || io.accountHome();
+  if (home === undefined || home === '') return undefined;
+  try {
+    return io.realPath(home);
+  } catch {
+    return home;
+  }
 }

@@ -102,7 +102,7 @@ test("the file's vault-addr never receives your own token: VAULT_ADDR must say w
   expect(refused.code).toBe(64);
   expect(refused.stdout).toBe('');
   expect(refused.stderr.trim().split('\n')).toEqual([
-    `vault-exec: ${project.repo}/vault-exec.yaml sets vault-addr, but your own token (from ~/.vault-token) only goes to an address you set: export VAULT_ADDR=${vault().addr} (vault login needs it too), or pass --vault-addr`,
+    `vault-exec: ${project.repo}/vault-exec.yaml sets vault-addr ${vault().addr}, but your own token (from ~/.vault-token) only goes to an address you set: if you trust it, set VAULT_ADDR or --vault-addr yourself (vault login needs it too)`,
   ]);
   const chosen = await runCli(['run', '--', ...printEnv], {
     env: project.env({ VAULT_ADDR: vault().addr }),
@@ -151,7 +151,7 @@ describe('a cloned repository cannot reach your credentials through the vault-ex
     const refused = await runCli(['check'], { env: project.env(exported), cwd: project.repo });
     expect(refused.code, refused.stderr).toBe(64);
     expect(refused.stderr.trim().split('\n')).toEqual([
-      `vault-exec: ${project.repo}/vault-exec.yaml sets vault-addr, but the role_id (from VAULT_ROLE_ID) is not the repository's, and only goes to an address you set: export VAULT_ADDR=${vault().addr}, pass --vault-addr, or pass the project file with --config if you trust it`,
+      `vault-exec: ${project.repo}/vault-exec.yaml sets vault-addr, but the role_id (from VAULT_ROLE_ID) is not the repository's, and only goes to an address you set: if you trust that address, set VAULT_ADDR or --vault-addr yourself, or pass the project file with --config if you trust it`,
     ]);
     const chosen = await runCli(['check'], {
       env: project.env({ ...exported, VAULT_ADDR: vault().addr }),

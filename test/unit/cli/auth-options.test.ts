@@ -69,6 +69,15 @@ describe('--auth-mount', () => {
     ).toMatchObject({ mount: 'gitlab' });
   });
 
+  test.each(['../../../collect/here', 'approle/../sys', 'a//b', 'a b', 'a?b'])(
+    'a mount path %j that would change the request is a usage error',
+    (mount) => {
+      expect(() => authOf(['--auth-mount', mount], { VAULT_ROLE_ID: 'r', VAULT_SECRET_ID: 's' })).toThrow(
+        /invalid mount path/,
+      );
+    },
+  );
+
   test('an empty mount path is a usage error', () => {
     expect(() =>
       authOf(['--auth', 'jwt', '--role', 'ci', '--auth-mount', '/'], { VAULT_EXEC_JWT: 'x' }),

@@ -8,6 +8,8 @@ import { NO_VAULT_LINE, runUntilVault } from './run-until-vault';
 const REPO = '/home/you/src/cloned';
 const KEY = '/home/you/.ssh/id_ed25519';
 const THEIRS = 'https://vault.attacker.example:8200';
+/** A found file's address is honoured only on this machine (a local development server). */
+const LOCAL = 'http://127.0.0.1:8200';
 
 /** A clone with a .git, a role-id of its own, and your private key outside it. */
 function checkout(projectFile: string, extra: MemoryTree['files'] = {}): MemoryTree {
@@ -66,25 +68,39 @@ describe('a found project file cannot send your files or credentials to its addr
       `refusing the project file ${REPO}/vault-exec.yaml: its jwt-file ${KEY} is outside its repository ${REPO}; keep that file in the repository, or pass the project file with --config if you trust it`,
     ],
     [
+      "a vault-addr not on this machine, even with the repository's own credentials",
+      file([`vault-addr: ${THEIRS}`, 'role-id-file: role-id', 'secret-id-file: secret-id']),
+      ['check'],
+      {},
+      `refusing the project file ${REPO}/vault-exec.yaml: its vault-addr is not on this machine, and a found file's address is used only for a Vault on loopback (a local development server); if you trust that address, set VAULT_ADDR or --vault-addr yourself, or pass the project file with --config if you trust it`,
+    ],
+    [
+      "a credential file in the repository's .git (a remote URL there may hold a token)",
+      file([`vault-addr: ${LOCAL}`, 'role-id-file: .git/config', 'secret-id-file: secret-id']),
+      ['check'],
+      {},
+      `refusing the project file ${REPO}/vault-exec.yaml: its role-id-file ${REPO}/.git/config is in its repository's .git directory, which holds your settings, not the clone's; keep that file in the repository, or pass the project file with --config if you trust it`,
+    ],
+    [
       "VAULT_ROLE_ID and VAULT_SECRET_ID exported for another project, to the file's address",
-      file([`vault-addr: ${THEIRS}`]),
+      file([`vault-addr: ${LOCAL}`]),
       ['check'],
       { VAULT_ROLE_ID: 'my-role-id', VAULT_SECRET_ID: 'my-secret-id' },
-      `${REPO}/vault-exec.yaml sets vault-addr, but the role_id (from VAULT_ROLE_ID) is not the repository's, and only goes to an address you set: export VAULT_ADDR=${THEIRS}, pass --vault-addr, or pass the project file with --config if you trust it`,
+      `${REPO}/vault-exec.yaml sets vault-addr, but the role_id (from VAULT_ROLE_ID) is not the repository's, and only goes to an address you set: if you trust that address, set VAULT_ADDR or --vault-addr yourself, or pass the project file with --config if you trust it`,
     ],
     [
       "the repository's role_id with your exported secret_id",
-      file([`vault-addr: ${THEIRS}`, 'role-id-file: role-id']),
+      file([`vault-addr: ${LOCAL}`, 'role-id-file: role-id']),
       ['run', '--', 'app'],
       { VAULT_SECRET_ID: 'my-secret-id' },
-      `${REPO}/vault-exec.yaml sets vault-addr, but the secret_id (from VAULT_SECRET_ID) is not the repository's, and only goes to an address you set: export VAULT_ADDR=${THEIRS}, pass --vault-addr, or pass the project file with --config if you trust it`,
+      `${REPO}/vault-exec.yaml sets vault-addr, but the secret_id (from VAULT_SECRET_ID) is not the repository's, and only goes to an address you set: if you trust that address, set VAULT_ADDR or --vault-addr yourself, or pass the project file with --config if you trust it`,
     ],
     [
       'a secret_id file you name on the command line, outside the repository',
-      file([`vault-addr: ${THEIRS}`, 'role-id-file: role-id']),
+      file([`vault-addr: ${LOCAL}`, 'role-id-file: role-id']),
       ['check', '--secret-id-file', KEY],
       {},
-      `${REPO}/vault-exec.yaml sets vault-addr, but the secret_id (from --secret-id-file ${KEY}) is not the repository's, and only goes to an address you set: export VAULT_ADDR=${THEIRS}, pass --vault-addr, or pass the project file with --config if you trust it`,
+      `${REPO}/vault-exec.yaml sets vault-addr, but the secret_id (from --secret-id-file ${KEY}) is not the repository's, and only goes to an address you set: if you trust that address, set VAULT_ADDR or --vault-addr yourself, or pass the project file with --config if you trust it`,
     ],
   ])('%s: exit 64, one line, nothing read, no Vault', async (_, text, argv, env, line) => {
     const result = await runIn(checkout(text), argv, env);
@@ -114,7 +130,7 @@ describe('a found project file never deletes anything outside its repository', (
     });
     expect(result.code).toBe(64);
     expect(result.lines).toEqual([
-      `vault-exec: refusing the project file ${REPO}/vault-exec.yaml: its remove-secret-id-file would delete ${KEY}, outside its repository ${REPO}; drop remove-secret-id-file from it, or pass the project file with --config if you trust it`,
+      `vault-exec: refusing the project file ${REPO}/vault-exec.yaml: its remove-secret-id-file would delete ${KEY}, which is outside its repository ${REPO}; drop remove-secret-id-file from it, or pass the project file with --config if you trust it`,
     ]);
   });
 
@@ -130,7 +146,7 @@ describe('a found project file never deletes anything outside its repository', (
 describe('what the rule leaves alone', () => {
   test("the repository's own credentials go to the file's address, from any subdirectory", async () => {
     const text = file([
-      `vault-addr: ${THEIRS}`,
+      `vault-addr: ${LOCAL}`,
       'role-id-file: ../../role-id',
       'secret-id-file: ../../secret-id',
       'remove-secret-id-file: true',
@@ -145,7 +161,7 @@ describe('what the rule leaves alone', () => {
     };
     const result = await runIn(tree, ['check'], {}, `${REPO}/services/web`);
     expect(result.lines.at(-1)).toBe(NO_VAULT_LINE);
-    expect(result.vaultAddress).toBe(THEIRS);
+    expect(result.vaultAddress).toBe(LOCAL);
   });
 
   test('an address you set takes your credentials, whatever the file says', async () => {
@@ -162,5 +178,38 @@ describe('what the rule leaves alone', () => {
     const tree = checkout(file([`vault-addr: ${THEIRS}`, 'role-id-file: role-id', `secret-id-file: ${KEY}`]));
     const result = await runIn(tree, ['check', '--config', 'vault-exec.yaml']);
     expect(result.vaultAddress).toBe(THEIRS);
+  });
+});
+
+describe('the repository is bounded by your home, however HOME reaches it', () => {
+  // ~ is a dotfiles repository; a tarball without a .git of its own is unpacked in ~/Downloads.
+  const EVIL = '/home/you/Downloads/evil';
+  const tree: MemoryTree = {
+    files: {
+      [`${EVIL}/vault-exec.yaml`]: file([
+        'role-id-file: role-id',
+        'secret-id-file: ../../.ssh/id_ed25519',
+        'remove-secret-id-file: true',
+      ]),
+      [`${EVIL}/role-id`]: 'their-role-id\n',
+      [KEY]: 'PRIVATE KEY MATERIAL\n',
+    },
+    directories: ['/home/you/.git'],
+    links: { '/home/link': '/home/you' },
+  };
+  const refusal = `vault-exec: refusing the project file ${EVIL}/vault-exec.yaml: its secret-id-file ${KEY} is outside its repository ${EVIL}; keep that file in the repository, or pass the project file with --config if you trust it`;
+
+  test.each([
+    ['HOME through a symbolic link', { HOME: '/home/link' }, undefined],
+    ['HOME unset (the account database answers)', {}, '/home/you'],
+  ])('%s: your home does not count as the repository', async (_, env, accountHome) => {
+    const result = await runUntilVault(['check'], {
+      tree,
+      cwd: EVIL,
+      env: { VAULT_ADDR: 'https://vault.mine.example:8200', ...env },
+      ...(accountHome === undefined ? {} : { accountHome }),
+    });
+    expect(result.lines).toEqual([refusal]);
+    expect(result.read).not.toContain(KEY);
   });
 });

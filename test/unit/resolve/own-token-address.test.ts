@@ -19,7 +19,7 @@ test("a file's vault-addr is refused for your own token, naming the file and wha
       file: '/p/vault-exec.yaml',
     }),
   ).toThrow(
-    '/p/vault-exec.yaml sets vault-addr, but your own token (from ~/.vault-token) only goes to an address you set: export VAULT_ADDR=https://v:8200',
+    '/p/vault-exec.yaml sets vault-addr https://v:8200, but your own token (from ~/.vault-token) only goes to an address you set: if you trust it, set VAULT_ADDR or --vault-addr yourself (vault login needs it too)',
   );
 });
 
@@ -48,7 +48,7 @@ test("a file's vault-addr is refused for a job's or pod's JWT too, which is no m
   expect(() =>
     refuseFileAddressForOwnToken({ fileAddress: 'https://evil', auth: github, file: 'f' }),
   ).toThrow(
-    'f sets vault-addr, but the JWT (from GitHub Actions OIDC (audience "sigstore")) only goes to an address you set: export VAULT_ADDR=https://evil, or pass --vault-addr',
+    'f sets vault-addr https://evil, but the JWT (from GitHub Actions OIDC (audience "sigstore")) only goes to an address you set: if you trust it, set VAULT_ADDR or --vault-addr yourself',
   );
   expect(() => refuseFileAddressForOwnToken({ fileAddress: 'https://evil', auth: pod, file: 'f' })).toThrow(
     'the JWT (from the service-account token /var/run/token)',

@@ -133,6 +133,18 @@ describe('the resolve step, in-process over an in-memory HOME', () => {
     expect(result.kind === 'run' && result.config.auth).toMatchObject({ method: 'token', source });
   });
 
+  test('a token helper that is not an absolute path is refused, never looked up on PATH', () => {
+    let ran = false;
+    const io = memoryIo(
+      { files: { [`${HOME}/.vault`]: 'token_helper = "vault-keychain-helper"\n', ...tokenFile } },
+      { runTokenHelper: () => ((ran = true), 'helper-token') },
+    );
+    expect(() => configFromArgv(['run', '--', 'app'], { HOME }, io)).toThrow(
+      'the Vault token helper vault-keychain-helper (token_helper in ~/.vault) is not an absolute path',
+    );
+    expect(ran).toBe(false);
+  });
+
   test('a helper that has no token stored lets ~/.vault-token answer', () => {
     const io = memoryIo({ files: { ...helperConfig, ...tokenFile } }, { runTokenHelper: helperSays('') });
     const result = configFromArgv(['run', '--', 'app'], { HOME }, io);

@@ -81,20 +81,20 @@ describe('precedence: the command line, then the env twin, then the file, then t
 });
 
 test("the file's vault-addr never receives your own token: VAULT_ADDR must say where it goes", async () => {
-  const tree = checkout({ 'vault-exec.yaml': `vault-addr: http://vault.theirs:8200\n${PROJECT_FILE}` });
+  const tree = checkout({ 'vault-exec.yaml': `vault-addr: http://127.0.0.1:8200\n${PROJECT_FILE}` });
   tree.files![`${HOME}/.vault-token`] = 'dev-token\n';
   const refused = await runUntilVault(['run', '--', 'app'], { tree, cwd: REPO, env: { HOME } });
   expect(refused.code).toBe(64);
   expect(refused.lines).toEqual([
-    `vault-exec: ${REPO}/vault-exec.yaml sets vault-addr, but your own token (from ~/.vault-token) only goes to an address you set: export VAULT_ADDR=http://vault.theirs:8200 (vault login needs it too), or pass --vault-addr`,
+    `vault-exec: ${REPO}/vault-exec.yaml sets vault-addr http://127.0.0.1:8200, but your own token (from ~/.vault-token) only goes to an address you set: if you trust it, set VAULT_ADDR or --vault-addr yourself (vault login needs it too)`,
   ]);
   const chosen = await runUntilVault(['run', '--', 'app'], {
     tree,
     cwd: REPO,
-    env: { HOME, VAULT_ADDR: 'http://vault.theirs:8200' },
+    env: { HOME, VAULT_ADDR: 'http://127.0.0.1:8200' },
   });
   expect(chosen.lines.at(-1)).toBe(NO_VAULT_LINE);
-  expect(chosen.vault?.address).toBe('http://vault.theirs:8200');
+  expect(chosen.vault?.address).toBe('http://127.0.0.1:8200');
 });
 
 describe('a malformed project file stops the start with 64 and one line naming file, line and key', () => {

@@ -21,7 +21,14 @@ export const NO_VAULT_LINE = 'vault-exec: no Vault in this test';
 
 export async function runUntilVault(
   argv: string[],
-  options: { env?: Record<string, string>; tree?: MemoryTree; cwd?: string; uid?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    tree?: MemoryTree;
+    cwd?: string;
+    uid?: number;
+    /** Your home in the account database (for when HOME is unset). */
+    accountHome?: string;
+  } = {},
 ): Promise<InProcessRun> {
   let stderr = '';
   let stdout = '';
@@ -29,6 +36,7 @@ export async function runUntilVault(
   const io = memoryIo(options.tree ?? {}, {
     cwd: options.cwd ?? '/',
     ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.accountHome === undefined ? {} : { accountHome: () => options.accountHome }),
   });
   const code = await run(argv, {
     env: options.env ?? {},
