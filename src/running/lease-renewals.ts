@@ -48,19 +48,14 @@ export class LeaseRenewals {
   /** Either way it ends (`onEnding` or `onLost`), this lease's watcher stops: its successor gets its own. */
   private keepAlive(lease: Lease): () => void {
     const { client, log, now } = this.options;
-    let expiresAt = lease.issuedAt + lease.ttlSeconds * 1000;
     const watcher = watchLifetime(
       {
         name: `lease of ${lease.path}`,
         ttlSeconds: lease.ttlSeconds,
         issuedAt: lease.issuedAt,
         renewable: lease.renewable,
-        renew: async (increment) => {
-          const outcome = await renewLease(client, this.options.token(), lease, increment);
-          if (outcome.kind === 'renewed') expiresAt = now() + outcome.ttlSeconds * 1000;
-          return outcome;
-        },
-        reacquire: async () => {
+        renew: (increment) => renewLease(client, this.options.token(), lease, increment),
+        reacquire: async (expiresAt) => {
           this.options.onEnding(lease, expiresAt);
           return { kind: 'handed-off' };
         },

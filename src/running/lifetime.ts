@@ -30,7 +30,8 @@ export interface LifetimeSpec {
   renewable: boolean;
   renew(incrementSeconds: number): Promise<RenewOutcome>;
   /** How to get a fresh one when renewal can go no further; absent when there is no way. */
-  reacquire?: () => Promise<ReacquireOutcome>;
+  /** Given when the current one expires (monotonic), which renewal kept track of. */
+  reacquire?: (expiresAt: number) => Promise<ReacquireOutcome>;
 }
 
 export interface LifetimeOptions {
@@ -135,7 +136,7 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
   };
 
   const reacquire = async (): Promise<void> => {
-    const outcome = await spec.reacquire!();
+    const outcome = await spec.reacquire!(expiresAt);
     if (stopped) return;
     if (outcome.kind === 'transient')
       return retryLater(`replacing the ${spec.name}`, outcome.reason, reacquire);

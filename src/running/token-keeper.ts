@@ -39,7 +39,6 @@ export interface TokenKeeperOptions {
  */
 export class TokenKeeper {
   private session: Session;
-  private expiresAt: number;
   private readonly watcher: LifetimeWatcher;
   /** Settles once a re-login in flight has answered (and its token is in the ledger). */
   private relogin: Promise<unknown> = Promise.resolve();
@@ -47,19 +46,15 @@ export class TokenKeeper {
   constructor(private readonly options: TokenKeeperOptions) {
     const { client, auth, log, now } = options;
     this.session = options.session;
-    this.expiresAt = options.issuedAt + options.session.ttlSeconds * 1000;
     this.watcher = watchLifetime(
       {
         name: 'token',
         ttlSeconds: options.session.ttlSeconds,
         issuedAt: options.issuedAt,
         renewable: options.session.renewable,
-        renew: async (increment) => {
-          const outcome = await renewToken(client, this.session.token, increment);
-          if (outcome.kind === 'renewed') this.expiresAt = now() + outcome.ttlSeconds * 1000;
-          return outcome;
-        },
-        reacquire: auth.method === 'token' ? undefined : () => this.trackRelogin(this.logInAgain()),
+        renew: (increment) => renewToken(client, this.session.token, increment),
+        reacquire:
+          auth.method === 'token' ? undefined : (expiresAt) => this.trackRelogin(this.logInAgain(expiresAt)),
       },
       {
         log,
@@ -94,7 +89,8 @@ export class TokenKeeper {
     return relogin;
   }
 
-  private async logInAgain() {
+  /** `expiresAt`: when the token in use expires, and with it what was read with it. */
+  private async logInAgain(expiresAt: number) {
     const { client, auth, log, now, ledger } = this.options;
     const result = await attemptLogin(client, auth, log);
     if (!result.ok)
@@ -102,9 +98,8 @@ export class TokenKeeper {
     const issuedAt = now();
     log.redact(result.session.token);
     ledger.holdToken(result.session, true);
-    const previous: ReplacedToken = { token: this.session.token, expiresAt: this.expiresAt };
+    const previous: ReplacedToken = { token: this.session.token, expiresAt };
     this.session = result.session;
-    this.expiresAt = issuedAt + result.session.ttlSeconds * 1000;
     this.options.onReplaced(previous);
     return {
       kind: 'acquired',
