@@ -2,7 +2,6 @@
 // every check a start makes (the login, every read, the child's env as the start would build it,
 // --user included) and prints the names of the variables the child would get, never their values.
 import { withUserEnvironment } from '../child/run-as';
-import { CLEAN_UP_BUDGET_MS } from '../running/credential-ledger';
 import { buildGeneration } from '../running/generation';
 import type { CommandContext } from './context';
 import { startUp } from './start-up';
@@ -23,7 +22,7 @@ export async function checkStartUp(context: CommandContext): Promise<number> {
   });
   const names = [...started.secrets.values.keys()].sort();
   deps.writeStdout(names.map((name) => `${name}\n`).join(''));
-  if (config.revokeToken) await ledger.revokeAll(now() + CLEAN_UP_BUDGET_MS);
+  if (config.revokeToken) await ledger.cleanUp();
   log.info(
     `check passed: logged in and read ${names.length} variable${names.length === 1 ? '' : 's'} from Vault at ${client.address}`,
     { event: 'check' },

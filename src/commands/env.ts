@@ -1,7 +1,6 @@
 // `vault-exec env`: the start-up of a real start, then the resolved secrets are printed for the next
 // steps of a CI job instead of being given to a child; only the secrets, never the inherited environment.
 import { appendFileSync } from 'node:fs';
-import { CLEAN_UP_BUDGET_MS } from '../running/credential-ledger';
 import type { Env } from '../util/env';
 import { formatDuration } from '../util/duration';
 import { UsageError, VaultExecError, quote } from '../util/errors';
@@ -48,7 +47,7 @@ export async function printEnv(context: CommandContext): Promise<number> {
       log.info(describeHandedOver({ leases, ...started, tokenIsOurs: logsIn(started.auth), now: now() }));
     return 0;
   }
-  await ledger.revokeAll(now() + CLEAN_UP_BUDGET_MS);
+  await ledger.cleanUp();
   return 0;
 }
 

@@ -4,8 +4,8 @@
 import { endsRunWithoutChild, signalExitCode, type ForwardedSignal } from '../child/signals';
 import { refuseProcessGroupOnTerminal } from '../child/terminal';
 import type { Config } from '../cli/config';
-import { CLEAN_UP_BUDGET_MS, CredentialLedger, IN_FLIGHT_WAIT_MS } from '../running/credential-ledger';
-import { monotonicNow, timerAt, type Clock } from '../util/clock';
+import { CredentialLedger } from '../running/credential-ledger';
+import { monotonicNow } from '../util/clock';
 import type { Logger, Redactor } from '../util/log';
 import { reportFailure } from '../util/report-failure';
 import { redactCredentials } from '../vault/auth';
@@ -75,11 +75,9 @@ export async function runCommand(
     stopped.then((signal) => ({ signal })),
   ]);
   if ('code' in outcome) return outcome.code;
-  const deadline = now() + CLEAN_UP_BUDGET_MS;
   if ('signal' in outcome) {
-    // A step in flight may still mint a token or a lease: give it part of the budget.
-    await untilSettledOr(working, deadline - CLEAN_UP_BUDGET_MS + IN_FLIGHT_WAIT_MS, now);
-    if (config.revokeToken) await ledger.revokeAll(deadline);
+    // A step in flight may still mint a token or a lease: the clean-up waits for it a moment.
+    if (config.revokeToken) await ledger.cleanUp(working);
     log.info(
       kind === 'run'
         ? `received ${outcome.signal} before the child was started; exiting without starting it`
@@ -88,15 +86,7 @@ export async function runCommand(
     );
     return signalExitCode(outcome.signal);
   }
-  if (config.revokeToken) await ledger.revokeAll(deadline);
+  if (config.revokeToken) await ledger.cleanUp();
   // Reported after clean-up, so the reason vault-exec stopped is always its last line.
   return reportFailure(outcome.error, log);
 }
-
-function untilSettledOr(work: Promise<unknown>, deadline: number, now: Clock): Promise<void> {
-  let cancel = (): void => {};
-  const bound = new Promise<void>((resolve) => (cancel = timerAt(deadline, resolve, now)));
-  return Promise.race([work.then(noop, noop), bound]).finally(() => cancel());
-}
-
-function noop(): void {}

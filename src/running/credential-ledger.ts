@@ -1,7 +1,7 @@
 // What vault-exec holds in Vault and must give back, from the first login to the exit, for every
 // command: the tokens it logged in for, and every lease it read and has not revoked, with the token
 // that read it (a token's leases end with it).
-import type { Clock } from '../util/clock';
+import { settledOrAt, type Clock } from '../util/clock';
 import type { Logger } from '../util/log';
 import type { Session } from '../vault/auth';
 import type { VaultClient } from '../vault/http/client';
@@ -83,12 +83,22 @@ export class CredentialLedger {
   }
 
   /**
-   * At exit, by `deadline` (monotonic): the tokens vault-exec logged in for, whose leases end with
+   * At exit: waits for `inFlight` (a read or a re-login that may yet mint a lease or a token) for at
+   * most IN_FLIGHT_WAIT_MS, then revokes everything held, all of it within CLEAN_UP_BUDGET_MS.
+   */
+  async cleanUp(inFlight: Promise<unknown> = Promise.resolve()): Promise<void> {
+    const start = this.now();
+    await settledOrAt(inFlight, start + IN_FLIGHT_WAIT_MS, this.now);
+    await this.revokeAll(start + CLEAN_UP_BUDGET_MS);
+  }
+
+  /**
+   * By `deadline` (monotonic): the tokens vault-exec logged in for, whose leases end with
    * them (revoke-self, no grant needed). Leases read with a token that cannot take them along (the
    * user's own, or a batch token) are revoked one by one, which needs update on sys/leases/revoke.
    * Whatever is not answered by then ends at its TTL.
    */
-  async revokeAll(deadline: number): Promise<void> {
+  private async revokeAll(deadline: number): Promise<void> {
     const timeoutMs = Math.max(1, deadline - this.now());
     const services = [...this.loginTokens].filter(([, { batch }]) => !batch).map(([token]) => token);
     const oneByOne = new Map<string, Lease[]>();

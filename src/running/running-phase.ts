@@ -5,13 +5,13 @@ import type { ForwardedSignal } from '../child/signals';
 import type { ChildProcess, SpawnOptions } from '../child/spawn';
 import { createSupervisor, type Supervisor } from '../child/supervisor-shell';
 import type { AuthConfig, Config } from '../cli/config';
-import { monotonicNow, timerAt, type Clock } from '../util/clock';
+import { monotonicNow, type Clock } from '../util/clock';
 import { formatDuration } from '../util/duration';
 import type { Env } from '../util/env';
 import type { Logger } from '../util/log';
 import type { Session } from '../vault/auth';
 import type { VaultClient } from '../vault/http/client';
-import { CLEAN_UP_BUDGET_MS, IN_FLIGHT_WAIT_MS, type CredentialLedger } from './credential-ledger';
+import type { CredentialLedger } from './credential-ledger';
 import { prepareGeneration, type Generation } from './generation';
 import { LeaseRenewals } from './lease-renewals';
 import { RestartQueue } from './restart-queue';
@@ -148,10 +148,9 @@ export class RunningPhase {
 
   /**
    * Stops renewing and watching, then revokes what vault-exec holds: all of it, a read still in
-   * flight included, within CLEAN_UP_BUDGET_MS. Never fails.
+   * flight included, within the ledger's clean-up budget. Never fails.
    */
   async close(): Promise<void> {
-    const deadline = this.now() + CLEAN_UP_BUDGET_MS;
     this.closing.abort(new Error('vault-exec is exiting'));
     this.tokenKeeper.stop();
     this.stopSecretWatch();
@@ -161,12 +160,7 @@ export class RunningPhase {
     // A read still in flight (SIGTERM or the child's exit during a prepare) may yet mint a lease, and
     // with the user's token nothing else would revoke it; a re-login in flight may yet mint a token:
     // give them part of the budget.
-    let cancel = (): void => {};
-    const waitUntil = deadline - CLEAN_UP_BUDGET_MS + IN_FLIGHT_WAIT_MS;
-    const bound = new Promise<void>((resolve) => (cancel = timerAt(waitUntil, resolve, this.now)));
-    await Promise.race([Promise.all([this.preparing, this.tokenKeeper.settled]), bound]);
-    cancel();
-    await this.ledger.revokeAll(deadline);
+    await this.ledger.cleanUp(Promise.all([this.preparing, this.tokenKeeper.settled]));
   }
 
   /** One attempt at a restart: prepare, and swap only if that worked. */

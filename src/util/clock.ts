@@ -31,3 +31,17 @@ export function timerAt(at: number, fire: () => void, now: Clock = monotonicNow)
   arm();
   return () => clearTimeout(handle);
 }
+
+/** Resolves once `work` has settled, either way, or once `now()` reaches `at`, whichever comes first. */
+export async function settledOrAt(
+  work: Promise<unknown>,
+  at: number,
+  now: Clock = monotonicNow,
+): Promise<void> {
+  let cancel = (): void => {};
+  const bound = new Promise<void>((resolve) => (cancel = timerAt(at, resolve, now)));
+  await Promise.race([work.then(noop, noop), bound]);
+  cancel();
+}
+
+function noop(): void {}
