@@ -3,7 +3,7 @@
 import type { AuthPlan, CredentialSource } from '../cli/auth-plan';
 import { DEFAULT_KUBERNETES_TOKEN_PATH, type AuthConfig } from '../cli/config';
 import type { Env } from '../util/env';
-import { UsageError } from '../util/errors';
+import { UsageError, describeReadFailure } from '../util/errors';
 import type { ResolveIo } from './io';
 import { chooseJwtSource } from './jwt-source';
 import { findOwnToken } from './own-token';
@@ -70,10 +70,7 @@ function readCredentialFile(path: string, flag: string, io: ResolveIo): string {
   try {
     content = io.readFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
-    throw new UsageError(`cannot read ${flag} ${path}: ${reason}`, { cause: error });
+    throw new UsageError(`cannot read ${flag} ${path}: ${describeReadFailure(error)}`, { cause: error });
   }
   const value = content.trim();
   if (value === '') throw new UsageError(`${flag} ${path} is empty`);

@@ -2,7 +2,7 @@
 import { relative, resolve } from 'node:path';
 import type { ProjectFileRequest } from '../cli/parse-command-line';
 import type { ProjectFileText } from '../cli/merge-options';
-import { UsageError } from '../util/errors';
+import { UsageError, describeReadFailure } from '../util/errors';
 import { findProjectFile, findRepositoryRoot } from './find-project-file';
 import type { ResolveIo } from './io';
 import { assertFoundFileIsTrusted } from './trust-found-file';
@@ -47,9 +47,7 @@ function readProjectFile(path: string, shownAs: string, io: ResolveIo): string {
   try {
     return io.readFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code;
-    throw new UsageError(`cannot read the project file ${shownAs}: ${reason ?? 'unreadable'}`, {
+    throw new UsageError(`cannot read the project file ${shownAs}: ${describeReadFailure(error)}`, {
       cause: error,
     });
   }

@@ -11,6 +11,16 @@ export function escapeControlCharacters(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]/g, (character) => JSON.stringify(character).slice(1, -1));
 }
 
+/** Why a file could not be read, for a message: "no such file", "permission denied", or Node's code. */
+export function describeReadFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT'
+    ? 'no such file'
+    : code === 'EACCES'
+      ? 'permission denied'
+      : (code ?? 'unreadable');
+}
+
 /** The same, in double quotes, for a value shown as typed. */
 export function quote(value: string): string {
   return JSON.stringify(value);

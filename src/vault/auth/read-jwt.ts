@@ -3,6 +3,7 @@
 // gives what it gave at start.
 import { readFileSync } from 'node:fs';
 import type { JwtSource } from '../../cli/config';
+import { describeReadFailure } from '../../util/errors';
 import type { Logger } from '../../util/log';
 import { requestGitHubOidcToken } from './github-oidc';
 import type { LoginFailure } from './session';
@@ -21,10 +22,7 @@ export async function readJwt(
   try {
     text = readFileSync(source.path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
-    return unreadable(`cannot read ${source.origin} ${source.path}: ${reason}`);
+    return unreadable(`cannot read ${source.origin} ${source.path}: ${describeReadFailure(error)}`);
   }
   const jwt = text.trim();
   if (jwt === '') return unreadable(`${source.origin} ${source.path} is empty`);
