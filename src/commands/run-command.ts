@@ -60,7 +60,7 @@ export async function runCommand(
     // run.ts takes the signals over once its child exists.
     deps.onSignals((signal) => {
       if (!endsRunWithoutChild(signal) || stop.signal.aborted) return;
-      stop.abort(signal);
+      stop.abort(new Error(`received ${signal}`));
       resolve(signal);
     }),
   );

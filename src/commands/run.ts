@@ -8,7 +8,7 @@ import { RunningPhase } from '../running/running-phase';
 import type { Env } from '../util/env';
 import { buildFallbackChildEnv, isOutage } from './fallback-env';
 import type { CommandContext } from './context';
-import { startUp, StartUpInterrupted, type StartedUp } from './start-up';
+import { startUp, type StartedUp } from './start-up';
 
 export async function runChild(context: CommandContext): Promise<number> {
   const { config, client, log, ledger, now, stop, deps } = context;
@@ -28,7 +28,7 @@ export async function runChild(context: CommandContext): Promise<number> {
     token: started.session.token,
     log,
   });
-  if (stop.aborted) throw new StartUpInterrupted('interrupted', 0);
+  stop.throwIfAborted();
   if (deps.isPidOne)
     log.warn(
       'running as PID 1: orphaned grandchildren will not be reaped; run the container with an init (docker run --init, compose "init: true", or tini)',

@@ -2,7 +2,6 @@
 // Everything it obtains goes into the ledger the moment it exists, so whatever ends the start-up
 // (a failure, a stop signal) leaves nothing behind that the caller cannot revoke.
 import type { AuthConfig, Config } from '../cli/config';
-import { VaultExecError } from '../util/errors';
 import type { Clock } from '../util/clock';
 import type { Logger } from '../util/log';
 import type { CredentialLedger } from '../running/credential-ledger';
@@ -21,16 +20,16 @@ export interface StartedUp {
   secrets: ResolvedSecrets;
 }
 
-/** A stop signal arrived during the start-up; the caller exits 128+N after cleaning up. */
-export class StartUpInterrupted extends VaultExecError {}
-
 export async function startUp(options: {
   config: Config;
   client: VaultClient;
   log: Logger;
   ledger: CredentialLedger;
   now: Clock;
-  /** Aborted by a stop signal: the next step does not begin. */
+  /**
+   * Aborted by a stop signal: the next step does not begin, and the start-up rejects with the
+   * abort's reason (the caller, which aborted it, exits 128+N after cleaning up).
+   */
   signal: AbortSignal;
   /** `check`: a preflight leaves the secret_id file for the start it checks. */
   keepSecretIdFile?: boolean;
@@ -43,16 +42,16 @@ export async function startUp(options: {
     log,
     signal,
   });
-  throwIfInterrupted(signal);
+  signal.throwIfAborted();
   const auth =
     config.auth.method === 'approle' && config.auth.secretIdWrapped
       ? await unwrapSecretId(client, config.auth, log)
       : config.auth;
-  throwIfInterrupted(signal);
+  signal.throwIfAborted();
   const session = await login(client, options.keepSecretIdFile ? keepSecretIdFile(auth) : auth, log);
   const issuedAt = now();
   ledger.holdToken(session, logsIn(auth));
-  throwIfInterrupted(signal);
+  signal.throwIfAborted();
   const secrets = await readSecrets({
     client,
     token: session.token,
@@ -65,14 +64,10 @@ export async function startUp(options: {
     now,
   });
   // Nothing read may be used once a stop signal came: env would print it, run would start a child.
-  throwIfInterrupted(signal);
+  signal.throwIfAborted();
   return { auth, session, issuedAt, secrets };
 }
 
 function keepSecretIdFile(auth: AuthConfig): AuthConfig {
   return auth.method === 'approle' ? { ...auth, removeSecretIdFile: false } : auth;
-}
-
-function throwIfInterrupted(signal: AbortSignal): void {
-  if (signal.aborted) throw new StartUpInterrupted('interrupted', 0, { cause: signal.reason });
 }

@@ -295,7 +295,7 @@ async function mapWithLimit<T, R>(
   const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
   const failure = settled.find((outcome) => outcome.status === 'rejected');
   if (failure) throw failure.reason;
-  if (signal?.aborted) throw signal.reason;
+  signal?.throwIfAborted();
   return results;
 }
 
