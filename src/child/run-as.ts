@@ -8,7 +8,8 @@ import type { Env } from '../util/env';
  * entry gets HOME=/ and no USER or LOGNAME rather than root's. A secret mapped to one of these names
  * still wins, like any secret over an inherited variable.
  */
-export function withUserEnvironment(env: Env, runAs: RunAs): Env {
+export function withUserEnvironment(env: Env, runAs: RunAs | undefined): Env {
+  if (runAs === undefined) return env;
   const { USER: _user, LOGNAME: _logname, ...rest } = env;
   return runAs.name === undefined
     ? { ...rest, HOME: runAs.home }

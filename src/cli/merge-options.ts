@@ -17,7 +17,12 @@ import {
 } from './options';
 import type { ParsedCommandLine } from './parse-command-line';
 import { parseProjectFile } from './project-file/parse-project-file';
-import { findEnvTemplates, parsePathImport, parseSecretMapping, type EnvTemplate } from './secret-references';
+import {
+  findEnvTemplates,
+  parsePathImport,
+  parseSecretMapping,
+  type EnvReferences,
+} from './secret-references';
 import { nonBlank, parseAddress, parseBoolean, requirePositive } from './values';
 
 export type Source = 'command line' | 'env' | 'file' | 'default';
@@ -168,9 +173,8 @@ function setting(env: Env, key: SettingKey): string | undefined {
  * (IMAGE=vault:1.13.3), which pass to the child as they are. Our own settings (VAULT_*) are never
  * references, so VAULT_ADDR=vault:8200-style values stay legal.
  */
-function findEnvReferences(env: Env): { templates: EnvTemplate[]; lookalikes: string[] } {
-  const { templates, leftAlone } = findEnvTemplates(
+function findEnvReferences(env: Env): EnvReferences {
+  return findEnvTemplates(
     Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('VAULT_'))),
   );
-  return { templates, lookalikes: leftAlone };
 }

@@ -96,7 +96,7 @@ export function parsePathImport(text: string): PathImport {
  */
 export interface EnvReferences {
   templates: EnvTemplate[];
-  leftAlone: string[];
+  lookalikes: string[];
 }
 
 /**
@@ -106,7 +106,7 @@ export interface EnvReferences {
  */
 export function findEnvTemplates(env: Record<string, string | undefined>): EnvReferences {
   const templates: EnvTemplate[] = [];
-  const leftAlone: string[] = [];
+  const lookalikes: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
     if (value.includes('${vault:')) {
@@ -114,10 +114,10 @@ export function findEnvTemplates(env: Record<string, string | undefined>): EnvRe
     } else if (value.startsWith(WHOLE_REFERENCE_PREFIX)) {
       const ref = splitRef(value.slice(WHOLE_REFERENCE_PREFIX.length));
       if (ref.key !== '' && isUsablePath(ref.path)) templates.push({ name, parts: [{ ref }] });
-      else leftAlone.push(name);
+      else lookalikes.push(name);
     }
   }
-  return { templates, leftAlone };
+  return { templates, lookalikes };
 }
 
 function parseTemplate(name: string, value: string): TemplatePart[] {

@@ -15,7 +15,7 @@ export async function checkStartUp(context: CommandContext): Promise<number> {
   const started = await startUp({ config, client, log, ledger, now, signal: stop, keepSecretIdFile: true });
   buildGeneration({
     config,
-    inherited: config.runAs ? withUserEnvironment(deps.env, config.runAs) : deps.env,
+    inherited: withUserEnvironment(deps.env, config.runAs),
     secrets: started.secrets,
     token: started.session.token,
     log,

@@ -12,7 +12,7 @@ import { startUp, type StartedUp } from './start-up';
 
 export async function runChild(context: CommandContext): Promise<number> {
   const { config, client, log, ledger, now, stop, deps } = context;
-  const inherited = config.runAs ? withUserEnvironment(deps.env, config.runAs) : deps.env;
+  const inherited = withUserEnvironment(deps.env, config.runAs);
   let started: StartedUp;
   try {
     started = await startUp({ config, client, log, ledger, now, signal: stop });

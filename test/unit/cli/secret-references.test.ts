@@ -70,7 +70,7 @@ describe('findEnvTemplates', () => {
           ],
         },
       ],
-      leftAlone: [],
+      lookalikes: [],
     });
   });
 
@@ -85,7 +85,7 @@ describe('findEnvTemplates', () => {
     ['a ".." segment', 'vault:secret/../app#key'],
     ['a space in the path', 'vault:secret/a b#key'],
   ])('leaves %s (%j) alone and names the variable', (_, value) => {
-    expect(findEnvTemplates({ IMAGE: value, PLAIN: 'x' })).toEqual({ templates: [], leftAlone: ['IMAGE'] });
+    expect(findEnvTemplates({ IMAGE: value, PLAIN: 'x' })).toEqual({ templates: [], lookalikes: ['IMAGE'] });
   });
 
   test('a half-written "${vault:" inside a value is still an error naming the variable', () => {
@@ -98,7 +98,7 @@ describe('findEnvTemplates', () => {
   test('a value holding "${vault:" is read as a template even when it starts with "vault:"', () => {
     expect(findEnvTemplates({ APP: 'vault:x${vault:secret/a#b}' })).toEqual({
       templates: [{ name: 'APP', parts: [{ literal: 'vault:x' }, { ref: { path: 'secret/a', key: 'b' } }] }],
-      leftAlone: [],
+      lookalikes: [],
     });
   });
 });

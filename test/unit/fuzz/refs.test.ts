@@ -229,18 +229,18 @@ function checkTemplates(env: Record<string, string>): void {
     const again = attempt('findEnvTemplates', formatTemplate(template.parts), () =>
       findEnvTemplates({ [template.name]: formatTemplate(template.parts) }),
     );
-    expect(again).toEqual({ ok: true, value: { templates: [template], leftAlone: [] } });
+    expect(again).toEqual({ ok: true, value: { templates: [template], lookalikes: [] } });
   }
   // A value holding "${vault:" is a template; one starting with "vault:" is a template exactly when
   // the rest parses as PATH#KEY, and is left alone otherwise; every other value is neither.
   const named = outcome.value.templates.map((template) => template.name);
-  const { leftAlone } = outcome.value;
+  const { lookalikes } = outcome.value;
   for (const [name, value] of Object.entries(env)) {
     const isWholeRef =
       value.startsWith('vault:') &&
       attempt('parseRef', value, () => parseRef(value.slice('vault:'.length), 'the fuzzer')).ok;
     expect(named.includes(name)).toBe(value.includes('${vault:') || isWholeRef);
-    expect(leftAlone.includes(name)).toBe(
+    expect(lookalikes.includes(name)).toBe(
       !value.includes('${vault:') && value.startsWith('vault:') && !isWholeRef,
     );
   }
@@ -298,7 +298,7 @@ describe('references in env values (findEnvTemplates)', () => {
           });
         expect(outcome).toEqual({
           ok: true,
-          value: { templates: [{ name: 'APP_VALUE', parts: merged }], leftAlone: [] },
+          value: { templates: [{ name: 'APP_VALUE', parts: merged }], lookalikes: [] },
         });
         if (outcome.ok)
           expect(
