@@ -87,20 +87,28 @@ test('env leaves the leased values it printed valid for the next step, and says 
 
 // env with nothing leased still revokes its token: env.test.ts (this server leases every KV read).
 
-test.each([['check'], ['env']])(
+/** Runs `command` through the proxy, and sends it SIGTERM once its read of `path` is on its way. */
+async function stopWhileReading(command: 'check' | 'env', path: string) {
+  const running = startCli([command, '--secret', `PW=${path}#password`], {
+    env: cliEnv(vault(), app, { VAULT_ADDR: proxy.url }),
+  });
+  await waitFor(
+    () => proxy.requests().some((request) => request.path.includes(path.replace(/^secret\//, ''))),
+    {
+      timeoutMs: 10_000,
+      message: 'no read',
+    },
+  );
+  running.kill('SIGTERM');
+  return running.exited;
+}
+
+test.each([['check'], ['env']] as const)(
   'SIGTERM while %s reads a secret exits 143 and revokes the token it logged in for',
   async (command) => {
     const before = await tokensOfRole();
     await proxy.setMode({ kind: 'hold', paths: /cleanup\/leased/ });
-    const running = startCli([command, '--secret', 'PW=secret/cleanup/leased#password'], {
-      env: cliEnv(vault(), app, { VAULT_ADDR: proxy.url }),
-    });
-    await waitFor(() => proxy.requests().some((request) => request.path.includes('cleanup/leased')), {
-      timeoutMs: 10_000,
-      message: 'no read',
-    });
-    running.kill('SIGTERM');
-    const exit = await running.exited;
+    const exit = await stopWhileReading(command, 'secret/cleanup/leased');
     expect(exit.code).toBe(143);
     expect(await tokensOfRole()).toBe(before);
   },
@@ -132,15 +140,7 @@ test('SIGTERM while env reads a secret that still arrives prints nothing and kee
   const before = await tokensOfRole();
   // The read reaches Vault half a second late, well inside the second the clean-up waits for it.
   await proxy.setMode({ kind: 'delay', ms: 500, paths: /cleanup\/late/ });
-  const running = startCli(['env', '--secret', 'PW=secret/cleanup/late#password'], {
-    env: cliEnv(vault(), app, { VAULT_ADDR: proxy.url }),
-  });
-  await waitFor(() => proxy.requests().some((request) => request.path.includes('cleanup/late')), {
-    timeoutMs: 10_000,
-    message: 'no read',
-  });
-  running.kill('SIGTERM');
-  const exit = await running.exited;
+  const exit = await stopWhileReading('env', 'secret/cleanup/late');
   expect(exit.code).toBe(143);
   expect(exit.stdout).toBe('');
   expect(await tokensOfRole()).toBe(before);
