@@ -1,7 +1,7 @@
 // Starts the child, with the kill escalation and the clean-up on exit left to us rather than execa, and
 // turns how it ended into vault-exec's exit code: its own, 128+N for signal N, 126/127 if it never ran.
+import { spawn as spawnProcess, type ChildProcess as NodeChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { execa } from 'execa';
 import { EXIT } from '../util/exit-codes';
 import { PIPE_DRAIN_GRACE_MS, pipeMaskedOutput, type MaskedOutput } from './masked-pipes';
 import { signalExitCode } from './signals';
@@ -41,20 +41,19 @@ export function spawnChild(
   options: SpawnOptions = { processGroup: false },
 ): ChildProcess {
   const [file, ...args] = command as [string, ...string[]];
-  const subprocess = execa(file, args, {
-    // --mask: stdout and stderr become pipes through the masker; stdin stays the caller's.
-    stdio: options.maskValues ? ['inherit', 'pipe', 'pipe'] : 'inherit',
-    buffer: false,
+  const shared = {
     env,
-    extendEnv: false,
-    reject: false,
-    forceKillAfterDelay: false,
-    cleanup: false,
     detached: options.processGroup,
     windowsHide: true,
     ...(options.identity && { uid: options.identity.uid, gid: options.identity.gid }),
-  });
-  const pid = subprocess.pid;
+  };
+  // --mask: stdout and stderr become pipes through the masker (execa's streams); stdin stays the
+  // caller's. Without it the child inherits our stdio and Node's own spawn is all it takes: execa is
+  // loaded only for --mask, so an ordinary start does not pay for evaluating it.
+  const { child: subprocess, ended } = options.maskValues
+    ? spawnPiped(file, args, shared)
+    : spawnInheriting(file, args, shared);
+  const pid = subprocess?.pid;
   // Our clean-up instead of signal-exit's: only if vault-exec itself ends (an internal error) while the
   // child still runs, so the child is not left behind without a supervisor.
   const stopOnExit = (): void => void signal('SIGTERM');
@@ -70,7 +69,7 @@ export function spawnChild(
   };
   const signal = (name: NodeJS.Signals): boolean => {
     if (pid === undefined) return false;
-    if (subprocess.exitCode !== null || subprocess.signalCode !== null) {
+    if (subprocess!.exitCode !== null || subprocess!.signalCode !== null) {
       // Once reaped, the pid may already belong to someone else: never signal it again. A group id
       // stays reserved while any member lives, so what is left of the group can still be signalled.
       if (options.processGroup && groupAlive())
@@ -92,13 +91,14 @@ export function spawnChild(
     return reachesChild;
   };
 
-  const output = options.maskValues
-    ? pipeMaskedOutput(
-        { stdout: subprocess.stdout, stderr: subprocess.stderr, kill: signal },
-        options.maskValues,
-      )
-    : undefined;
-  const finished = output ? Promise.race([subprocess, exitThenDrain(subprocess, output)]) : subprocess;
+  const output =
+    options.maskValues && subprocess
+      ? pipeMaskedOutput(
+          { stdout: subprocess.stdout!, stderr: subprocess.stderr!, kill: signal },
+          options.maskValues,
+        )
+      : undefined;
+  const finished = output ? Promise.race([ended, exitThenDrain(subprocess!, output)]) : ended;
   const done = finished.then((result) => {
     process.removeListener('exit', stopOnExit);
     if (result.signal) return { code: signalExitCode(result.signal) };
@@ -125,6 +125,70 @@ export function spawnChild(
     };
   });
   return { pid, kill: signal, done, ...(options.processGroup && pid !== undefined && { groupAlive }) };
+}
+
+/** How a child ended, as execa reports it: with reject off, a spawn failure is a result too. */
+interface Outcome {
+  exitCode?: number;
+  signal?: string;
+  code?: string;
+  shortMessage?: string;
+}
+
+interface SpawnOutcome {
+  /** Undefined when Node refused to start it at all (it threw). */
+  child: NodeChildProcess | undefined;
+  ended: Promise<Outcome>;
+}
+
+type StartOptions = {
+  env: Record<string, string>;
+  detached: boolean;
+  windowsHide: boolean;
+  uid?: number;
+  gid?: number;
+};
+
+/** --mask: execa, for its piped streams; `cleanup` and `forceKillAfterDelay` off, as said above. */
+function spawnPiped(file: string, args: string[], options: StartOptions): SpawnOutcome {
+  const { execa } = require('execa') as typeof import('execa');
+  const subprocess = execa(file, args, {
+    ...options,
+    stdio: ['inherit', 'pipe', 'pipe'],
+    buffer: false,
+    extendEnv: false,
+    reject: false,
+    forceKillAfterDelay: false,
+    cleanup: false,
+  });
+  return { child: subprocess, ended: subprocess.then((result) => result as Outcome) };
+}
+
+/**
+ * node:child_process.spawn with the caller's stdio, settling like execa with `reject: false`: with how
+ * the child ended, or with the error code (ENOENT, EACCES, EPERM) when it never started, whether Node
+ * reports that as an 'error' event or throws it.
+ */
+function spawnInheriting(file: string, args: string[], options: StartOptions): SpawnOutcome {
+  let child: NodeChildProcess;
+  try {
+    child = spawnProcess(file, args, { ...options, stdio: 'inherit' });
+  } catch (error) {
+    const failure = error as NodeJS.ErrnoException;
+    return {
+      child: undefined,
+      ended: Promise.resolve({ code: failure.code, shortMessage: failure.message }),
+    };
+  }
+  const ended = new Promise<Outcome>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      resolve({ code: error.code, shortMessage: error.message }),
+    );
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) =>
+      resolve({ exitCode: code ?? undefined, signal: signal ?? undefined }),
+    );
+  });
+  return { child, ended };
 }
 
 /**
