@@ -1,8 +1,12 @@
 // Bundles src/main.ts and every runtime dependency into one CommonJS file, dist/vault-exec.cjs,
 // which runs with nothing but `node` (no node_modules). CommonJS because execa has no top-level
 // await, and it is what Node's single-executable builder needs.
+//
+// Beside it: dist/vault-exec, the launcher (a copy of bin/vault-exec, for images), and
+// dist/vault-exec.code-cache, V8's code cache for the bundle, made from a real run of it on this Node.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -30,7 +34,11 @@ const result = await build({
     axios: stub('no-axios.cjs'),
     debug: stub('noop-debug.cjs'),
     'supports-color': stub('no-supports-color.cjs'),
+    // node-vault's command templates and schema validation: vault-exec uses only its `request`.
+    mustache: stub('no-mustache.cjs'),
+    tv4: stub('request-check.cjs'),
   },
+  plugins: [lazyHttpsForNodeVault()],
   // Executable on its own (`./vault-exec.cjs`), so an image with node can use it as the entrypoint.
   banner: { js: '#!/usr/bin/env node' },
 });
@@ -38,5 +46,46 @@ chmodSync(`${root}dist/vault-exec.cjs`, 0o755);
 const bytes = Object.values(result.metafile.outputs).reduce((total, output) => total + output.bytes, 0);
 console.log(`built dist/vault-exec.cjs (${Math.round(bytes / 1024)} KiB)`);
 
+// The launcher and its code cache: made by running the bundle once through the launcher's own
+// compileBundle, with an address where nothing listens, so the run goes through parsing, the client,
+// the transport and the wait (then exits 69) without a Vault; V8 caches what that run compiled.
+copyFileSync(`${root}bin/vault-exec`, `${root}dist/vault-exec`);
+chmodSync(`${root}dist/vault-exec`, 0o755);
+const codeCache = `${root}dist/vault-exec.code-cache`;
+rmSync(codeCache, { force: true });
+const made = spawnSync(
+  process.execPath,
+  [
+    '-e',
+    `const { compileBundle } = require(process.argv[1]);
+     const { script, run } = compileBundle(process.argv[2], '');
+     process.argv = [process.execPath, process.argv[2], ...process.argv.slice(4)];
+     process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(codeCache)}, script.createCachedData()));
+     run();`,
+    `${root}bin/vault-exec`,
+    `${root}dist/vault-exec.cjs`,
+    '--',
+    ...['--wait-timeout', '0', '--log-level', 'error', '--secret', 'A=secret/app#key', '--', 'true'],
+  ],
+  {
+    env: { PATH: process.env.PATH, VAULT_ADDR: 'http://127.0.0.1:9', VAULT_TOKEN: 'code-cache-run' },
+    encoding: 'utf8',
+  },
+);
+if (made.status !== 69) throw new Error(`build: the code-cache run exited ${made.status}: ${made.stderr}`);
+console.log(`built dist/vault-exec.code-cache (${Math.round(statSync(codeCache).size / 1024)} KiB)`);
+
 // The GitHub Action's entry (action.yml loads it through action/index.cjs); it runs the bundle above.
 await build({ ...common, entryPoints: [`${root}src/action/main.ts`], outfile: `${root}dist/action.cjs` });
+
+/** node-vault's `require('https')` only feeds axios, which is stubbed: it gets a lazy stand-in. */
+function lazyHttpsForNodeVault() {
+  return {
+    name: 'lazy-https-for-node-vault',
+    setup(esbuild) {
+      esbuild.onResolve({ filter: /^https$/ }, (args) =>
+        /[\\/]node-vault[\\/]/.test(args.importer) ? { path: stub('lazy-https.cjs') } : undefined,
+      );
+    },
+  };
+}
