@@ -46,26 +46,43 @@ chmodSync(`${root}dist/vault-exec.cjs`, 0o755);
 const bytes = Object.values(result.metafile.outputs).reduce((total, output) => total + output.bytes, 0);
 console.log(`built dist/vault-exec.cjs (${Math.round(bytes / 1024)} KiB)`);
 
-// The launcher and its code cache: made by running the bundle once through the launcher's own
-// compileBundle, with an address where nothing listens, so the run goes through parsing, the client,
-// the transport and the wait (then exits 69) without a Vault; V8 caches what that run compiled.
+// The launcher and its code cache: made by running the bundle through the launcher's own
+// compileBundle, twice in one process: `--help` (the help text's formatting), then a start at an
+// address where nothing listens, which goes through parsing, the client, the transport and the wait
+// (then exits 69) without a Vault. V8 caches every function those runs compiled.
 copyFileSync(`${root}bin/vault-exec`, `${root}dist/vault-exec`);
 chmodSync(`${root}dist/vault-exec`, 0o755);
 const codeCache = `${root}dist/vault-exec.code-cache`;
 rmSync(codeCache, { force: true });
+const startArgs = [
+  '--wait-timeout',
+  '0',
+  '--log-level',
+  'error',
+  '--secret',
+  'A=secret/app#key',
+  '--',
+  'true',
+];
 const made = spawnSync(
   process.execPath,
   [
     '-e',
-    `const { compileBundle } = require(process.argv[1]);
-     const { script, run } = compileBundle(process.argv[2], '');
-     process.argv = [process.execPath, process.argv[2], ...process.argv.slice(4)];
-     process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(codeCache)}, script.createCachedData()));
+    `const [launcher, bundle, cache, startArgs] = process.argv.slice(1);
+     const { script, run } = require(launcher).compileBundle(bundle, '');
+     const exit = process.exit;
+     process.exit = () => {
+       process.exit = exit;
+       process.argv = [process.execPath, bundle, ...JSON.parse(startArgs)];
+       run();
+     };
+     process.on('exit', () => require('node:fs').writeFileSync(cache, script.createCachedData()));
+     process.argv = [process.execPath, bundle, '--help'];
      run();`,
     `${root}bin/vault-exec`,
     `${root}dist/vault-exec.cjs`,
-    '--',
-    ...['--wait-timeout', '0', '--log-level', 'error', '--secret', 'A=secret/app#key', '--', 'true'],
+    codeCache,
+    JSON.stringify(startArgs),
   ],
   {
     env: { PATH: process.env.PATH, VAULT_ADDR: 'http://127.0.0.1:9', VAULT_TOKEN: 'code-cache-run' },
