@@ -38,7 +38,7 @@ const result = await build({
     mustache: stub('no-mustache.cjs'),
     tv4: stub('request-check.cjs'),
   },
-  plugins: [lazyHttpsForNodeVault()],
+  plugins: [lazyBuiltinsOfDependencies()],
   // Executable on its own (`./vault-exec.cjs`), so an image with node can use it as the entrypoint.
   banner: { js: '#!/usr/bin/env node' },
 });
@@ -95,14 +95,23 @@ console.log(`built dist/vault-exec.code-cache (${Math.round(statSync(codeCache).
 // The GitHub Action's entry (action.yml loads it through action/index.cjs); it runs the bundle above.
 await build({ ...common, entryPoints: [`${root}src/action/main.ts`], outfile: `${root}dist/action.cjs` });
 
-/** node-vault's `require('https')` only feeds axios, which is stubbed: it gets a lazy stand-in. */
-function lazyHttpsForNodeVault() {
+/**
+ * Builtins that a dependency requires at load time for a path vault-exec never takes get a stand-in
+ * that loads them on first use: node-vault's https (it only feeds the stubbed axios) and commander's
+ * child_process (only for executable subcommands).
+ */
+function lazyBuiltinsOfDependencies() {
+  const lazy = [
+    { dependency: 'node-vault', builtin: /^https$/, stub: 'lazy-https.cjs' },
+    { dependency: 'commander', builtin: /^node:child_process$/, stub: 'lazy-child-process.cjs' },
+  ];
   return {
-    name: 'lazy-https-for-node-vault',
+    name: 'lazy-builtins-of-dependencies',
     setup(esbuild) {
-      esbuild.onResolve({ filter: /^https$/ }, (args) =>
-        /[\\/]node-vault[\\/]/.test(args.importer) ? { path: stub('lazy-https.cjs') } : undefined,
-      );
+      for (const { dependency, builtin, stub: file } of lazy)
+        esbuild.onResolve({ filter: builtin }, (args) =>
+          args.importer.includes(`/node_modules/${dependency}/`) ? { path: stub(file) } : undefined,
+        );
     },
   };
 }

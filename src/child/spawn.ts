@@ -1,6 +1,6 @@
 // Starts the child, with the kill escalation and the clean-up on exit left to us rather than execa, and
 // turns how it ended into vault-exec's exit code: its own, 128+N for signal N, 126/127 if it never ran.
-import { spawn as spawnProcess, type ChildProcess as NodeChildProcess } from 'node:child_process';
+import type { ChildProcess as NodeChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { EXIT } from '../util/exit-codes';
 import { PIPE_DRAIN_GRACE_MS, pipeMaskedOutput, type MaskedOutput } from './masked-pipes';
@@ -172,7 +172,9 @@ function spawnPiped(file: string, args: string[], options: StartOptions): SpawnO
 function spawnInheriting(file: string, args: string[], options: StartOptions): SpawnOutcome {
   let child: NodeChildProcess;
   try {
-    child = spawnProcess(file, args, { ...options, stdio: 'inherit' });
+    // Loaded here, at the spawn: --version, --help and a start that fails before it never need it.
+    const { spawn } = require('node:child_process') as typeof import('node:child_process');
+    child = spawn(file, args, { ...options, stdio: 'inherit' });
   } catch (error) {
     const failure = error as NodeJS.ErrnoException;
     return {
