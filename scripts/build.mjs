@@ -38,7 +38,7 @@ const result = await build({
     mustache: stub('no-mustache.cjs'),
     tv4: stub('request-check.cjs'),
   },
-  plugins: [lazyBuiltinsOfDependencies()],
+  plugins: [standInsWithinDependencies()],
   // Executable on its own (`./vault-exec.cjs`), so an image with node can use it as the entrypoint.
   banner: { js: '#!/usr/bin/env node' },
 });
@@ -96,20 +96,22 @@ console.log(`built dist/vault-exec.code-cache (${Math.round(statSync(codeCache).
 await build({ ...common, entryPoints: [`${root}src/action/main.ts`], outfile: `${root}dist/action.cjs` });
 
 /**
- * Builtins that a dependency requires at load time for a path vault-exec never takes get a stand-in
- * that loads them on first use: node-vault's https (it only feeds the stubbed axios) and commander's
- * child_process (only for executable subcommands).
+ * What a dependency requires at load time for a path vault-exec never takes gets a stand-in, for that
+ * dependency only: node-vault's https (it only feeds the stubbed axios) and its generated commands
+ * (only `request` is used), and commander's child_process (only for executable subcommands). The
+ * builtins' stand-ins load the real module on first use.
  */
-function lazyBuiltinsOfDependencies() {
-  const lazy = [
-    { dependency: 'node-vault', builtin: /^https$/, stub: 'lazy-https.cjs' },
-    { dependency: 'commander', builtin: /^node:child_process$/, stub: 'lazy-child-process.cjs' },
+function standInsWithinDependencies() {
+  const standIns = [
+    { dependency: 'node-vault', request: /^https$/, stub: 'lazy-https.cjs' },
+    { dependency: 'node-vault', request: /^\.\/commands\.js$/, stub: 'no-node-vault-commands.cjs' },
+    { dependency: 'commander', request: /^node:child_process$/, stub: 'lazy-child-process.cjs' },
   ];
   return {
-    name: 'lazy-builtins-of-dependencies',
+    name: 'stand-ins-within-dependencies',
     setup(esbuild) {
-      for (const { dependency, builtin, stub: file } of lazy)
-        esbuild.onResolve({ filter: builtin }, (args) =>
+      for (const { dependency, request, stub: file } of standIns)
+        esbuild.onResolve({ filter: request }, (args) =>
           args.importer.includes(`/node_modules/${dependency}/`) ? { path: stub(file) } : undefined,
         );
     },
