@@ -3,11 +3,11 @@
 // await, and it is what Node's single-executable builder needs.
 //
 // Beside it: dist/vault-exec, the launcher (a copy of bin/vault-exec, for images), and
-// dist/vault-exec.code-cache, V8's code cache for the bundle, made from a real run of it on this Node.
+// dist/vault-exec.code-cache, V8's code cache for the bundle, made from real runs of it on this Node.
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { makeCodeCache } from './code-cache.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
@@ -46,51 +46,19 @@ chmodSync(`${root}dist/vault-exec.cjs`, 0o755);
 const bytes = Object.values(result.metafile.outputs).reduce((total, output) => total + output.bytes, 0);
 console.log(`built dist/vault-exec.cjs (${Math.round(bytes / 1024)} KiB)`);
 
-// The launcher and its code cache: made by running the bundle through the launcher's own
-// compileBundle, twice in one process: `--help` (the help text's formatting), then a start at an
-// address where nothing listens, which goes through parsing, the client, the transport and the wait
-// (then exits 69) without a Vault. V8 caches every function those runs compiled.
+// The launcher, and the code cache it compiles the bundle with (scripts/code-cache.mjs says how).
 copyFileSync(`${root}bin/vault-exec`, `${root}dist/vault-exec`);
 chmodSync(`${root}dist/vault-exec`, 0o755);
 const codeCache = `${root}dist/vault-exec.code-cache`;
-rmSync(codeCache, { force: true });
-const startArgs = [
-  '--wait-timeout',
-  '0',
-  '--log-level',
-  'error',
-  '--secret',
-  'A=secret/app#key',
-  '--',
-  'true',
-];
-const made = spawnSync(
-  process.execPath,
-  [
-    '-e',
-    `const [launcher, bundle, cache, startArgs] = process.argv.slice(1);
-     const { script, run } = require(launcher).compileBundle(bundle, '');
-     const exit = process.exit;
-     process.exit = () => {
-       process.exit = exit;
-       process.argv = [process.execPath, bundle, ...JSON.parse(startArgs)];
-       run();
-     };
-     process.on('exit', () => require('node:fs').writeFileSync(cache, script.createCachedData()));
-     process.argv = [process.execPath, bundle, '--help'];
-     run();`,
-    `${root}bin/vault-exec`,
-    `${root}dist/vault-exec.cjs`,
-    codeCache,
-    JSON.stringify(startArgs),
-  ],
-  {
-    env: { PATH: process.env.PATH, VAULT_ADDR: 'http://127.0.0.1:9', VAULT_TOKEN: 'code-cache-run' },
-    encoding: 'utf8',
-  },
+const how = await makeCodeCache({
+  root,
+  launcher: `${root}bin/vault-exec`,
+  bundle: `${root}dist/vault-exec.cjs`,
+  output: codeCache,
+});
+console.log(
+  `built dist/vault-exec.code-cache (${Math.round(statSync(codeCache).size / 1024)} KiB, from ${how})`,
 );
-if (made.status !== 69) throw new Error(`build: the code-cache run exited ${made.status}: ${made.stderr}`);
-console.log(`built dist/vault-exec.code-cache (${Math.round(statSync(codeCache).size / 1024)} KiB)`);
 
 // The GitHub Action's entry (action.yml loads it through action/index.cjs); it runs the bundle above.
 await build({ ...common, entryPoints: [`${root}src/action/main.ts`], outfile: `${root}dist/action.cjs` });
