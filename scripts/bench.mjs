@@ -404,7 +404,7 @@ function plusMs(value) {
 }
 
 function ratio(value) {
-  return `${value.toFixed(2)}×`;
+  return `${value.toFixed(3)}×`;
 }
 
 function mib(kib) {
