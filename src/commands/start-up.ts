@@ -7,7 +7,7 @@ import type { Logger } from '../util/log';
 import type { CredentialLedger } from '../running/credential-ledger';
 import { logsIn, login, type Session } from '../vault/auth';
 import type { VaultClient } from '../vault/http/client';
-import { lookUpFirstMountAhead, readSecrets, type ResolvedSecrets } from '../vault/secrets';
+import { readSecrets, type ResolvedSecrets } from '../vault/secrets';
 import { unwrapSecretId } from '../vault/unwrap';
 import { waitForVault } from '../vault/wait-for-vault';
 
@@ -48,20 +48,12 @@ export async function startUp(options: {
       ? await unwrapSecretId(client, config.auth, log)
       : config.auth;
   signal.throwIfAborted();
-  const reader =
-    auth.method === 'token'
-      ? lookUpFirstMountAhead(client, auth.token, {
-          mappings: config.secrets,
-          imports: config.pathImports,
-          templates: config.templates,
-        })
-      : client;
   const session = await login(client, options.keepSecretIdFile ? keepSecretIdFile(auth) : auth, log);
   const issuedAt = now();
   ledger.holdToken(session, logsIn(auth));
   signal.throwIfAborted();
   const secrets = await readSecrets({
-    client: reader,
+    client,
     token: session.token,
     mappings: config.secrets,
     imports: config.pathImports,

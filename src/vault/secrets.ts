@@ -78,7 +78,11 @@ export async function readSecrets(options: {
   now?: Clock;
 }): Promise<ResolvedSecrets> {
   const { client, token, mappings, imports, templates, log, previous } = options;
-  const typedPaths = typedPathsOf(mappings, imports, templates);
+  const refs: SecretRef[] = [
+    ...mappings.map((mapping) => mapping.ref),
+    ...templates.flatMap((template) => template.parts.flatMap((part) => ('ref' in part ? [part.ref] : []))),
+  ];
+  const typedPaths = unique([...refs.map((ref) => ref.path), ...imports.map((item) => item.path)]);
 
   const mounts: Mount[] = [];
   const locations = new Map<string, SecretLocation>();
@@ -154,46 +158,6 @@ export async function readSecrets(options: {
     },
   );
   return { values, interpolated, leases, versions, unwatchable, reads: dataByApiPath, locations };
-}
-
-/**
- * The first path's mount lookup, sent now, beside a token lookup that needs nothing from it: a start
- * with the user's own token pays one round trip less. The returned client answers readSecrets' first
- * identical request with it (a failure included, which readSecrets retries as its own); if the token
- * is rejected the answer is never used, and nothing it could mint exists (a lookup reads nothing).
- */
-export function lookUpFirstMountAhead(
-  client: VaultClient,
-  token: string,
-  sources: { mappings: SecretMapping[]; imports: PathImport[]; templates: EnvTemplate[] },
-): VaultClient {
-  const typed = typedPathsOf(sources.mappings, sources.imports, sources.templates)[0];
-  if (typed === undefined) return client;
-  const path = `sys/internal/ui/mounts/${typed}`;
-  let ahead: Promise<VaultResponse> | undefined = client.request('GET', path, { token });
-  ahead.catch(() => {}); // settled later by whoever takes it, or by nobody after a rejected token
-  return {
-    ...client,
-    request(method, requested, options) {
-      const same =
-        method === 'GET' &&
-        requested === path &&
-        options?.token === token &&
-        Object.keys(options).length === 1;
-      if (ahead === undefined || !same) return client.request(method, requested, options);
-      const answer = ahead;
-      ahead = undefined;
-      return answer;
-    },
-  };
-}
-
-function typedPathsOf(mappings: SecretMapping[], imports: PathImport[], templates: EnvTemplate[]): string[] {
-  const refs: SecretRef[] = [
-    ...mappings.map((mapping) => mapping.ref),
-    ...templates.flatMap((template) => template.parts.flatMap((part) => ('ref' in part ? [part.ref] : []))),
-  ];
-  return unique([...refs.map((ref) => ref.path), ...imports.map((item) => item.path)]);
 }
 
 /** Non-string values (numbers, booleans, objects) are passed on as JSON text. */

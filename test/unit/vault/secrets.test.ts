@@ -2,7 +2,7 @@ import { expect, test } from 'vitest';
 import { parseSecretMapping } from '../../../src/cli/secret-references';
 import { createLogger } from '../../../src/util/log';
 import type { RequestOptions, VaultClient, VaultResponse } from '../../../src/vault/http/client';
-import { lookUpFirstMountAhead, readSecrets, type Lease } from '../../../src/vault/secrets';
+import { readSecrets, type Lease } from '../../../src/vault/secrets';
 
 const log = createLogger({ level: 'error', format: 'text', write: () => {} });
 
@@ -98,30 +98,4 @@ test('the time to read grows linearly with the number of paths, not with its squ
   const many = await timeReading(20_000);
   // Ten times the paths: about 10× the time when linear, about 100× when quadratic.
   expect(many / few).toBeLessThan(35);
-});
-
-test('the first mount lookup goes out at once beside the token lookup, and readSecrets uses its answer instead of asking again', async () => {
-  const requested: string[] = [];
-  const client: VaultClient = {
-    address: 'http://vault.test:8200',
-    async request(_method: string, path: string): Promise<VaultResponse> {
-      requested.push(path);
-      if (path.startsWith('sys/internal/ui/mounts/'))
-        return { status: 200, body: { data: { path: 'secret/', type: 'kv', options: { version: '2' } } } };
-      return { status: 200, body: { data: { data: { v: 'x' }, metadata: { version: 1 } } } };
-    },
-  };
-  const mappings = [parseSecretMapping('A=secret/one#v'), parseSecretMapping('B=secret/two#v')];
-  const reader = lookUpFirstMountAhead(client, 't', { mappings, imports: [], templates: [] });
-  expect(requested).toEqual(['sys/internal/ui/mounts/secret/one']);
-  const { values } = await readSecrets({
-    client: reader,
-    token: 't',
-    mappings,
-    imports: [],
-    templates: [],
-    log,
-  });
-  expect(Object.fromEntries(values)).toEqual({ A: 'x', B: 'x' });
-  expect(requested.filter((path) => path.startsWith('sys/'))).toEqual(['sys/internal/ui/mounts/secret/one']);
 });
