@@ -5,9 +5,11 @@ import { AuthError, UsageError, VaultUnavailableError } from '../../util/errors'
 import type { Logger } from '../../util/log';
 import type { VaultClient } from '../http/client';
 import { loginWithAppRole, removeSecretIdFile } from './approle';
+import { loginWithAws } from './aws';
+import { loginWithCert } from './cert';
 import { loginWithJwt } from './jwt';
 import { loginWithKubernetes } from './kubernetes';
-import { describeJwtSource } from '../../cli/config';
+import { describeAwsCredentialSource, describeJwtSource } from '../../cli/config';
 import type { LoginResult, Session } from './session';
 import { lookUpToken } from './token';
 
@@ -27,6 +29,10 @@ export function attemptLogin(client: VaultClient, auth: AuthConfig, log: Logger)
       return loginWithJwt(client, auth, log);
     case 'kubernetes':
       return loginWithKubernetes(client, auth, log);
+    case 'aws':
+      return loginWithAws(client, auth, log);
+    case 'cert':
+      return loginWithCert(client, auth, log);
   }
 }
 
@@ -35,19 +41,29 @@ export function logsIn(auth: AuthConfig): boolean {
   return auth.method !== 'token';
 }
 
-/** Registers the credentials known at start-up; JWTs are registered as they are read. */
+/**
+ * Registers the credentials known at start-up; JWTs and temporary AWS credentials are registered as
+ * they are read or fetched.
+ */
 export function redactCredentials(auth: AuthConfig, log: Logger): void {
   if (auth.method === 'approle') {
     log.redact(auth.roleId);
     if (auth.secretId !== undefined) log.redact(auth.secretId);
   } else if (auth.method === 'token') log.redact(auth.token);
+  else if (auth.method === 'aws') {
+    if (auth.credentials.kind === 'env') {
+      log.redact(auth.credentials.secretAccessKey);
+      if (auth.credentials.sessionToken !== undefined) log.redact(auth.credentials.sessionToken);
+    } else if (auth.credentials.kind === 'container' && auth.credentials.authorization?.kind === 'value')
+      log.redact(auth.credentials.authorization.value);
+  } else if (auth.method === 'cert') return;
   else if (auth.jwt.kind === 'env') log.redact(auth.jwt.value);
   else if (auth.jwt.kind === 'github') log.redact(auth.jwt.requestToken);
 }
 
 /**
  * The first login of a run: failures end vault-exec with 77 (rejected), 69 (Vault unreachable) or
- * 64 (a JWT file that cannot be read).
+ * 64 (a JWT file that cannot be read, no AWS credentials found).
  */
 export async function login(client: VaultClient, auth: AuthConfig, log: Logger): Promise<Session> {
   const result = await attemptLogin(client, auth, log);
@@ -75,5 +91,9 @@ function describeLogin(auth: AuthConfig): string {
     case 'jwt':
     case 'kubernetes':
       return `${auth.method === 'jwt' ? 'JWT' : 'Kubernetes'} role "${auth.role}" (auth/${auth.mount}, JWT from ${describeJwtSource(auth.jwt)})`;
+    case 'aws':
+      return `AWS IAM role "${auth.role}" (auth/${auth.mount}, credentials from ${describeAwsCredentialSource(auth.credentials)}, signed for ${new URL(auth.sts.url).host})`;
+    case 'cert':
+      return `the client certificate VAULT_CLIENT_CERT (auth/${auth.mount}${auth.role === undefined ? '' : `, role "${auth.role}"`})`;
   }
 }
