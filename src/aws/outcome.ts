@@ -34,8 +34,11 @@ export async function requestAws(
   } catch (error) {
     if ((error as Error)?.name === 'TimeoutError')
       return { ok: false, reason: `no answer within ${timeoutMs / 1000} s` };
-    const cause = (error as { cause?: { code?: string } })?.cause;
-    return { ok: false, reason: `request failed (${cause?.code ?? 'unknown error'})` };
+    // undici puts the socket's error in `cause`, or several (one per address) in cause.errors.
+    const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } })
+      ?.cause;
+    const code = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? 'unknown error';
+    return { ok: false, reason: `request failed (${code})` };
   }
 }
 

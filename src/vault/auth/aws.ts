@@ -27,6 +27,7 @@ export async function loginWithAws(client: VaultClient, auth: AwsLogin, log: Log
   });
   // The signature is a credential for about 15 minutes: anyone holding it could log in as us.
   log.redact(request.headers.Authorization!);
+  log.redact(request.headers.Authorization!.slice(-64));
   const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, [value]]));
   const label = 'AWS login';
   return postLogin(client, {
