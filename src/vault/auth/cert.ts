@@ -29,8 +29,9 @@ export function hintForRejectedCertLogin(status: number, reason: string, auth: C
     auth.role === undefined ? `auth/${auth.mount}/certs/` : `auth/${auth.mount}/certs/${auth.role}`;
   if (/invalid certificate|no client certificate/i.test(reason))
     return `VAULT_CLIENT_CERT is not signed by the CA in the certificate of ${where}, or it did not reach Vault (a proxy that ends TLS in front of Vault drops it)`;
+  // Vault says this both for a certificate from another CA and for one that misses the role's limits.
   if (/no chain matching|constraint|not allowed|common name|\bsan\b|organizational/i.test(reason))
-    return `the certificate is signed by a trusted CA, but does not meet the constraints of ${where} (allowed_common_names, allowed_dns_sans and the like)`;
+    return `VAULT_CLIENT_CERT is not signed by the CA in the certificate of ${where}, or does not meet its constraints (allowed_common_names, allowed_dns_sans and the like)`;
   if (/role .*not found|unknown role|no such/i.test(reason))
     return `check --role: there is no certificate role "${auth.role}" at auth/${auth.mount}/certs/`;
   if (status === 403)
