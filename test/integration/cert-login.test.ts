@@ -2,11 +2,10 @@
 // listener (test/support/tls.ts), which asks for a client certificate without requiring one: the
 // cert method itself decides. The CA and client certificates are made by the test with openssl.
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { childEnvFrom, cliEnv, secretValue } from '../support/app-role';
 import { fixture, killAllStarted, runCli } from '../support/processes';
-import { startTlsVaultServer, type TlsVaultServer } from '../support/tls';
+import { requestAsRoot, startTlsVaultServer, type TlsVaultServer } from '../support/tls';
 import { appPolicy } from '../support/vault-admin';
 
 let vault: TlsVaultServer;
@@ -26,30 +25,7 @@ beforeAll(async () => {
 afterAll(() => vault?.stop());
 afterEach(() => killAllStarted());
 
-/** The root token's request to the TLS server, trusting its dev CA. */
-function admin(method: string, path: string, body: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const call = request(
-      `${vault.addr}/v1/${path}`,
-      {
-        method,
-        ca: readFileSync(vault.files.devCa),
-        headers: { 'X-Vault-Token': vault.rootToken, 'Content-Type': 'application/json' },
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-        response.on('end', () =>
-          (response.statusCode ?? 500) < 300
-            ? resolve()
-            : reject(new Error(`${path}: ${response.statusCode} ${text}`)),
-        );
-      },
-    );
-    call.on('error', reject);
-    call.end(JSON.stringify(body));
-  });
-}
+const admin = (method: string, path: string, body: unknown) => requestAsRoot(vault, method, path, body);
 
 function certEnv(cert: string, key: string): NodeJS.ProcessEnv {
   const env = cliEnv({ addr: vault.addr } as Parameters<typeof cliEnv>[0], undefined);
