@@ -1,7 +1,7 @@
 // AWS Signature Version 4 (header signing) with node:crypto: what Vault's aws auth method needs, a
-// signed sts:GetCallerIdentity request. About 100 lines instead of a dependency (the README's "AWS
-// IAM login" section gives the figures); checked against AWS's published test suite in
-// test/unit/aws/sigv4.test.ts.
+// signed sts:GetCallerIdentity request. Written here rather than taken from a library (the README's
+// "AWS IAM" section gives the size and start-up figures); checked against AWS's published test suite
+// in test/unit/aws/sigv4.test.ts.
 import { createHash, createHmac } from 'node:crypto';
 
 export interface SigningKeys {
