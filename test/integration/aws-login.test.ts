@@ -196,6 +196,17 @@ test('a wrong --aws-header-value exits 77 and names iam_server_id_header_value; 
   expect(right.code, right.stderr).toBe(0);
 });
 
+test('a request signed for another region than Vault replays it to exits 77 and names sts_region', async () => {
+  const result = await loginAndRead('checkout', awsEnv(keyEnv(aws.issueKeys(userArn))), [
+    '--aws-region',
+    'eu-west-1',
+  ]);
+  expect(result.code, result.stderr).toBe(77);
+  expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(
+    /SignatureDoesNotMatch.*; vault-exec signed for https:\/\/sts\.eu-west-1\.amazonaws\.com\/ in region eu-west-1: sts_endpoint and sts_region in auth\/aws\/config\/client must be the same/,
+  );
+});
+
 test('expired temporary credentials exit 77 and say so', async () => {
   const keys = aws.issueKeys(`arn:aws:sts::${ACCOUNT}:assumed-role/checkout-pod/old`, {
     temporary: true,
