@@ -10,6 +10,7 @@
 #   AWS IAM   AWS_BOUND_ARNS=arn:aws:iam::123456789012:role/checkout-task[,more]
 #             [AWS_MOUNT=aws] [AWS_HEADER_VALUE=vault.example.com] [AWS_STS_REGION=eu-west-1]
 #             [AWS_STS_ENDPOINT=https://sts.<region>.amazonaws.com] [AWS_RESOLVE_UNIQUE_IDS=true]
+#             [AWS_IAM_ENDPOINT=https://iam.amazonaws.com]
 #   cert      CERT_CA_FILE=ca.pem [CERT_ALLOWED_COMMON_NAMES=web-*.example.com] [CERT_MOUNT=cert]
 #
 # Common: VAULT_ADDR, VAULT_TOKEN (an operator token) required; PROJECT [saas-project]
@@ -39,7 +40,7 @@ for name in "$POLICY" "$ROLE" "$AWS_MOUNT" "$CERT_MOUNT"; do
   esac
 done
 # ARNs, regions, endpoints and names go into arguments unquoted by Vault: allow only safe ones.
-for value in "${AWS_BOUND_ARNS:-}" "${AWS_HEADER_VALUE:-}" "${AWS_STS_REGION:-}" "${AWS_STS_ENDPOINT:-}" \
+for value in "${AWS_BOUND_ARNS:-}" "${AWS_HEADER_VALUE:-}" "${AWS_STS_REGION:-}" "${AWS_STS_ENDPOINT:-}" "${AWS_IAM_ENDPOINT:-}" \
   "${CERT_ALLOWED_COMMON_NAMES:-}"; do
   case "$value" in
     *[!a-zA-Z0-9_./:*,@=+-]*) fail "'$value' contains characters this script does not pass to Vault" ;;
@@ -63,7 +64,8 @@ enable_auth() { # mount type
 # role, the role an EKS service account is annotated with, an EC2 instance profile's role. With
 # AWS_RESOLVE_UNIQUE_IDS=true (Vault's default) Vault pins each ARN to the role's unique id, so a
 # role deleted and created again under the same name is not trusted; that needs Vault's own AWS
-# credentials with iam:GetRole. The STS endpoint and region must be the ones vault-exec signs for
+# credentials with iam:GetRole (its environment's, an instance profile's, or access_key/secret_key in
+# auth/<mount>/config/client, which this script does not write). The STS endpoint and region must be the ones vault-exec signs for
 # (--aws-region, AWS_REGION); the header value binds a signed request to this Vault.
 if [ -n "${AWS_BOUND_ARNS:-}" ]; then
   enable_auth "$AWS_MOUNT" aws
@@ -74,6 +76,7 @@ if [ -n "${AWS_BOUND_ARNS:-}" ]; then
     set -- sts_endpoint="$AWS_STS_ENDPOINT"
   fi
   if [ -n "${AWS_HEADER_VALUE:-}" ]; then set -- "$@" iam_server_id_header_value="$AWS_HEADER_VALUE"; fi
+  if [ -n "${AWS_IAM_ENDPOINT:-}" ]; then set -- "$@" iam_endpoint="$AWS_IAM_ENDPOINT"; fi
   if [ "$#" -gt 0 ]; then vault write "auth/$AWS_MOUNT/config/client" "$@" >/dev/null; fi
   vault write "auth/$AWS_MOUNT/role/$ROLE" auth_type=iam \
     bound_iam_principal_arn="$AWS_BOUND_ARNS" resolve_aws_unique_ids="$AWS_RESOLVE_UNIQUE_IDS" \

@@ -4,8 +4,9 @@
 // VERIFIES each GetCallerIdentity signature with the secret key it issued and answers in STS's XML,
 // as STS would; vault-exec reaches it through the SDKs' own overrides (AWS_ENDPOINT_URL_STS,
 // AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_EC2_METADATA_SERVICE_ENDPOINT), so nothing here ever
-// contacts AWS or 169.254.169.254. The roles use resolve_aws_unique_ids=false, so Vault needs no IAM
-// API of its own.
+// contacts AWS or 169.254.169.254. Most roles use resolve_aws_unique_ids=false; the one that pins
+// its ARN to the role's unique id makes Vault call IAM's GetRole at the stand-in (iam_endpoint),
+// signed with Vault's own keys, which the stand-in verifies too.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import { useVaultServer } from '../support/vault-server';
 // Vault's own AWS SDK must not go looking for instance metadata either.
 const vault = useVaultServer({ env: { AWS_EC2_METADATA_DISABLED: 'true' } });
 let aws: AwsStandIn;
+let vaultKeys: AwsKeys;
 let secret: CiSecret;
 const SERVER_ID = 'vault.shop.test';
 const userArn = `arn:aws:iam::${ACCOUNT}:user/deployer`;
@@ -29,6 +31,7 @@ const podRoleArn = `arn:aws:iam::${ACCOUNT}:role/checkout-pod`;
 beforeAll(async () => {
   secret = await provisionCiSecret(vault());
   aws = await startAwsStandIn();
+  vaultKeys = aws.issueKeys(`arn:aws:iam::${ACCOUNT}:user/vault-server`);
   const must = async (path: string, body: unknown) => {
     const response = await vault().admin.request('POST', path, body);
     if (response.status >= 300)
@@ -43,6 +46,8 @@ beforeAll(async () => {
       sts_endpoint: aws.url,
       sts_region: 'us-east-1',
       iam_endpoint: aws.url,
+      access_key: vaultKeys.accessKeyId,
+      secret_key: vaultKeys.secretAccessKey,
       ...extra,
     });
   }
@@ -63,6 +68,12 @@ beforeAll(async () => {
     role(everyone, { token_ttl: '2s', token_max_ttl: '3s' }),
   );
   await writeRole(vault(), 'auth/aws-bound/role/checkout', role(everyone));
+  // Vault's default: the ARN is resolved to the role's unique id (IAM GetRole) when the role is written.
+  await writeRole(
+    vault(),
+    'auth/aws/role/checkout-pinned',
+    role([aws.container.roleArn], { resolve_aws_unique_ids: true }),
+  );
 });
 afterAll(() => aws.close());
 afterEach(() => killAllStarted());
@@ -165,6 +176,23 @@ test('logs in with EC2 instance metadata (IMDSv2) at AWS_EC2_METADATA_SERVICE_EN
   expect(result.code, result.stderr).toBe(0);
   expect(childEnvFrom(result.stdout).DB_PASSWORD).toBe(secret.password);
   expect(result.stderr).toContain(`credentials from EC2 instance metadata (IMDSv2) at ${aws.url}`);
+});
+
+test("logs in to a role pinned to the IAM role's unique id, which Vault resolved through IAM", async () => {
+  expect(aws.calls()).toContainEqual({
+    action: 'GetRole',
+    accessKeyId: vaultKeys.accessKeyId,
+    outcome: 'ok',
+  });
+  const result = await loginAndRead(
+    'checkout-pinned',
+    awsEnv({
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: `${aws.url}${aws.container.path}`,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: aws.container.token,
+    }),
+  );
+  expect(result.code, result.stderr).toBe(0);
+  expect(childEnvFrom(result.stdout).DB_PASSWORD).toBe(secret.password);
 });
 
 test('an identity the role does not bind exits 77 and names bound_iam_principal_arn', async () => {

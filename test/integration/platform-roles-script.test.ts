@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { childEnvFrom, cliEnv, secretValue } from '../support/app-role';
-import { startAwsStandIn, type AwsStandIn } from '../support/aws-stand-in';
+import { ACCOUNT, startAwsStandIn, type AwsKeys, type AwsStandIn } from '../support/aws-stand-in';
 import { bundlePath, fixture, killAllStarted, runCli } from '../support/processes';
 import { requestAsRoot, startTlsVaultServer, type TlsVaultServer } from '../support/tls';
 import { vaultBinaryPath } from '../support/vault-binary';
@@ -22,12 +22,22 @@ const SERVER_ID = 'vault.shop.test';
 const password = secretValue('platform-roles-password');
 let vault: TlsVaultServer;
 let aws: AwsStandIn;
+let vaultKeys: AwsKeys;
 let work: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'vault-exec-platform-roles-'));
-  vault = await startTlsVaultServer({ env: { AWS_EC2_METADATA_DISABLED: 'true' } });
   aws = await startAwsStandIn();
+  // Vault's own AWS identity, from its environment as from an instance profile: it asks IAM (the
+  // stand-in, iam_endpoint) for the bound role's unique id when the script writes the role.
+  vaultKeys = aws.issueKeys(`arn:aws:iam::${ACCOUNT}:user/vault-server`);
+  vault = await startTlsVaultServer({
+    env: {
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ACCESS_KEY_ID: vaultKeys.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: vaultKeys.secretAccessKey,
+    },
+  });
   await requestAsRoot(vault, 'POST', 'secret/data/saas-project/dev/database', { data: { password } });
   const init = await script('vault/init.sh', { OUT_DIR: join(work, 'approle') });
   expect(init.code, init.stderr).toBe(0);
@@ -65,8 +75,7 @@ const platformRoles = () =>
     AWS_STS_REGION: 'us-east-1',
     AWS_STS_ENDPOINT: aws.url,
     AWS_HEADER_VALUE: SERVER_ID,
-    // Vault would ask IAM for the role's unique id with credentials of its own; there is no IAM here.
-    AWS_RESOLVE_UNIQUE_IDS: 'false',
+    AWS_IAM_ENDPOINT: aws.url,
     CERT_CA_FILE: vault.files.clientCa,
   });
 
@@ -93,6 +102,12 @@ test('sets up AWS IAM and certificate logins, and converges when run again', asy
   expect(again.code, again.stderr).toBe(0);
   expect(again.stderr).toContain('aws auth already enabled at aws/');
   expect(again.stderr).toContain('cert auth already enabled at cert/');
+  // The role is pinned to the IAM role's unique id, as Vault does by default.
+  expect(aws.calls()).toContainEqual({
+    action: 'GetRole',
+    accessKeyId: vaultKeys.accessKeyId,
+    outcome: 'ok',
+  });
 });
 
 test('an ECS task with the bound task role logs in, with the header value the script set', async () => {

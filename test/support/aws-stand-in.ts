@@ -1,19 +1,20 @@
 // A stand-in for AWS's own services, since none can run here: STS (GetCallerIdentity and
-// AssumeRoleWithWebIdentity, answered in STS's XML), the ECS container credentials endpoint and EC2
+// AssumeRoleWithWebIdentity, answered in STS's XML), IAM's GetRole and GetUser (what Vault asks with
+// its own keys to pin an ARN to a unique id), the ECS container credentials endpoint and EC2
 // instance metadata (IMDSv2), on one loopback HTTP server. The real Vault server's aws auth method
 // is pointed at it with sts_endpoint, and vault-exec with AWS_ENDPOINT_URL_STS,
 // AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_EC2_METADATA_SERVICE_ENDPOINT, so no test reaches AWS
 // or 169.254.169.254.
 //
 // It checks what the real services check, so a test cannot pass here where AWS would refuse:
-// GetCallerIdentity verifies the SigV4 signature with the key's secret (recomputed over the headers
+// GetCallerIdentity (and IAM, for Vault's own requests) verifies the SigV4 signature with the key's secret (recomputed over the headers
 // the request says it signed, as received through Vault), the credential scope (service sts, the
 // configured region, the date), the request time (15 minutes), the session token of temporary
 // credentials and their expiry; AssumeRoleWithWebIdentity wants a web identity token it was told
 // to accept for that role; the container endpoint wants its authorization token; instance metadata
 // answers only with an IMDSv2 session token. The signature is recomputed with the signer of
 // src/aws/sigv4.ts, which test/unit/aws/sigv4.test.ts holds to AWS's published test suite.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { authorizationHeader } from '../../src/aws/sigv4';
 import { rememberSecret } from './leak-scan';
@@ -113,20 +114,26 @@ export async function startAwsStandIn(options: { region?: string } = {}): Promis
       if (form.get('Action') === 'GetCallerIdentity' && form.get('Version') === '2011-06-15')
         return answerGetCallerIdentity(request, response, path, body);
       if (form.get('Action') === 'AssumeRoleWithWebIdentity') return answerWebIdentity(response, form);
+      if (/^Get(Role|User)$/.test(form.get('Action') ?? '') && form.get('Version') === '2010-05-08')
+        return answerIam(request, response, path, body);
       return stsError(response, 400, 'InvalidAction', 'Could not find operation');
     }
     response.writeHead(404).end();
   }
 
-  function answerGetCallerIdentity(
+  /**
+   * Checks a SigV4-signed request as AWS does; answers the refusal itself and returns undefined, or
+   * returns the key it was signed with.
+   */
+  function verifySignature(
     request: IncomingMessage,
     response: ServerResponse,
-    path: string,
-    body: string,
-  ): void {
-    const refuse = (status: number, code: string, message: string, accessKeyId?: string) => {
-      calls.push({ action: 'GetCallerIdentity', accessKeyId, outcome: code });
+    signed: { action: string; service: 'sts' | 'iam'; path: string; body: string },
+  ): KnownKey | undefined {
+    const refuse = (status: number, code: string, message: string, accessKeyId?: string): undefined => {
+      calls.push({ action: signed.action, accessKeyId, outcome: code });
       stsError(response, status, code, message);
+      return undefined;
     };
     const authorization = String(request.headers.authorization ?? '');
     const parsed =
@@ -145,11 +152,13 @@ export async function startAwsStandIn(options: { region?: string } = {}): Promis
         'The security token included in the request is invalid.',
         accessKeyId,
       );
-    if (service !== 'sts' || scopeRegion !== region)
+    // IAM is a global service, signed for us-east-1 whatever the region.
+    const expectedRegion = signed.service === 'iam' ? 'us-east-1' : region;
+    if (service !== signed.service || scopeRegion !== expectedRegion)
       return refuse(
         403,
         'SignatureDoesNotMatch',
-        `Credential should be scoped to a valid region. (expected ${region}, got ${scopeRegion})`,
+        `Credential should be scoped to a valid region. (expected ${expectedRegion}, got ${scopeRegion})`,
         accessKeyId,
       );
     const amzDate = String(request.headers['x-amz-date'] ?? '');
@@ -180,11 +189,11 @@ export async function startAwsStandIn(options: { region?: string } = {}): Promis
       );
     const headers: Record<string, string> = {};
     for (const name of names) headers[name] = String(request.headers[name] ?? '');
-    const expected = authorizationHeader({ method: request.method!, path, headers, body }, key, {
-      region: scopeRegion!,
-      service: 'sts',
-      now: signedAt,
-    });
+    const expected = authorizationHeader(
+      { method: request.method!, path: signed.path, headers, body: signed.body },
+      key,
+      { region: scopeRegion!, service: signed.service, now: signedAt },
+    );
     if (!expected.endsWith(`Signature=${signature}`))
       return refuse(
         403,
@@ -199,10 +208,26 @@ export async function startAwsStandIn(options: { region?: string } = {}): Promis
         'The security token included in the request is expired',
         accessKeyId,
       );
-    calls.push({ action: 'GetCallerIdentity', accessKeyId, outcome: 'ok' });
-    const userId = key.arn.includes(':assumed-role/')
-      ? `AROA${accessKeyId!.slice(4)}:${key.arn.split('/').at(-1)}`
-      : `AIDA${accessKeyId!.slice(4)}`;
+    return key;
+  }
+
+  function answerGetCallerIdentity(
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+    body: string,
+  ): void {
+    const key = verifySignature(request, response, {
+      action: 'GetCallerIdentity',
+      service: 'sts',
+      path,
+      body,
+    });
+    if (key === undefined) return;
+    calls.push({ action: 'GetCallerIdentity', accessKeyId: key.accessKeyId, outcome: 'ok' });
+    // As AWS: an assumed role's caller is <the role's unique id>:<session>, a user is its unique id.
+    const [type, name, session] = key.arn.split(':')[5]!.split('/');
+    const userId = type === 'assumed-role' ? `${uniqueId('role', name!)}:${session}` : uniqueId(type!, name!);
     xml(
       response,
       200,
@@ -214,6 +239,36 @@ export async function startAwsStandIn(options: { region?: string } = {}): Promis
   </GetCallerIdentityResult>
   <ResponseMetadata><RequestId>${randomBytes(16).toString('hex')}</RequestId></ResponseMetadata>
 </GetCallerIdentityResponse>`,
+    );
+  }
+
+  /**
+   * IAM's GetRole and GetUser, which Vault calls (signed with its own keys) to pin a bound ARN to the
+   * principal's unique id when a role has resolve_aws_unique_ids=true. Every role and user exists.
+   */
+  function answerIam(request: IncomingMessage, response: ServerResponse, path: string, body: string): void {
+    const form = new URLSearchParams(body);
+    const action = form.get('Action')!;
+    const key = verifySignature(request, response, { action, service: 'iam', path, body });
+    if (key === undefined) return;
+    calls.push({ action, accessKeyId: key.accessKeyId, outcome: 'ok' });
+    const kind = action === 'GetRole' ? 'Role' : 'User';
+    const name = form.get(`${kind}Name`) ?? '';
+    xml(
+      response,
+      200,
+      `<${action}Response xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <${action}Result>
+    <${kind}>
+      <Path>/</Path>
+      <${kind}Name>${name}</${kind}Name>
+      <${kind}Id>${uniqueId(kind.toLowerCase(), name)}</${kind}Id>
+      <Arn>arn:aws:iam::${ACCOUNT}:${kind.toLowerCase()}/${name}</Arn>
+      <CreateDate>2026-01-01T00:00:00Z</CreateDate>
+    </${kind}>
+  </${action}Result>
+  <ResponseMetadata><RequestId>${randomBytes(16).toString('hex')}</RequestId></ResponseMetadata>
+</${action}Response>`,
     );
   }
 
@@ -358,6 +413,12 @@ function stsError(response: ServerResponse, status: number, code: string, messag
 
 function xml(response: ServerResponse, status: number, text: string): void {
   response.writeHead(status, { 'Content-Type': 'text/xml' }).end(text);
+}
+
+/** A principal's unique id, stable for its name: AROA… for a role, AIDA… for a user. */
+function uniqueId(type: string, name: string): string {
+  const digest = createHash('sha256').update(`${type}/${name}`).digest('hex').slice(0, 17).toUpperCase();
+  return `${type === 'role' ? 'AROA' : 'AIDA'}${digest}`;
 }
 
 function parseAmzDate(text: string): Date | undefined {
