@@ -1,6 +1,6 @@
 // The login, whatever the method: one attempt with the configured method, and the first login of a run,
 // whose failure ends vault-exec.
-import type { AuthConfig } from '../../cli/config';
+import type { AuthConfig, AwsCredentialSource } from '../../cli/config';
 import { AuthError, UsageError, VaultUnavailableError } from '../../util/errors';
 import type { Logger } from '../../util/log';
 import type { VaultClient } from '../http/client';
@@ -46,19 +46,31 @@ export function logsIn(auth: AuthConfig): boolean {
  * they are read or fetched.
  */
 export function redactCredentials(auth: AuthConfig, log: Logger): void {
-  if (auth.method === 'approle') {
-    log.redact(auth.roleId);
-    if (auth.secretId !== undefined) log.redact(auth.secretId);
-  } else if (auth.method === 'token') log.redact(auth.token);
-  else if (auth.method === 'aws') {
-    if (auth.credentials.kind === 'env') {
-      log.redact(auth.credentials.secretAccessKey);
-      if (auth.credentials.sessionToken !== undefined) log.redact(auth.credentials.sessionToken);
-    } else if (auth.credentials.kind === 'container' && auth.credentials.authorization?.kind === 'value')
-      log.redact(auth.credentials.authorization.value);
-  } else if (auth.method === 'cert') return;
-  else if (auth.jwt.kind === 'env') log.redact(auth.jwt.value);
-  else if (auth.jwt.kind === 'github') log.redact(auth.jwt.requestToken);
+  switch (auth.method) {
+    case 'approle':
+      log.redact(auth.roleId);
+      if (auth.secretId !== undefined) log.redact(auth.secretId);
+      return;
+    case 'token':
+      return log.redact(auth.token);
+    case 'aws':
+      return redactAwsSource(auth.credentials, log);
+    case 'cert':
+      // The private key stays inside the TLS layer; nothing of it reaches a message.
+      return;
+    case 'jwt':
+    case 'kubernetes':
+      if (auth.jwt.kind === 'env') log.redact(auth.jwt.value);
+      else if (auth.jwt.kind === 'github') log.redact(auth.jwt.requestToken);
+  }
+}
+
+function redactAwsSource(source: AwsCredentialSource, log: Logger): void {
+  if (source.kind === 'env') {
+    log.redact(source.secretAccessKey);
+    if (source.sessionToken !== undefined) log.redact(source.sessionToken);
+  } else if (source.kind === 'container' && source.authorization?.kind === 'value')
+    log.redact(source.authorization.value);
 }
 
 /**
