@@ -22,6 +22,8 @@ import { useVaultServer } from '../support/vault-server';
 // Vault's own AWS SDK must not go looking for instance metadata either.
 const vault = useVaultServer({ env: { AWS_EC2_METADATA_DISABLED: 'true' } });
 let aws: AwsStandIn;
+/** STS of eu-west-1 only, for the regional login. */
+let awsEu: AwsStandIn;
 let vaultKeys: AwsKeys;
 let secret: CiSecret;
 const SERVER_ID = 'vault.shop.test';
@@ -31,21 +33,23 @@ const podRoleArn = `arn:aws:iam::${ACCOUNT}:role/checkout-pod`;
 beforeAll(async () => {
   secret = await provisionCiSecret(vault());
   aws = await startAwsStandIn();
+  awsEu = await startAwsStandIn({ region: 'eu-west-1' });
   vaultKeys = aws.issueKeys(`arn:aws:iam::${ACCOUNT}:user/vault-server`);
   const must = async (path: string, body: unknown) => {
     const response = await vault().admin.request('POST', path, body);
     if (response.status >= 300)
       throw new Error(`${path}: ${response.status} ${JSON.stringify(response.body)}`);
   };
-  for (const [mount, extra] of [
-    ['aws', {}],
-    ['aws-bound', { iam_server_id_header_value: SERVER_ID }],
+  for (const [mount, sts, extra] of [
+    ['aws', aws, {}],
+    ['aws-bound', aws, { iam_server_id_header_value: SERVER_ID }],
+    ['aws-eu', awsEu, { sts_region: 'eu-west-1' }],
   ] as const) {
     await must(`sys/auth/${mount}`, { type: 'aws' });
     await must(`auth/${mount}/config/client`, {
-      sts_endpoint: aws.url,
+      sts_endpoint: sts.url,
       sts_region: 'us-east-1',
-      iam_endpoint: aws.url,
+      iam_endpoint: sts.url,
       access_key: vaultKeys.accessKeyId,
       secret_key: vaultKeys.secretAccessKey,
       ...extra,
@@ -68,6 +72,7 @@ beforeAll(async () => {
     role(everyone, { token_ttl: '2s', token_max_ttl: '3s' }),
   );
   await writeRole(vault(), 'auth/aws-bound/role/checkout', role(everyone));
+  await writeRole(vault(), 'auth/aws-eu/role/checkout', role(everyone));
   // Vault's default: the ARN is resolved to the role's unique id (IAM GetRole) when the role is written.
   await writeRole(
     vault(),
@@ -75,7 +80,10 @@ beforeAll(async () => {
     role([aws.container.roleArn], { resolve_aws_unique_ids: true }),
   );
 });
-afterAll(() => aws.close());
+afterAll(async () => {
+  await aws.close();
+  await awsEu.close();
+});
 afterEach(() => killAllStarted());
 
 /** No AWS variable from the machine, and instance metadata pointed at the stand-in, never 169.254.169.254. */
@@ -222,6 +230,36 @@ test('a wrong --aws-header-value exits 77 and names iam_server_id_header_value; 
     SERVER_ID,
   ]);
   expect(right.code, right.stderr).toBe(0);
+});
+
+test("signs for AWS_REGION's STS, which a Vault configured with that sts_endpoint and sts_region accepts", async () => {
+  const keys = awsEu.issueKeys(userArn);
+  const result = await loginAndRead('checkout', awsEnv({ ...keyEnv(keys), AWS_REGION: 'eu-west-1' }), [
+    '--auth-mount',
+    'aws-eu',
+  ]);
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stderr).toMatch(/signed for sts\.eu-west-1\.amazonaws\.com\)/);
+  expect(awsEu.calls()).toContainEqual({
+    action: 'GetCallerIdentity',
+    accessKeyId: keys.accessKeyId,
+    outcome: 'ok',
+  });
+});
+
+test('a web identity token STS does not accept for AWS_ROLE_ARN exits 77 and names the trust policy', async () => {
+  const result = await loginAndRead(
+    'checkout',
+    awsEnv({
+      AWS_WEB_IDENTITY_TOKEN_FILE: privateFile('token', secretValue('unknown-token')),
+      AWS_ROLE_ARN: podRoleArn,
+      AWS_ENDPOINT_URL_STS: aws.url,
+    }),
+  );
+  expect(result.code, result.stderr).toBe(77);
+  expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(
+    /^vault-exec: sts:AssumeRoleWithWebIdentity at 127\.0\.0\.1:\d+ refused the web identity token for AWS_ROLE_ARN arn:aws:iam::\d+:role\/checkout-pod: AccessDenied .*; check the IAM role's trust policy/,
+  );
 });
 
 test('a request signed for another region than Vault replays it to exits 77 and names sts_region', async () => {
