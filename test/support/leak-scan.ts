@@ -10,8 +10,16 @@ interface ScannedRun {
 }
 const cliRuns: ScannedRun[] = [];
 
-/** Vault service and batch tokens (hvs./hvb.), legacy s. tokens, and wrapping tokens. */
-const TOKEN_SHAPES = [/\bhv[sbr]\.[A-Za-z0-9_-]{20,}/, /\bs\.[A-Za-z0-9]{24}\b/];
+/**
+ * Vault service and batch tokens (hvs./hvb.), legacy s. tokens, and wrapping tokens; AWS access key
+ * ids (long-term AKIA…, temporary ASIA…) and SigV4 signatures, whoever made them.
+ */
+const TOKEN_SHAPES = [
+  /\bhv[sbr]\.[A-Za-z0-9_-]{20,}/,
+  /\bs\.[A-Za-z0-9]{24}\b/,
+  /\b(AKIA|ASIA)[A-Z0-9]{16}\b/,
+  /Signature=[0-9a-f]{64}/,
+];
 
 export function rememberSecret(value: string): string {
   if (value.length >= 6) knownSecrets.add(value);
