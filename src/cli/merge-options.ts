@@ -99,7 +99,7 @@ export function mergeOptions(line: ParsedCommandLine, env: Env, file?: ProjectFi
         `${row.flag} belongs to ${owner}: use ${owner} ${row.flag} ... (see vault-exec --help)`,
       );
     }
-    values[row.key] = 'default' in row ? row.default : undefined;
+    values[row.key] = 'default' in row ? row.default : 'repeatable' in row ? [] : undefined;
     sources[row.key] = 'default';
   }
   const command = line.command ?? fromFile?.command ?? [];
