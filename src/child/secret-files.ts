@@ -51,17 +51,18 @@ export function filesError(message: string, cause?: unknown): VaultExecError {
   return new VaultExecError(message, EXIT.filesUnwritable, { cause });
 }
 
+const REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOENT: 'no such directory',
+  ENOTDIR: 'a file stands where a directory should be',
+  ENOSPC: 'no space left',
+  EROFS: 'read-only filesystem',
+};
+
 function why(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  return code === 'EACCES' || code === 'EPERM'
-    ? 'permission denied'
-    : code === 'ENOENT'
-      ? 'no such directory'
-      : code === 'ENOSPC'
-        ? 'no space left'
-        : code === 'EROFS'
-          ? 'read-only filesystem'
-          : (code ?? (error as Error).message);
+  return (code && REASONS[code]) ?? code ?? (error as Error).message;
 }
 
 export function isMemoryBacked(path: string): boolean {
@@ -73,12 +74,25 @@ export function isMemoryBacked(path: string): boolean {
 }
 
 /**
- * Where the default directory goes: $XDG_RUNTIME_DIR (per user, 0700, tmpfs) when set, else /dev/shm.
+ * XDG_RUNTIME_DIR is one user's (0700): with --user, only that user's own is of use to the child.
+ */
+function usableRuntimeDir(runtime: string | undefined, owner?: { uid: number }): string | undefined {
+  if (!runtime || owner === undefined) return runtime || undefined;
+  try {
+    return statSync(runtime).uid === owner.uid ? runtime : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where the default directory goes: $XDG_RUNTIME_DIR (per user, 0700, tmpfs) when set (with --user,
+ * when it is that user's), else /dev/shm.
  * One that is not memory-backed is refused rather than silently used: secrets on a disk outlive a
  * SIGKILL and end up in backups and images.
  */
-export function defaultBase(env: Env): string {
-  const runtime = env.XDG_RUNTIME_DIR?.trim();
+export function defaultBase(env: Env, owner?: { uid: number }): string {
+  const runtime = usableRuntimeDir(env.XDG_RUNTIME_DIR?.trim(), owner);
   const base = runtime ? runtime : '/dev/shm';
   const source = runtime ? `XDG_RUNTIME_DIR (${escapeControlCharacters(runtime)})` : '/dev/shm';
   if (!isMemoryBacked(base))
@@ -107,7 +121,7 @@ export class SecretFiles {
     let created = false;
     try {
       if (explicitDir === undefined) {
-        const base = defaultBase(options.env);
+        const base = defaultBase(options.env, options.owner);
         removeStaleFreshDirs(base, log);
         dir = mkdtempSync(join(base, `${FRESH_PREFIX}${process.pid}.`));
         created = true;

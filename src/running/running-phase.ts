@@ -206,6 +206,13 @@ export class RunningPhase {
       // Before the swap: a failure leaves the old files and the old child, and is retried as a
       // failed preparation is.
       written = this.options.files?.write(next.files) ?? [];
+      if (written.length > 0)
+        this.log.info(
+          `rewrote ${written.length} secret file${written.length === 1 ? '' : 's'}: ${written.join(', ')}`,
+          {
+            event: 'files-written',
+          },
+        );
     } catch (error) {
       if (!this.closing.signal.aborted) await this.revokeUnused();
       throw error;

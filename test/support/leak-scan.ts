@@ -10,8 +10,15 @@ interface ScannedRun {
 }
 const cliRuns: ScannedRun[] = [];
 
-/** Vault service and batch tokens (hvs./hvb.), legacy s. tokens, and wrapping tokens. */
-const TOKEN_SHAPES = [/\bhv[sbr]\.[A-Za-z0-9_-]{20,}/, /\bs\.[A-Za-z0-9]{24}\b/];
+/**
+ * Vault service and batch tokens (hvs./hvb.), legacy s. tokens, and wrapping tokens; and a PEM private
+ * key (a --certificate's key, a key file written with --file), whatever its algorithm.
+ */
+const TOKEN_SHAPES = [
+  /\bhv[sbr]\.[A-Za-z0-9_-]{20,}/,
+  /\bs\.[A-Za-z0-9]{24}\b/,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+];
 
 export function rememberSecret(value: string): string {
   if (value.length >= 6) knownSecrets.add(value);
