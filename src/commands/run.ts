@@ -102,6 +102,10 @@ async function issueCertificates(context: CommandContext, token: string): Promis
 async function runOnFallback(context: CommandContext, inherited: Env, outage: Error): Promise<number> {
   const { config, log, deps } = context;
   const env = buildFallbackChildEnv({ config, inherited, outage, log });
+  if (hasFileOutputs(config.files))
+    log.warn(
+      'the .env fallback writes no secret files: --file, --template and --certificate need Vault, so the child starts without them',
+    );
   assertChildEnvFits(config.command, env);
   const supervisor = createSupervisor({
     killTimeoutMs: config.killTimeoutMs,
