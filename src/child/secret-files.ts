@@ -159,7 +159,6 @@ export class SecretFiles {
   write(files: ReadonlyMap<string, string>): string[] {
     const changed = [...files].filter(([name, content]) => this.written.get(name) !== content);
     if (changed.length === 0) return [];
-    this.recordManifest([...new Set([...this.written.keys(), ...files.keys()])]);
     const staged: Array<{ name: string; temp: string }> = [];
     let current = '';
     try {
@@ -169,6 +168,8 @@ export class SecretFiles {
         staged.push({ name, temp });
         this.writeTemp(temp, content);
       }
+      // Before the renames: whatever a SIGKILL leaves, the next start in this directory finds listed.
+      this.recordManifest([...new Set([...this.written.keys(), ...files.keys()])]);
       for (const { name, temp } of staged) {
         current = name;
         renameSync(temp, join(this.dir, name));

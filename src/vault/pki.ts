@@ -103,6 +103,12 @@ export async function revokeCertificate(
     client.request('PUT', `${mount}/revoke`, { token, body: { serial_number: serialNumber } }),
   );
   if (!isTransientFailure(result) && result.status === 200) {
+    // Vault answers 200 with a warning, and revokes nothing, for a certificate at or past its not_after.
+    const warnings: unknown[] = Array.isArray(result.body?.warnings) ? result.body.warnings : [];
+    if (warnings.some((warning) => typeof warning === 'string' && /already expired/i.test(warning))) {
+      log.debug(`the superseded certificate ${serialNumber} had expired already: nothing to revoke`);
+      return true;
+    }
     log.info(`revoked the superseded certificate ${serialNumber}`, { event: 'certificate-revoked' });
     return true;
   }
