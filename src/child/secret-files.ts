@@ -13,6 +13,7 @@ import {
   openSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   renameSync,
   rmSync,
   statSync,
@@ -122,8 +123,9 @@ export class SecretFiles {
     try {
       if (explicitDir === undefined) {
         const base = defaultBase(options.env, options.owner);
-        removeStaleFreshDirs(base, log);
-        dir = mkdtempSync(join(base, `${FRESH_PREFIX}${process.pid}.`));
+        const namespace = pidNamespace();
+        if (namespace !== undefined) removeStaleFreshDirs(base, namespace, log);
+        dir = mkdtempSync(join(base, `${FRESH_PREFIX}${namespace ?? 'x'}.${process.pid}.`));
         created = true;
       } else {
         dir = explicitDir;
@@ -251,8 +253,23 @@ export class SecretFiles {
   }
 }
 
-/** Fresh directories of runs that no longer exist (SIGKILLed), ours by uid; one with our pid is an earlier run's. */
-function removeStaleFreshDirs(base: string, log: Logger): void {
+/**
+ * The PID namespace's inode: a pid means something only inside its namespace, and containers that
+ * share /dev/shm (a Kubernetes pod's) each have their own, where every vault-exec may be pid 1.
+ */
+function pidNamespace(): string | undefined {
+  try {
+    return /\[([0-9]+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Fresh directories of runs that no longer exist (SIGKILLed): only those of this PID namespace, whose
+ * pid is gone or is ours (then an earlier run had it). Another namespace's are never touched.
+ */
+function removeStaleFreshDirs(base: string, namespace: string, log: Logger): void {
   let names: string[];
   try {
     names = readdirSync(base);
@@ -260,13 +277,14 @@ function removeStaleFreshDirs(base: string, log: Logger): void {
     return;
   }
   for (const name of names) {
-    const pid = /^vault-exec-files\.([0-9]+)\./.exec(name)?.[1];
-    if (pid === undefined) continue;
+    const match = /^vault-exec-files\.([0-9]+)\.([0-9]+)\./.exec(name);
+    if (match?.[1] !== namespace) continue;
+    const pid = Number(match[2]);
     const path = join(base, name);
     try {
       // Root's runs chown their directory to --user's account; others' must be their own.
       if (process.getuid?.() !== 0 && statSync(path).uid !== process.getuid?.()) continue;
-      if (Number(pid) !== process.pid && isAlive(Number(pid))) continue;
+      if (pid !== process.pid && isAlive(pid)) continue;
       rmSync(path, { recursive: true, force: true });
       log.info(`removed ${path}, left by an earlier run that no longer exists`, {
         event: 'files-stale-removed',

@@ -72,6 +72,8 @@ export async function runChild(context: CommandContext): Promise<number> {
     });
     deps.onSignals((signal) => phase.dispatchSignal(signal));
     const code = await phase.exited;
+    // First, before the clean-up's requests: a grace period that runs out must not leave the files.
+    files?.removeAll();
     await phase.close();
     return code;
   } finally {

@@ -538,7 +538,7 @@ describe('after a SIGKILL of vault-exec', () => {
     killAllStarted(); // the orphaned children
     expect(readdirSync(named).sort()).toEqual(['.vault-exec-files', 'a.key']);
     const [left] = readdirSync(runtime);
-    expect(left).toMatch(new RegExp(`^vault-exec-files\\.${killedDefault.pid}\\.`));
+    expect(left).toMatch(new RegExp(`^vault-exec-files\\.[0-9]+\\.${killedDefault.pid}\\.`));
 
     const again = await runCli(['--files-dir', named, ...FILE, '--', 'true'], { env: cliEnv(vault(), app) });
     expect(again.code, again.stderr).toBe(0);

@@ -6,11 +6,12 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { MANIFEST, SecretFiles, isMemoryBacked } from '../../../src/child/secret-files';
 import { createLogger } from '../../../src/util/log';
@@ -110,15 +111,19 @@ describe('SecretFiles', () => {
 
   test("the default directory: fresh in XDG_RUNTIME_DIR, removed whole; dead runs' directories swept", () => {
     const runtime = shmDir();
-    const stale = join(runtime, 'vault-exec-files.999999999.AbCdEf');
+    const namespace = /\[([0-9]+)\]/.exec(readlinkSync('/proc/self/ns/pid'))![1]!;
+    const stale = join(runtime, `vault-exec-files.${namespace}.999999999.AbCdEf`);
+    // Another PID namespace's (a sibling container sharing /dev/shm) is never touched.
+    const foreign = join(runtime, 'vault-exec-files.1.999999999.AbCdEf');
+    mkdirSync(foreign);
     mkdirSync(stale);
     writeFileSync(join(stale, 'tls.key'), 'old key');
     const files = SecretFiles.open({ env: { XDG_RUNTIME_DIR: runtime }, mode: 0o400, log });
     expect(existsSync(stale)).toBe(false);
-    expect(files.dir.startsWith(join(runtime, `vault-exec-files.${process.pid}.`))).toBe(true);
+    expect(files.dir.startsWith(join(runtime, `vault-exec-files.${namespace}.${process.pid}.`))).toBe(true);
     files.write(new Map([['a', 'x']]));
     files.removeAll();
-    expect(readdirSync(runtime)).toEqual([]);
+    expect(readdirSync(runtime)).toEqual([basename(foreign)]);
   });
 
   // The checkout is on a disk almost everywhere; on a tmpfs there is no disk to refuse.
