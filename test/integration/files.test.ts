@@ -320,6 +320,8 @@ describe('--template and --file under --watch', () => {
       { env: cliEnv(vault(), app, { XDG_RUNTIME_DIR: runtimeDir() }) },
     );
     await running.waitForOutput('READY');
+    // The env and the file share one read of the path.
+    expect(running.stderr()).toContain('read 1 secret and 1 value for files from 1 path');
     await vault().admin.writeKv2('files-env/a', { key: secretValue('env-a2') });
     await waitFor(() => linesOf(running.stdout(), 'FILES ').length === 2, {
       timeoutMs: 10_000,

@@ -7,14 +7,12 @@ import signal
 import socket
 import ssl
 import sys
-import threading
 
 name = sys.argv[1] if len(sys.argv) > 1 else "tls"
 directory = os.environ["VAULT_EXEC_FILES_DIR"]
 cert_path = os.path.join(directory, name + ".crt")
 key_path = os.path.join(directory, name + ".key")
 state = {"context": None}
-reload_requested = threading.Event()
 
 
 def load():
@@ -26,7 +24,8 @@ def load():
 
 
 def on_hup(signum, frame):
-    reload_requested.set()
+    # Python runs the handler between two bytecodes, so the reload (and its SERIAL line) is prompt.
+    load()
 
 
 def on_term(signum, frame):
@@ -45,9 +44,6 @@ listener.settimeout(0.05)
 print("PORT %d" % listener.getsockname()[1], flush=True)
 print("READY", flush=True)
 while True:
-    if reload_requested.is_set():
-        reload_requested.clear()
-        load()
     try:
         connection, _ = listener.accept()
     except socket.timeout:
