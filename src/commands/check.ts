@@ -26,7 +26,9 @@ export async function checkStartUp(context: CommandContext): Promise<number> {
   deps.writeStdout(names.map((name) => `${name}\n`).join(''));
   // The files a start would write, as paths (a "/" tells them from the variables); none is written.
   if (hasFileOutputs(config.files)) {
-    const dir = config.files.dir ?? (defaultBase(deps.env, config.runAs) && '$VAULT_EXEC_FILES_DIR');
+    // Without --files-dir, the start would make a fresh directory: where, it refuses as the start would.
+    if (config.files.dir === undefined) defaultBase(deps.env, config.runAs);
+    const dir = config.files.dir ?? '$VAULT_EXEC_FILES_DIR';
     deps.writeStdout(
       destinationsOf(config.files)
         .map((dest) => `${dir}/${dest}\n`)

@@ -52,6 +52,12 @@ export interface RunningPhaseOptions {
  *   swap     only then the supervisor stops the old child; the new one starts with the prepared env
  *            the moment the old one has exited.
  *   retire   superseded leases (or a replaced token of ours) are revoked once that child is gone.
+ *
+ * With secret files (--file, --template, --certificate) the next generation's files are rewritten
+ * between prepare and swap, so a failed rewrite is a failed preparation. When the env is unchanged,
+ * there is no swap: with --reload-signal the running child gets that signal (reload), and when no file
+ * changed either it is left alone; the old generation is retired at once, a superseded certificate
+ * included. A reissued certificate asks for a restart with nothing to read again.
  */
 export class RunningPhase {
   private readonly supervisor: Supervisor;
