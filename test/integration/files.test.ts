@@ -506,6 +506,21 @@ describe('where the files may go', () => {
     expect(result.stderr.match(/cannot prepare the directory/g)).toHaveLength(1);
   });
 
+  test('a template naming a key that does not exist fails the start (78) before anything is written', async () => {
+    const runtime = runtimeDir();
+    const template = join(shared, 'missing-key.tpl');
+    writeFileSync(template, 'x=${vault:secret/files-where/a#nope}\n');
+    const result = await runCli(['--template', `${template}:x.conf`, '--', 'sh', '-c', 'echo STARTED'], {
+      env: cliEnv(vault(), app, { XDG_RUNTIME_DIR: runtime }),
+    });
+    expect(result.code).toBe(78);
+    expect(result.stdout).toBe('');
+    expect(lastLine(result.stderr)).toContain(
+      'key "nope" not found in secret/files-where/a; keys present: key',
+    );
+    expect(readdirSync(runtime)).toEqual([]);
+  });
+
   test('check lists the destinations and writes nothing', async () => {
     const runtime = runtimeDir();
     const result = await runCli(['check', ...FILE, '--certificate', 'tls=pki/web?common_name=localhost'], {
