@@ -9,6 +9,7 @@ import { endsRunWithoutChild, roleOf, signalExitCode, type ForwardedSignal } fro
  *     │                          │  └──────────────────────child-exited───────────────────────────────┘
  *     └─signal─► exited (128+N)  restart-requested: SIGTERM to the old child
  *                                ▼
+ *                                reload-requested: the reload signal to the child, which stays running
  *                            restarting ──stop signal, credentials-lost──► stopping
  *                                │  └──child-exited, our SIGTERM never reached it──► exited (its code)
  *                                ▼ child-exited
@@ -37,6 +38,8 @@ export type Event =
   | { type: 'signal-undelivered'; signal: ForwardedSignal | 'SIGKILL' }
   | { type: 'credentials-lost'; message: string }
   | { type: 'restart-requested'; reason: string }
+  /** Only its files changed, and were rewritten: the child re-reads them on `signal` (--reload-signal). */
+  | { type: 'reload-requested'; reason: string; signal: ForwardedSignal }
   | { type: 'kill-timer-fired' };
 
 export type Effect =
@@ -136,6 +139,14 @@ function fromRunning(state: State, event: Event, settings: MachineSettings): Tra
       };
     case 'child-exited':
       return exitWith(event.code);
+    case 'reload-requested':
+      return {
+        state,
+        effects: [
+          log('info', `reloading the child: ${event.reason}; sent ${event.signal}`),
+          { type: 'send-signal', signal: event.signal },
+        ],
+      };
     case 'restart-requested':
       return {
         state: { phase: 'restarting', stopDelivered: true },

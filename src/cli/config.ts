@@ -1,6 +1,7 @@
 // What a start runs with, once parsed and resolved (cli/ parses, resolve/ reads what must be read),
 // and the defaults the options table quotes.
 import type { LogFormat, LogLevel } from '../util/log';
+import type { FileOutputs } from './file-outputs';
 import type { EnvTemplate, PathImport, SecretMapping } from './secret-references';
 
 /** Who the child runs as (--user): vault-exec itself stays root to log in and read. */
@@ -141,6 +142,8 @@ export interface Config {
   secrets: SecretMapping[];
   pathImports: PathImport[];
   templates: EnvTemplate[];
+  /** --file, --template and --certificate, and how and where they are written. */
+  files: FileOutputs;
   /** Inherited variables whose value starts with vault: without being a reference: left as they are. */
   lookalikes: string[];
   passToken: boolean;

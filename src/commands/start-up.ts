@@ -2,6 +2,7 @@
 // Everything it obtains goes into the ledger the moment it exists, so whatever ends the start-up
 // (a failure, a stop signal) leaves nothing behind that the caller cannot revoke.
 import type { AuthConfig, Config } from '../cli/config';
+import { fileRefsOf } from '../cli/file-outputs';
 import type { Clock } from '../util/clock';
 import type { Logger } from '../util/log';
 import type { CredentialLedger } from '../running/credential-ledger';
@@ -58,6 +59,7 @@ export async function startUp(options: {
     mappings: config.secrets,
     imports: config.pathImports,
     templates: config.templates,
+    fileRefs: fileRefsOf(config.files),
     log,
     onLease: (lease) => ledger.recordLeases([lease], session.token),
     signal,

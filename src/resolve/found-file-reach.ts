@@ -3,6 +3,7 @@
 // in a fresh clone must stay harmless. A file given with --config is trusted as given.
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { CredentialSource } from '../cli/auth-plan';
+import { parseTemplateSpec } from '../cli/file-outputs';
 import type { Options } from '../cli/merge-options';
 import { UsageError, escapeControlCharacters } from '../util/errors';
 import type { ResolveIo } from './io';
@@ -54,6 +55,7 @@ export function checkFoundFileReach(
         `refusing the project file ${shown}: its ${fileKey} ${shownPath(path)} ${whereIs(path)}; keep that file in the repository, ${unlessTrusted}`,
       );
   }
+  checkFoundFileOutputs(options, { shown, unlessTrusted, inside, whereIs, shownPath });
   if (auth.method !== 'approle') return;
   const secretIdFile = auth.secretId?.kind === 'file' ? auth.secretId.path : undefined;
   if (sources.removeSecretIdFile === 'file' && auth.removeSecretIdFile && secretIdFile !== undefined) {
@@ -79,6 +81,33 @@ export function checkFoundFileReach(
   throw new UsageError(
     `${shown} sets vault-addr, but the ${what} (from ${describeSource(source!)}) is not the repository's, and only goes to an address you set: if you trust that address, set VAULT_ADDR or --vault-addr yourself, ${unlessTrusted}`,
   );
+}
+
+/**
+ * Files are written, and at start an earlier run's are deleted, in the files directory: a found file
+ * must not choose it (it could overwrite or delete yours), so its files go to a fresh private
+ * directory. A template is read and its text written out: only one the repository holds.
+ */
+function checkFoundFileOutputs(
+  { values, sources }: Options,
+  reach: {
+    shown: string;
+    unlessTrusted: string;
+    inside(path: string): boolean;
+    whereIs(path: string): string;
+    shownPath(path: string): string;
+  },
+): void {
+  if (sources.filesDir === 'file')
+    throw new UsageError(
+      `refusing the project file ${reach.shown}: its files-dir would choose where secret files are written and old ones deleted; drop files-dir from it (its files then go to a fresh private directory), set --files-dir yourself, ${reach.unlessTrusted}`,
+    );
+  if (sources.template !== 'file') return;
+  for (const { source } of values.template.map(parseTemplateSpec))
+    if (!reach.inside(source))
+      throw new UsageError(
+        `refusing the project file ${reach.shown}: its template ${reach.shownPath(source)} ${reach.whereIs(source)}; keep templates in the repository, ${reach.unlessTrusted}`,
+      );
 }
 
 /** 127.0.0.0/8, ::1 and localhost: a server of this machine's, which a clone cannot listen on by itself. */

@@ -17,6 +17,10 @@ import { LeaseRenewals } from './lease-renewals';
 import { RestartQueue } from './restart-queue';
 import type { RestartRequest } from './restart-request';
 import { watchSecrets } from './secret-watch';
+import { CertificateKeeper } from './certificate-keeper';
+import type { SecretFiles } from '../child/secret-files';
+import type { ReloadSignal } from '../cli/file-outputs';
+import { issueCertificate, revokeCertificate, type IssuedCertificate } from '../vault/pki';
 import { TokenKeeper, type ReplacedToken } from './token-keeper';
 
 export interface RunningPhaseOptions {
@@ -32,6 +36,8 @@ export interface RunningPhaseOptions {
   inherited: Env;
   /** stdin is a terminal (see child/signals.ts). */
   terminal: boolean;
+  /** Where the first generation's files were written; each later generation's are rewritten there. */
+  files?: SecretFiles;
   now?: Clock;
   spawn?: (command: string[], env: Record<string, string>, options: SpawnOptions) => ChildProcess;
 }
@@ -46,6 +52,12 @@ export interface RunningPhaseOptions {
  *   swap     only then the supervisor stops the old child; the new one starts with the prepared env
  *            the moment the old one has exited.
  *   retire   superseded leases (or a replaced token of ours) are revoked once that child is gone.
+ *
+ * With secret files (--file, --template, --certificate) the next generation's files are rewritten
+ * between prepare and swap, so a failed rewrite is a failed preparation. When the env is unchanged,
+ * there is no swap: with --reload-signal the running child gets that signal (reload), and when no file
+ * changed either it is left alone; the old generation is retired at once, a superseded certificate
+ * included. A reissued certificate asks for a restart with nothing to read again.
  */
 export class RunningPhase {
   private readonly supervisor: Supervisor;
@@ -67,6 +79,9 @@ export class RunningPhase {
   private onSwapDone?: () => void;
   /** Settles once the preparation in flight (if any) has recorded the leases it read. */
   private preparing: Promise<void> = Promise.resolve();
+  private readonly certificateKeeper: CertificateKeeper;
+  /** The newest certificate of each --certificate: the next generation is built with these. */
+  private latestCertificates: IssuedCertificate[];
 
   constructor(private readonly options: RunningPhaseOptions) {
     const { config, client, log, ledger, first } = options;
@@ -123,6 +138,19 @@ export class RunningPhase {
       onReplaced: (previous) => this.onTokenReplaced(previous),
     });
 
+    this.latestCertificates = first.certificates;
+    this.certificateKeeper = new CertificateKeeper({
+      issue: (request) => issueCertificate(client, this.tokenKeeper.token, request, log),
+      log,
+      now: this.now,
+      onReissued: (certificate, expiresAt) => this.onCertificateReissued(certificate, expiresAt),
+      onFailure: (message) => this.supervisor.dispatch({ type: 'credentials-lost', message }),
+    });
+    for (const issued of first.certificates) {
+      const request = config.files.certificates.find((candidate) => candidate.name === issued.name);
+      if (request) this.certificateKeeper.keep(request, issued);
+    }
+
     this.supervisor.start(config.command, first.env);
     this.watchGeneration(first);
     const unwatchable = first.secrets.unwatchable;
@@ -153,6 +181,7 @@ export class RunningPhase {
   async close(): Promise<void> {
     this.closing.abort(new Error('vault-exec is exiting'));
     this.tokenKeeper.stop();
+    this.certificateKeeper.stopAll();
     this.stopSecretWatch();
     this.renewals.stopAll();
     this.restarts.cancel();
@@ -178,8 +207,58 @@ export class RunningPhase {
       if (!this.closing.signal.aborted) await this.revokeUnused();
       return 'abandoned';
     }
+    let written: string[] = [];
+    try {
+      // Before the swap: a failure leaves the old files and the old child, and is retried as a
+      // failed preparation is.
+      written = this.options.files?.write(next.files) ?? [];
+      if (written.length > 0)
+        this.log.info(
+          `rewrote ${written.length} secret file${written.length === 1 ? '' : 's'}: ${written.join(', ')}`,
+          {
+            event: 'files-written',
+          },
+        );
+    } catch (error) {
+      if (!this.closing.signal.aborted) await this.revokeUnused();
+      throw error;
+    }
+    if (this.options.files !== undefined && sameEnv(this.generation.env, next.env)) {
+      const signal = this.config.files.reloadSignal;
+      if (written.length === 0 || signal !== undefined) {
+        this.adopt(next, written.length === 0 ? undefined : { reason: request.reason, signal: signal! });
+        return 'swapped';
+      }
+    }
     this.swap(next, request.reason);
     return 'swapped';
+  }
+
+  /**
+   * Only files changed (or nothing the child uses): the running child keeps running with the next
+   * generation's secrets, told by the reload signal to re-read its files, which are rewritten already.
+   */
+  private adopt(next: Generation, reload?: { reason: string; signal: ReloadSignal }): void {
+    const old = this.generation;
+    this.generation = next;
+    this.stopSecretWatch();
+    this.renewals.keepOnly(next.secrets.leases);
+    this.watchGeneration(next);
+    if (reload) this.supervisor.dispatch({ type: 'reload-requested', ...reload });
+    else this.log.debug('nothing the child uses changed: it keeps running as it is', { event: 'unchanged' });
+    void this.retire(old, next);
+  }
+
+  private onCertificateReissued(certificate: IssuedCertificate, expiresAt: number): void {
+    this.latestCertificates = [
+      ...this.latestCertificates.filter((issued) => issued.name !== certificate.name),
+      certificate,
+    ];
+    void this.restarts.request({
+      reason: `the certificate ${certificate.name} was reissued (serial ${certificate.serialNumber})`,
+      replace: new Set(),
+      deadline: expiresAt,
+    });
   }
 
   private prepare(replace: ReadonlySet<string>): Promise<Generation> {
@@ -190,6 +269,8 @@ export class RunningPhase {
       token,
       previous: this.generation,
       replace,
+      certificates: this.latestCertificates,
+      filesDir: this.options.files?.dir,
       onLease: (lease) => this.ledger.recordLeases([lease], token),
     });
     this.preparing = preparing.then(
@@ -250,6 +331,24 @@ export class RunningPhase {
     const stillUsed = next.secrets.leases.some((lease) => this.ledger.tokenOf(lease.id) === old.token);
     if (replacedToken && !stillUsed) await this.ledger.retireToken(old.token);
     await this.revokeUnused();
+    await this.revokeSupersededCertificates(old, next);
+  }
+
+  /** A certificate the child no longer uses is revoked, where the role and the policy allow it. */
+  private async revokeSupersededCertificates(old: Generation, next: Generation): Promise<void> {
+    const serials = new Set(next.certificates.map((issued) => issued.serialNumber));
+    for (const issued of old.certificates) {
+      if (serials.has(issued.serialNumber)) continue;
+      const request = this.config.files.certificates.find((candidate) => candidate.name === issued.name);
+      if (request)
+        await revokeCertificate(
+          this.client,
+          this.tokenKeeper.token,
+          request.mount,
+          issued.serialNumber,
+          this.log,
+        );
+    }
   }
 
   private revokeUnused(): Promise<void> {
@@ -301,4 +400,9 @@ export class RunningPhase {
       deadline: previous.expiresAt,
     });
   }
+}
+
+function sameEnv(a: Record<string, string>, b: Record<string, string>): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((name) => b[name] === a[name]);
 }

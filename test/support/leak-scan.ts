@@ -12,13 +12,15 @@ const cliRuns: ScannedRun[] = [];
 
 /**
  * Vault service and batch tokens (hvs./hvb.), legacy s. tokens, and wrapping tokens; AWS access key
- * ids (long-term AKIA…, temporary ASIA…) and SigV4 signatures, whoever made them.
+ * ids (long-term AKIA…, temporary ASIA…) and SigV4 signatures, whoever made them; and a PEM private
+ * key (a --certificate's key, a key file written with --file), whatever its algorithm.
  */
 const TOKEN_SHAPES = [
   /\bhv[sbr]\.[A-Za-z0-9_-]{20,}/,
   /\bs\.[A-Za-z0-9]{24}\b/,
   /\b(AKIA|ASIA)[A-Z0-9]{16}\b/,
   /Signature=[0-9a-f]{64}/,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
 ];
 
 export function rememberSecret(value: string): string {

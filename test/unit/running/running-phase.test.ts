@@ -1,4 +1,7 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { SecretFiles } from '../../../src/child/secret-files';
 import type { Config } from '../../../src/cli/config';
 import { configFromArgv } from '../../support/config-from-argv';
 import { createLogger } from '../../../src/util/log';
@@ -351,5 +354,134 @@ describe('--pass-token', () => {
     await vi.advanceTimersByTimeAsync(45_000);
     expect(children).toHaveLength(1);
     expect(vault.calls).toContain('POST auth/token/revoke-self');
+  });
+});
+
+describe('secret files: a reload instead of a restart when only files changed', () => {
+  const made: string[] = [];
+  afterEach(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function startWithFiles(vault: ScriptedVault, argv: string[]) {
+    const config = configOf(argv, USER_TOKEN);
+    const lines: string[] = [];
+    const log = createLogger({ level: 'debug', format: 'text', write: (line) => lines.push(line) });
+    const { children, spawn } = createFakeChildren(vault.calls);
+    const { ledger, login, secrets } = await logInAndRead(vault, config, log);
+    const dir = join(mkdtempSync('/dev/shm/vault-exec-unit-phase-'), 'files');
+    made.push(dirname(dir));
+    const files = SecretFiles.open({ explicitDir: dir, env: {}, mode: 0o400, log });
+    const first = buildGeneration({
+      config,
+      inherited: {},
+      secrets,
+      token: login.session.token,
+      log,
+      filesDir: dir,
+    });
+    files.write(first.files);
+    const phase = new RunningPhase({
+      config,
+      client: vault,
+      log,
+      ledger,
+      login,
+      first,
+      inherited: {},
+      terminal: false,
+      now: () => Date.now(),
+      spawn,
+      files,
+    });
+    return { phase, children, dir, log: () => lines.join('') };
+  }
+
+  test('with --reload-signal, a change that reaches only files rewrites them and signals the running child', async () => {
+    const vault = createScriptedVault();
+    vault.writeKv2('app', { key: 'one' });
+    const { children, dir, log } = await startWithFiles(vault, [
+      '--watch',
+      '1s',
+      '--file',
+      'key.txt=secret/app#key',
+      '--reload-signal',
+      'HUP',
+    ]);
+    expect(children[0]!.env.VAULT_EXEC_FILES_DIR).toBe(dir);
+    vault.writeKv2('app', { key: 'two' });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(children).toHaveLength(1);
+    expect(children[0]!.signals).toEqual(['SIGHUP']);
+    expect(readFileSync(join(dir, 'key.txt'), 'utf8')).toBe('two');
+    expect(log()).toContain('reloading the child: secret/data/app changed (version 1 → 2); sent SIGHUP');
+    // The next change is watched from the new generation on.
+    vault.writeKv2('app', { key: 'three' });
+    await vi.advanceTimersByTimeAsync(1_500);
+
+    expect(children[0]!.signals).toEqual(['SIGHUP', 'SIGHUP']);
+  });
+
+  test('without --reload-signal the child restarts, and finds the new file', async () => {
+    const vault = createScriptedVault();
+    vault.writeKv2('app', { key: 'one' });
+    const { children, dir } = await startWithFiles(vault, [
+      '--watch',
+      '1s',
+      '--file',
+      'key.txt=secret/app#key',
+    ]);
+    vault.writeKv2('app', { key: 'two' });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(children).toHaveLength(2);
+    expect(children[0]!.signals).toEqual(['SIGTERM']);
+    expect(readFileSync(join(dir, 'key.txt'), 'utf8')).toBe('two');
+  });
+
+  test('when an env value changed too, one restart and no signal', async () => {
+    const vault = createScriptedVault();
+    vault.writeKv2('app', { key: 'one' });
+    const { children } = await startWithFiles(vault, [
+      '--watch',
+      '1s',
+      '--file',
+      'key.txt=secret/app#key',
+      '--secret',
+      'KEY=secret/app#key',
+      '--reload-signal',
+      'HUP',
+    ]);
+    vault.writeKv2('app', { key: 'two' });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(children.map((child) => child.env.KEY)).toEqual(['one', 'two']);
+    expect(children[0]!.signals).toEqual(['SIGTERM']);
+  });
+
+  test('a rewrite that fails keeps the old files and child, warns once per attempt, and the next check retries', async () => {
+    const vault = createScriptedVault();
+    vault.writeKv2('app', { key: 'one' });
+    const { children, dir, log } = await startWithFiles(vault, [
+      '--watch',
+      '1s',
+      '--file',
+      'key.txt=secret/app#key',
+      '--reload-signal',
+      'HUP',
+    ]);
+    // The directory is gone: no temporary file can be made.
+    rmSync(dir, { recursive: true, force: true });
+    vault.writeKv2('app', { key: 'two' });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(children[0]!.signals).toEqual([]);
+    expect(
+      log().match(
+        /could not prepare the restart \(.*\): cannot write the secret file key\.txt in .*: no such directory; the files and the child were left as they were; the child keeps running, and the next check tries again/g,
+      ),
+    ).toHaveLength(1);
+    mkdirSync(dir);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(children).toHaveLength(1);
+    expect(children[0]!.signals).toEqual(['SIGHUP']);
+    expect(readFileSync(join(dir, 'key.txt'), 'utf8')).toBe('two');
   });
 });

@@ -139,6 +139,8 @@ export function createFakeChildren(calls: string[]): {
           if (child.exited) return false;
           child.signals.push(signal);
           calls.push(`kill child ${children.indexOf(child)} ${signal}`);
+          // A child that re-reads its files on its reload signal keeps running.
+          if (signal === 'SIGHUP') return true;
           child.exited = true;
           queueMicrotask(() => finish({ code: 0 }));
           return true;
