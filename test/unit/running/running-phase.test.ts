@@ -211,7 +211,11 @@ describe('leases', () => {
       if (path === 'database/creds/app') await held;
       return answer(method, path, options);
     };
-    void phase.requestRestart({ reason: 'test', replace: new Set(['database/creds/app']) });
+    void phase.requestRestart({
+      reason: 'test',
+      cause: 'lease-end',
+      replace: new Set(['database/creds/app']),
+    });
     await vi.advanceTimersByTimeAsync(0);
     phase.dispatchSignal('SIGTERM');
     await phase.exited;
@@ -255,7 +259,11 @@ describe('leases', () => {
       }
       return answer(method, path, options);
     };
-    void phase.requestRestart({ reason: 'test', replace: new Set(['database/creds/app']) });
+    void phase.requestRestart({
+      reason: 'test',
+      cause: 'lease-end',
+      replace: new Set(['database/creds/app']),
+    });
     await vi.advanceTimersByTimeAsync(0);
     phase.dispatchSignal('SIGTERM');
     await phase.exited;
