@@ -8,7 +8,7 @@ import { cliEnv, provisionApp, revokeTokensOfRole, secretValue } from '../suppor
 import { fixture, killAllStarted, startCli, waitFor, type Running } from '../support/processes';
 import { excerpt, get, metricsAddress, readyz, sample, scrape } from '../support/scrape';
 import { appPolicy } from '../support/vault-admin';
-import { useVaultServer } from '../support/vault-server';
+import { freeLoopbackPort, useVaultServer } from '../support/vault-server';
 
 const vault = useVaultServer();
 afterEach(() => killAllStarted());
@@ -240,5 +240,27 @@ test('the child exiting by itself closes the listener too', async () => {
   });
   const address = await metricsAddress(running);
   expect((await running.exited).code).toBe(3);
+  await expectListenerClosed(address);
+});
+
+test('while it waits for Vault, /readyz is 503 and /healthz 200; exit 69 closes the listener', async () => {
+  const nothing = `http://127.0.0.1:${await freeLoopbackPort()}`;
+  const running = startCli(['--metrics-addr', '0', '--wait-timeout', '3s', '--', 'true'], {
+    env: cliEnv(vault(), undefined, { VAULT_ADDR: nothing, VAULT_TOKEN: 'not-a-real-token-for-this-test' }),
+  });
+  const address = await metricsAddress(running);
+  await running.waitForOutput('waiting for Vault', { stream: 'stderr' });
+  expect(await readyz(address)).toBe(503);
+  expect((await get(address, '/healthz')).status).toBe(200);
+  const waiting = await scrape(address);
+  figure('while waiting for Vault (/readyz 503)', waiting, [
+    'vault_exec_vault_requests_total',
+    'vault_exec_child_up',
+  ]);
+  expect(
+    sample(waiting, 'vault_exec_vault_requests_total', { operation: 'health', code: 'error' }),
+  ).toBeGreaterThanOrEqual(1);
+  expect(sample(waiting, 'vault_exec_child_up')).toBe(0);
+  expect((await running.exited).code).toBe(69);
   await expectListenerClosed(address);
 });
