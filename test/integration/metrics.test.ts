@@ -1,7 +1,7 @@
 // --metrics-addr during real runs: the scrape (checked by promtool) and the probes at each step of a
 // run's life: a token renewal, a re-login at max TTL, a --watch restart and its swap, a restart that
 // could not be prepared, and a renewal failure (/readyz 503 before exit 75). Every answer joins the
-// leak scan; the listener is gone once vault-exec has exited. The database lease is in
+// leak scan; the listener is gone once vault-exec has exited, however it exits. The database lease is in
 // database-metrics.test.ts.
 import { afterEach, expect, test } from 'vitest';
 import { cliEnv, provisionApp, revokeTokensOfRole, secretValue } from '../support/app-role';
@@ -262,5 +262,17 @@ test('while it waits for Vault, /readyz is 503 and /healthz 200; exit 69 closes 
   ).toBeGreaterThanOrEqual(1);
   expect(sample(waiting, 'vault_exec_child_up')).toBe(0);
   expect((await running.exited).code).toBe(69);
+  await expectListenerClosed(address);
+});
+
+test('a stop signal before the child started closes the listener too', async () => {
+  const nothing = `http://127.0.0.1:${await freeLoopbackPort()}`;
+  const running = startCli(['--metrics-addr', '0', '--wait-timeout', '30s', '--', 'true'], {
+    env: cliEnv(vault(), undefined, { VAULT_ADDR: nothing, VAULT_TOKEN: 'not-a-real-token-for-this-test' }),
+  });
+  const address = await metricsAddress(running);
+  await running.waitForOutput('waiting for Vault', { stream: 'stderr' });
+  running.kill('SIGTERM');
+  expect((await running.exited).code).toBe(143);
   await expectListenerClosed(address);
 });
