@@ -54,11 +54,15 @@ export const NO_OBSERVER: Observer = {
   phase: ignore,
 };
 
-/** A monotonic deadline as Unix seconds, for gauges a dashboard compares with time(). */
+/**
+ * A monotonic deadline as Unix seconds, for gauges a dashboard compares with time(). To the
+ * millisecond: /readyz compares it with the clock, and rounding to whole seconds could move an
+ * expiry that close either way.
+ */
 export function toUnixSeconds(
   monotonicAt: number,
   monotonicNow: number,
   wallNowMs: number = Date.now(),
 ): number {
-  return Math.round((wallNowMs + (monotonicAt - monotonicNow)) / 1000);
+  return Math.round(wallNowMs + (monotonicAt - monotonicNow)) / 1000;
 }
