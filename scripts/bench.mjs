@@ -89,6 +89,11 @@ const candidates = [
     name: 'vault-exec (bundle, node 20)',
     command: [process.execPath, join(root, 'dist/vault-exec.cjs'), ...vaultExecArgs],
   },
+  {
+    // The same with the metrics listener on (port 0: any free one); without the flag none of it loads.
+    name: 'vault-exec, --metrics-addr on',
+    command: [process.execPath, join(root, 'dist/vault-exec.cjs'), '--metrics-addr', '0', ...vaultExecArgs],
+  },
   ...(existsSync(standalone)
     ? [{ name: 'vault-exec (standalone binary)', command: [standalone, ...vaultExecArgs] }]
     : []),

@@ -36,8 +36,13 @@ const LAYERS = {
     imports: ['vault', 'child', 'cli', 'util'],
     rule: 'running imports only vault, child, cli and util',
   },
+  metrics: {
+    imports: ['util'],
+    types: [{ layer: 'cli' }],
+    rule: 'metrics (--metrics-addr, loaded only with it) imports only util, and the types of cli through `import type`',
+  },
   commands: {
-    imports: ['cli', 'resolve', 'vault', 'running', 'child', 'util'],
+    imports: ['cli', 'resolve', 'vault', 'running', 'child', 'metrics', 'util'],
     rule: 'commands imports every layer but main, run, process-io and action',
   },
   run: {

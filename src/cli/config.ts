@@ -128,6 +128,12 @@ export interface RoleLogin {
   jwt: JwtSource;
 }
 
+/** A TCP address to listen on; the host as given (a name, an IPv4 or IPv6 address). */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
 export interface Config {
   command: string[];
   vaultAddr: string;
@@ -136,6 +142,8 @@ export interface Config {
   requestTimeoutMs: number;
   waitTimeoutMs: number;
   killTimeoutMs: number;
+  /** --metrics-addr: where to serve /metrics, /healthz and /readyz; undefined means no listener. */
+  metricsAddr?: ListenAddress;
   /** --watch: how often to look for changed static secrets; undefined means never. */
   watchIntervalMs?: number;
   auth: AuthConfig;

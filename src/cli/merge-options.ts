@@ -33,7 +33,7 @@ import {
   parseSecretMapping,
   type EnvReferences,
 } from './secret-references';
-import { nonBlank, parseAddress, parseBoolean, requirePositive } from './values';
+import { nonBlank, parseAddress, parseBoolean, parseListenAddress, requirePositive } from './values';
 
 export type Source = 'command line' | 'env' | 'file' | 'default';
 
@@ -136,6 +136,7 @@ export function mergeOptions(line: ParsedCommandLine, env: Env, file?: ProjectFi
       merged.watch === undefined
         ? undefined
         : requirePositive(parseDuration(merged.watch, '--watch'), '--watch'),
+    metricsAddr: merged.metricsAddr === undefined ? undefined : parseListenAddress(merged.metricsAddr),
     secrets,
     pathImports: merged.secrets.map(parsePathImport),
     files: parseFileOutputs(merged, sources.filesDir),

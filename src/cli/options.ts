@@ -354,6 +354,17 @@ export const OPTIONS = [
     commands: ['run', 'check'],
   },
   {
+    key: 'metricsAddr',
+    flag: '--metrics-addr',
+    placeholder: '<[host:]port>',
+    env: 'VAULT_EXEC_METRICS_ADDR',
+    file: 'metrics-addr',
+    shape: 'free',
+    shownDefault: 'off',
+    help: 'serve Prometheus /metrics, /healthz and /readyz on this address (a bare port listens on 127.0.0.1 only)',
+    commands: ['run'],
+  },
+  {
     key: 'fallbackEnv',
     flag: '--fallback-env',
     placeholder: '<file>',

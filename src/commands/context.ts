@@ -7,6 +7,7 @@ import type { CredentialLedger } from '../running/credential-ledger';
 import type { Clock } from '../util/clock';
 import type { Env } from '../util/env';
 import type { Logger, Redactor } from '../util/log';
+import type { Observer } from '../util/observer';
 import type { createVaultClient, VaultClient } from '../vault/http/client';
 
 /** Everything a command touches outside itself, injectable so that tests can drive run() in-process. */
@@ -39,4 +40,6 @@ export interface CommandContext {
   /** Aborted by a stop signal that arrives before a child exists. */
   stop: AbortSignal;
   deps: CommandDeps;
+  /** The metrics' (--metrics-addr), or NO_OBSERVER. */
+  observer: Observer;
 }

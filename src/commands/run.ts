@@ -14,11 +14,11 @@ import type { CommandContext } from './context';
 import { startUp, type StartedUp } from './start-up';
 
 export async function runChild(context: CommandContext): Promise<number> {
-  const { config, client, log, ledger, now, stop, deps } = context;
+  const { config, client, log, ledger, now, stop, deps, observer } = context;
   const inherited = withUserEnvironment(deps.env, config.runAs);
   let started: StartedUp;
   try {
-    started = await startUp({ config, client, log, ledger, now, signal: stop });
+    started = await startUp({ config, client, log, ledger, now, signal: stop, observer });
   } catch (error) {
     // `vault-exec run` in development only (cli/fallback-policy.ts).
     if (config.fallbackEnv === undefined || !isOutage(error) || stop.aborted) throw error;
@@ -69,6 +69,7 @@ export async function runChild(context: CommandContext): Promise<number> {
       now,
       files,
       spawn: spawnFor(context),
+      observer,
     });
     deps.onSignals((signal) => phase.dispatchSignal(signal));
     const code = await phase.exited;

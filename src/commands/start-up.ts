@@ -4,7 +4,9 @@
 import type { AuthConfig, Config } from '../cli/config';
 import { fileRefsOf } from '../cli/file-outputs';
 import type { Clock } from '../util/clock';
+import { AuthError } from '../util/errors';
 import type { Logger } from '../util/log';
+import { NO_OBSERVER, type Observer } from '../util/observer';
 import type { CredentialLedger } from '../running/credential-ledger';
 import { logsIn, login, type Session } from '../vault/auth';
 import type { VaultClient } from '../vault/http/client';
@@ -34,8 +36,10 @@ export async function startUp(options: {
   signal: AbortSignal;
   /** `check`: a preflight leaves the secret_id file for the start it checks. */
   keepSecretIdFile?: boolean;
+  observer?: Observer;
 }): Promise<StartedUp> {
   const { config, client, log, ledger, now, signal } = options;
+  const observer = options.observer ?? NO_OBSERVER;
   await waitForVault({
     client,
     timeoutMs: config.waitTimeoutMs,
@@ -49,7 +53,14 @@ export async function startUp(options: {
       ? await unwrapSecretId(client, config.auth, log)
       : config.auth;
   signal.throwIfAborted();
-  const session = await login(client, options.keepSecretIdFile ? keepSecretIdFile(auth) : auth, log);
+  let session: Session;
+  try {
+    session = await login(client, options.keepSecretIdFile ? keepSecretIdFile(auth) : auth, log);
+  } catch (error) {
+    observer.login(auth.method, error instanceof AuthError ? 'rejected' : 'error');
+    throw error;
+  }
+  observer.login(auth.method, 'success');
   const issuedAt = now();
   ledger.holdToken(session, logsIn(auth));
   signal.throwIfAborted();
@@ -65,6 +76,7 @@ export async function startUp(options: {
     signal,
     now,
   });
+  observer.secretsRead();
   // Nothing read may be used once a stop signal came: env would print it, run would start a child.
   signal.throwIfAborted();
   return { auth, session, issuedAt, secrets };

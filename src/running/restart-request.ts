@@ -1,9 +1,12 @@
 // A restart request (why the child needs new secrets, and what to read again), and how requests made
 // while another is prepared become one.
+import type { RestartCause } from '../util/observer';
 
 /** Why the child needs new secrets, and what must be read again for it. */
 export interface RestartRequest {
   reason: string;
+  /** The reason as the metrics count it; a merged restart counts as its first request's. */
+  cause: RestartCause;
   /** API paths to read again; every other answer of the running generation is kept. */
   replace: ReadonlySet<string>;
   /**
@@ -26,6 +29,7 @@ export function mergeRestarts(pending: PendingRestart | undefined, request: Pend
   const deadlines = [pending.deadline, request.deadline].filter((value) => value !== undefined);
   return {
     reason: reasons.join('; '),
+    cause: pending.cause,
     replace: new Set([...pending.replace, ...request.replace]),
     deadline: deadlines.length === 0 ? undefined : Math.min(...deadlines),
     waiters: [...pending.waiters, ...request.waiters],

@@ -9,6 +9,7 @@ import { monotonicNow, type Clock } from '../util/clock';
 import { formatDuration } from '../util/duration';
 import type { Env } from '../util/env';
 import type { Logger } from '../util/log';
+import { NO_OBSERVER, type Observer } from '../util/observer';
 import type { Session } from '../vault/auth';
 import type { VaultClient } from '../vault/http/client';
 import type { CredentialLedger } from './credential-ledger';
@@ -40,6 +41,8 @@ export interface RunningPhaseOptions {
   files?: SecretFiles;
   now?: Clock;
   spawn?: (command: string[], env: Record<string, string>, options: SpawnOptions) => ChildProcess;
+  /** Told of each lifecycle event (the metrics of --metrics-addr). */
+  observer?: Observer;
 }
 
 /**
@@ -66,6 +69,7 @@ export class RunningPhase {
   private readonly log: Logger;
   private readonly now: Clock;
   private readonly ledger: CredentialLedger;
+  private readonly observer: Observer;
   private readonly closing = new AbortController();
   private readonly tokenKeeper: TokenKeeper;
   private readonly renewals: LeaseRenewals;
@@ -90,6 +94,7 @@ export class RunningPhase {
     this.log = log;
     this.ledger = ledger;
     this.now = options.now ?? monotonicNow;
+    const observer = (this.observer = options.observer ?? NO_OBSERVER);
     this.generation = first;
     this.supervisor = createSupervisor({
       killTimeoutMs: config.killTimeoutMs,
@@ -98,16 +103,18 @@ export class RunningPhase {
       processGroup: config.processGroup,
       onRespawn: () => this.startPrepared(),
       spawn: options.spawn,
+      observer,
     });
     this.restarts = new RestartQueue({
       attempt: (request) => this.attemptRestart(request),
       swapDone: () => this.swapped,
       onDeferred: (request, reason, retry) => this.deferRestart(request, reason, retry),
-      onExpired: (request, reason) =>
-        this.supervisor.dispatch({
-          type: 'credentials-lost',
-          message: `could not read fresh secrets before the old ones expired (${request.reason}): ${reason}`,
-        }),
+      onExpired: (request, reason) => {
+        observer.restartFailed();
+        this.loseCredentials(
+          `could not read fresh secrets before the old ones expired (${request.reason}): ${reason}`,
+        );
+      },
       now: this.now,
       signal: this.closing.signal,
     });
@@ -116,15 +123,22 @@ export class RunningPhase {
       token: () => this.tokenKeeper.token,
       log,
       now: this.now,
+      observer,
       onEnding: (lease, expiresAt) =>
         void this.restarts.request({
           reason: `the lease of ${lease.path} is reaching its max TTL`,
+          cause: 'lease-end',
           replace: new Set([lease.path]),
           deadline: expiresAt,
         }),
       // The lease is gone already: one attempt at fresh credentials, then exit 75.
       onLost: (lease, reason) =>
-        void this.restarts.request({ reason, replace: new Set([lease.path]), deadline: 0 }),
+        void this.restarts.request({
+          reason,
+          cause: 'lease-lost',
+          replace: new Set([lease.path]),
+          deadline: 0,
+        }),
     });
     this.tokenKeeper = new TokenKeeper({
       client,
@@ -134,7 +148,8 @@ export class RunningPhase {
       ledger,
       log,
       now: this.now,
-      onFailure: (message) => this.supervisor.dispatch({ type: 'credentials-lost', message }),
+      observer,
+      onFailure: (message) => this.loseCredentials(message),
       onReplaced: (previous) => this.onTokenReplaced(previous),
     });
 
@@ -152,6 +167,7 @@ export class RunningPhase {
     }
 
     this.supervisor.start(config.command, first.env);
+    observer.phase('running');
     this.watchGeneration(first);
     const unwatchable = first.secrets.unwatchable;
     if (config.watchIntervalMs !== undefined && unwatchable.length > 0)
@@ -192,6 +208,12 @@ export class RunningPhase {
     await this.ledger.cleanUp(Promise.all([this.preparing, this.tokenKeeper.settled]));
   }
 
+  /** The token or a lease is gone: not ready from now until exit, and the child is stopped (75). */
+  private loseCredentials(message: string): void {
+    this.observer.phase('failed');
+    this.supervisor.dispatch({ type: 'credentials-lost', message });
+  }
+
   /** One attempt at a restart: prepare, and swap only if that worked. */
   private async attemptRestart(request: RestartRequest): Promise<'swapped' | 'abandoned'> {
     if (this.supervisor.phase !== 'running') return 'abandoned';
@@ -226,11 +248,12 @@ export class RunningPhase {
     if (this.options.files !== undefined && sameEnv(this.generation.env, next.env)) {
       const signal = this.config.files.reloadSignal;
       if (written.length === 0 || signal !== undefined) {
+        if (written.length > 0) this.observer.reloaded(request.cause);
         this.adopt(next, written.length === 0 ? undefined : { reason: request.reason, signal: signal! });
         return 'swapped';
       }
     }
-    this.swap(next, request.reason);
+    this.swap(next, request);
     return 'swapped';
   }
 
@@ -256,6 +279,7 @@ export class RunningPhase {
     ];
     void this.restarts.request({
       reason: `the certificate ${certificate.name} was reissued (serial ${certificate.serialNumber})`,
+      cause: 'certificate-reissued',
       replace: new Set(),
       deadline: expiresAt,
     });
@@ -274,7 +298,7 @@ export class RunningPhase {
       onLease: (lease) => this.ledger.recordLeases([lease], token),
     });
     this.preparing = preparing.then(
-      () => undefined,
+      () => this.observer.secretsRead(),
       () => undefined,
     );
     return preparing;
@@ -286,16 +310,19 @@ export class RunningPhase {
     retry?: { inMs: number; leftMs: number },
   ): void {
     const what = `could not prepare the restart (${request.reason}): ${reason}; the child keeps running`;
+    this.observer.restartFailed();
     this.log.warn(
       retry === undefined
         ? `${what}, and the next check tries again`
         : `${what}, retrying in ${formatDuration(retry.inMs)} (the old credentials expire in ${formatDuration(retry.leftMs)})`,
-      { event: 'restart-deferred' },
+      { event: 'restart-failed' },
     );
   }
 
   /** Swap: the old child is stopped only now; startPrepared runs when it has exited. */
-  private swap(next: Generation, reason: string): void {
+  private swap(next: Generation, request: RestartRequest): void {
+    this.observer.phase('restarting');
+    this.observer.restarted(request.cause);
     this.prepared = next;
     this.swapped = new Promise((resolve) => (this.onSwapDone = resolve));
     this.stopSecretWatch();
@@ -303,7 +330,7 @@ export class RunningPhase {
     // The new leases live from now on, not from when the old child has exited: a kill timeout
     // longer than their TTL must not let them expire before the new child starts.
     this.renewals.add(next.secrets.leases);
-    this.supervisor.dispatch({ type: 'restart-requested', reason });
+    this.supervisor.dispatch({ type: 'restart-requested', reason: request.reason });
   }
 
   private startPrepared(): void {
@@ -317,6 +344,7 @@ export class RunningPhase {
     const exitedAt = this.now();
     this.generation = next;
     this.supervisor.start(this.config.command, next.env);
+    this.observer.phase('running');
     this.log.debug(`the new child started ${Math.round(this.now() - exitedAt)} ms after the old one exited`, {
       event: 'restarted',
     });
@@ -371,7 +399,9 @@ export class RunningPhase {
       versions: generation.secrets.versions,
       intervalMs,
       log: this.log,
-      onChange: (reason, changed) => this.restarts.request({ reason, replace: changed }),
+      observer: this.observer,
+      onChange: (reason, changed) =>
+        this.restarts.request({ reason, cause: 'secret-changed', replace: changed }),
     });
   }
 
@@ -392,6 +422,7 @@ export class RunningPhase {
       return;
     }
     void this.restarts.request({
+      cause: 'token-replaced',
       reason:
         leased.size > 0
           ? 'the token was replaced at its max TTL, and the leases read with the old token end with it'

@@ -2,6 +2,7 @@
 // that changed in one call, so several changes within an interval give one restart.
 import { formatDuration } from '../util/duration';
 import type { Logger } from '../util/log';
+import { NO_OBSERVER, type Observer } from '../util/observer';
 import type { VaultClient } from '../vault/http/client';
 import { describeChange, readFingerprint, type SecretVersion } from '../vault/secret-versions';
 
@@ -18,18 +19,22 @@ export function watchSecrets(options: {
   log: Logger;
   /** Resolves once the restart was prepared (true) or could not be (false). */
   onChange(reason: string, changed: ReadonlySet<string>): Promise<boolean>;
+  observer?: Observer;
 }): () => void {
   const { client, versions, intervalMs, log } = options;
+  const observer = options.observer ?? NO_OBSERVER;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = versions.length === 0;
 
   const check = async (): Promise<void> => {
     const changes: string[] = [];
     const changed = new Set<string>();
+    let unreadable = false;
     for (const version of versions) {
       const fingerprint = await readFingerprint(client, options.token(), version);
       if (stopped) return;
       if (fingerprint === undefined) {
+        unreadable = true;
         log.debug(
           `could not check ${version.apiPath} for changes; trying again in ${formatDuration(intervalMs)}`,
         );
@@ -38,6 +43,7 @@ export function watchSecrets(options: {
         changes.push(`${version.apiPath} changed${describeChange(version, fingerprint)}`);
       }
     }
+    observer.secretCheck(changed.size > 0 ? 'changed' : unreadable ? 'error' : 'unchanged');
     if (changed.size === 0) log.debug('checked the watched secrets: no change', { event: 'watch-checked' });
     else if (await options.onChange(changes.join('; '), changed)) return;
     schedule();

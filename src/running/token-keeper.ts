@@ -4,7 +4,9 @@
 import type { AuthConfig } from '../cli/config';
 import type { Clock } from '../util/clock';
 import type { Logger } from '../util/log';
+import { NO_OBSERVER, toUnixSeconds, type Observer } from '../util/observer';
 import { attemptLogin, type Session } from '../vault/auth';
+import { countedOutcome } from '../vault/renew';
 import { renewToken } from '../vault/tokens';
 import type { VaultClient } from '../vault/http/client';
 import type { CredentialLedger } from './credential-ledger';
@@ -30,6 +32,7 @@ export interface TokenKeeperOptions {
   onFailure(message: string): void;
   /** A new token is in use; `previous` still lives until its own expiry. */
   onReplaced(previous: ReplacedToken): void;
+  observer?: Observer;
 }
 
 /**
@@ -45,6 +48,7 @@ export class TokenKeeper {
 
   constructor(private readonly options: TokenKeeperOptions) {
     const { client, auth, log, now } = options;
+    const observer = options.observer ?? NO_OBSERVER;
     this.session = options.session;
     this.watcher = watchLifetime(
       {
@@ -52,7 +56,12 @@ export class TokenKeeper {
         ttlSeconds: options.session.ttlSeconds,
         issuedAt: options.issuedAt,
         renewable: options.session.renewable,
-        renew: (increment) => renewToken(client, this.session.token, increment),
+        renew: async (increment) => {
+          const outcome = await renewToken(client, this.session.token, increment);
+          observer.renewal('token', countedOutcome(outcome));
+          return outcome;
+        },
+        onExpiry: (expiresAt) => observer.tokenExpiry(toUnixSeconds(expiresAt, now())),
         reacquire:
           auth.method === 'token' ? undefined : (expiresAt) => this.trackRelogin(this.logInAgain(expiresAt)),
       },
@@ -93,6 +102,7 @@ export class TokenKeeper {
   private async logInAgain(expiresAt: number) {
     const { client, auth, log, now, ledger } = this.options;
     const result = await attemptLogin(client, auth, log);
+    this.options.observer?.login(auth.method, result.ok ? 'success' : result.rejected ? 'rejected' : 'error');
     if (!result.ok)
       return { kind: result.rejected ? 'rejected' : 'transient', reason: result.message } as const;
     const issuedAt = now();

@@ -163,7 +163,7 @@ export async function readSecrets(options: {
   log.info(
     `read ${values.size} secret${values.size === 1 ? '' : 's'}${forFiles} from ${apiPaths.length} path${apiPaths.length === 1 ? '' : 's'}${keptCount > 0 ? ` (${toRead.length} read again, ${keptCount} kept)` : ''}`,
     {
-      event: 'secrets',
+      event: 'read',
       names: [...values.keys()].join(','),
     },
   );

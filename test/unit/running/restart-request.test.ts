@@ -2,22 +2,41 @@ import { expect, test } from 'vitest';
 import { mergeRestarts } from '../../../src/running/restart-request';
 
 test('merged requests read every path either asked for, by the earlier deadline, for everyone who asked', () => {
-  const first = { reason: 'a changed', replace: new Set(['a']), waiters: [() => {}] };
+  const first = {
+    reason: 'a changed',
+    cause: 'secret-changed' as const,
+    replace: new Set(['a']),
+    waiters: [() => {}],
+  };
   const second = {
     reason: 'the lease of b ends',
+    cause: 'lease-end' as const,
     replace: new Set(['b']),
     deadline: 5_000,
     waiters: [() => {}],
   };
-  const third = { reason: 'a changed', replace: new Set(['a']), deadline: 3_000, waiters: [() => {}] };
+  const third = {
+    reason: 'a changed',
+    cause: 'secret-changed' as const,
+    replace: new Set(['a']),
+    deadline: 3_000,
+    waiters: [() => {}],
+  };
   const merged = mergeRestarts(mergeRestarts(mergeRestarts(undefined, first), second), third);
   expect([...merged.replace]).toEqual(['a', 'b']);
   expect(merged.deadline).toBe(3_000);
   expect(merged.reason).toBe('a changed; the lease of b ends');
   expect(merged.waiters).toHaveLength(3);
+  // Counted once, as the first request's: one restart happened.
+  expect(merged.cause).toBe('secret-changed');
 });
 
 test('a --watch request alone has no deadline', () => {
-  const merged = mergeRestarts(undefined, { reason: 'a changed', replace: new Set(['a']), waiters: [] });
+  const merged = mergeRestarts(undefined, {
+    reason: 'a changed',
+    cause: 'secret-changed',
+    replace: new Set(['a']),
+    waiters: [],
+  });
   expect(merged.deadline).toBeUndefined();
 });

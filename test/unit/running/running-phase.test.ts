@@ -9,7 +9,9 @@ import { startUp } from '../../../src/commands/start-up';
 import { CredentialLedger } from '../../../src/running/credential-ledger';
 import { buildGeneration } from '../../../src/running/generation';
 import { RunningPhase } from '../../../src/running/running-phase';
+import { createVaultExecMetrics } from '../../../src/metrics/vault-exec-metrics';
 import { VaultUnavailableError } from '../../../src/util/errors';
+import type { Observer } from '../../../src/util/observer';
 import type { Logger } from '../../../src/util/log';
 import { createFakeChildren, createScriptedVault, type ScriptedVault } from './scripted-vault';
 
@@ -26,7 +28,7 @@ const USER_TOKEN = { VAULT_ADDR: 'http://vault.test:8200', VAULT_TOKEN: 'user-to
 const APPROLE = { VAULT_ADDR: 'http://vault.test:8200', VAULT_ROLE_ID: 'role', VAULT_SECRET_ID: 'secret' };
 
 /** The start-up run, check and env share (commands/start-up.ts), against the scripted Vault. */
-async function logInAndRead(vault: ScriptedVault, config: Config, log: Logger) {
+async function logInAndRead(vault: ScriptedVault, config: Config, log: Logger, observer?: Observer) {
   const now = () => Date.now();
   const ledger = new CredentialLedger(vault, log, now);
   const started = await startUp({
@@ -36,16 +38,22 @@ async function logInAndRead(vault: ScriptedVault, config: Config, log: Logger) {
     ledger,
     now,
     signal: new AbortController().signal,
+    observer,
   });
   return { ledger, login: started, secrets: started.secrets };
 }
 
-async function startPhase(vault: ScriptedVault, argv: string[], env: Record<string, string> = USER_TOKEN) {
+async function startPhase(
+  vault: ScriptedVault,
+  argv: string[],
+  env: Record<string, string> = USER_TOKEN,
+  observer?: Observer,
+) {
   const config = configOf(argv, env);
   const lines: string[] = [];
   const log = createLogger({ level: 'debug', format: 'text', write: (line) => lines.push(line) });
   const { children, spawn } = createFakeChildren(vault.calls);
-  const { ledger, login, secrets } = await logInAndRead(vault, config, log);
+  const { ledger, login, secrets } = await logInAndRead(vault, config, log, observer);
   const first = buildGeneration({ config, inherited: {}, secrets, token: login.session.token, log });
   const phase = new RunningPhase({
     config,
@@ -58,6 +66,7 @@ async function startPhase(vault: ScriptedVault, argv: string[], env: Record<stri
     terminal: false,
     now: () => Date.now(),
     spawn,
+    observer,
   });
   return { phase, children, lines, log: () => lines.join('') };
 }
@@ -214,7 +223,11 @@ describe('leases', () => {
       if (path === 'database/creds/app') await held;
       return answer(method, path, options);
     };
-    void phase.requestRestart({ reason: 'test', replace: new Set(['database/creds/app']) });
+    void phase.requestRestart({
+      reason: 'test',
+      cause: 'lease-end',
+      replace: new Set(['database/creds/app']),
+    });
     await vi.advanceTimersByTimeAsync(0);
     phase.dispatchSignal('SIGTERM');
     await phase.exited;
@@ -258,7 +271,11 @@ describe('leases', () => {
       }
       return answer(method, path, options);
     };
-    void phase.requestRestart({ reason: 'test', replace: new Set(['database/creds/app']) });
+    void phase.requestRestart({
+      reason: 'test',
+      cause: 'lease-end',
+      replace: new Set(['database/creds/app']),
+    });
     await vi.advanceTimersByTimeAsync(0);
     phase.dispatchSignal('SIGTERM');
     await phase.exited;
@@ -483,5 +500,50 @@ describe('secret files: a reload instead of a restart when only files changed', 
     expect(children).toHaveLength(1);
     expect(children[0]!.signals).toEqual(['SIGHUP']);
     expect(readFileSync(join(dir, 'key.txt'), 'utf8')).toBe('two');
+  });
+});
+
+describe('what the metrics are told', () => {
+  const metricsOf = (method: string) =>
+    createVaultExecMetrics({ version: 'test', method, wallNow: Date.now });
+  const value = (metrics: ReturnType<typeof metricsOf>, series: string) =>
+    Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics.render())?.[1]);
+
+  test('a re-login with --pass-token: one login more, one restart for the replaced token, ready after the swap', async () => {
+    const vault = createScriptedVault();
+    vault.tokenTtl = 30;
+    vault.tokenMaxTtl = 45;
+    const metrics = metricsOf('approle');
+    await startPhase(vault, ['--pass-token'], APPROLE, metrics);
+    expect(metrics.ready()).toBe(true);
+    expect(value(metrics, 'vault_exec_token_expiry_timestamp_seconds')).toBe(30);
+    await vi.advanceTimersByTimeAsync(45_000);
+    expect(value(metrics, 'vault_exec_logins_total{method="approle",result="success"}')).toBe(2);
+    expect(value(metrics, 'vault_exec_child_restarts_total{reason="token-replaced"}')).toBe(1);
+    expect(value(metrics, 'vault_exec_child_starts_total')).toBe(2);
+    expect(value(metrics, 'vault_exec_token_expiry_timestamp_seconds')).toBeGreaterThan(30);
+    expect(metrics.ready()).toBe(true);
+  });
+
+  test('a lease that cannot be replaced: restart failures, then not ready from the failure on', async () => {
+    const vault = createScriptedVault();
+    vault.leaseTtl = 30;
+    vault.leaseMaxTtl = 30;
+    const metrics = metricsOf('token');
+    const { phase } = await startPhase(
+      vault,
+      ['--secret', 'DB_USER=database/creds/app#username'],
+      USER_TOKEN,
+      metrics,
+    );
+    expect(value(metrics, 'vault_exec_lease_expiry_timestamp_seconds{path="database/creds/app"}')).toBe(30);
+    vault.denied.add('database/creds/app');
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(value(metrics, 'vault_exec_restart_failures_total')).toBeGreaterThanOrEqual(1);
+    expect(metrics.ready()).toBe(true);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(metrics.ready()).toBe(false);
+    await phase.exited;
+    expect(value(metrics, 'vault_exec_child_restarts_total{reason="lease-end"}')).toBe(0);
   });
 });
