@@ -2,15 +2,15 @@
 // with Bun, for images without Node: shared by `npm run build:standalone` (this machine's binary) and
 // `npm run release` (every platform).
 //
-// Why Bun and not a Node single executable (what this project shipped first), measured on 2 shared
-// cores with the same bundle (README "Install" has the table): a start with one secret took 54 ms
-// against 156 ms for the Node 26 SEA, at 40 MiB RSS against 60 MiB, for about the same size
-// (108 MiB against 112 MiB); it links only glibc (the SEA also needs libstdc++ and libatomic, which
-// slim images lack), and Bun ships musl and arm64 builds that one x64 machine can compile for.
+// Why Bun and not a Node single executable (what this project shipped first), measured with the same
+// bundle (README "Install" has the table): --version in 31-36 ms against 107 ms, a start with one
+// secret in 58-78 ms against 166 ms, at 39-41 MiB RSS against 60 MiB, for about the same size (108 MiB
+// against 112 MiB); it links only glibc (the SEA also needs libstdc++ and libatomic, which slim images
+// lack), and Bun ships musl and arm64 runtimes that one x64 machine can compile for.
 //
 // How the size is kept down: Bun's runtime is 102 MiB of it and cannot be trimmed (its release build
 // is already stripped of all but 50 KB of symbols); `--minify` saves 160 KB; `--bytecode` costs
-// 3.7 MiB and is kept because it makes the start 2-3x faster (35 ms against 105 ms for --version).
+// 3.7 MiB and is kept because it makes the start about three times faster.
 //
 // Bun's runtimes come from the npm registry (scripts/ensure-bun, cached outside the repository); the
 // x64 one compiles for every target, handed the target's runtime with --compile-executable-path,
@@ -22,16 +22,21 @@ import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const bundle = join(root, 'dist/vault-exec.cjs');
-/** Our names for the platforms (the release's file names) and Bun's for each. */
+/**
+ * Our names for the platforms (the release's file names), Bun's target for each and the runtime
+ * (scripts/ensure-bun) it is built on. The x64 ones take Bun's "baseline" runtime, the one meant for
+ * CPUs without AVX2 (pre-2013, or a VM with a conservative CPU model), where an entrypoint must still
+ * start. In 1.4.4 its package holds the same binary as the default one; a later Bun may differ.
+ */
 export const TARGETS = {
-  'linux-x64': 'bun-linux-x64',
-  'linux-arm64': 'bun-linux-arm64',
-  'linux-x64-musl': 'bun-linux-x64-musl',
+  'linux-x64': { bun: 'bun-linux-x64-baseline', runtime: 'linux-x64-baseline' },
+  'linux-arm64': { bun: 'bun-linux-arm64', runtime: 'linux-arm64' },
+  'linux-x64-musl': { bun: 'bun-linux-x64-musl-baseline', runtime: 'linux-x64-musl-baseline' },
 };
 
-/** The Bun runtime for one of TARGETS, fetched and cached by scripts/ensure-bun; its path. */
-export function ensureBun(target) {
-  return execFileSync(join(root, 'scripts/ensure-bun'), [target], {
+/** A Bun runtime (scripts/ensure-bun's names), fetched and cached by scripts/ensure-bun; its path. */
+export function ensureBun(runtime) {
+  return execFileSync(join(root, 'scripts/ensure-bun'), [runtime], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -45,7 +50,7 @@ export function compileStandalone(target, output) {
   if (!(target in TARGETS)) throw new Error(`unknown target ${target}`);
   if (!existsSync(bundle)) throw new Error('dist/vault-exec.cjs is missing; run `npm run build` first');
   const compiler = ensureBun('linux-x64');
-  const base = ensureBun(target);
+  const base = ensureBun(TARGETS[target].runtime);
   const partial = `${output}.tmp`;
   try {
     execFileSync(
@@ -54,7 +59,7 @@ export function compileStandalone(target, output) {
         'build',
         bundle,
         '--compile',
-        `--target=${TARGETS[target]}`,
+        `--target=${TARGETS[target].bun}`,
         `--compile-executable-path=${base}`,
         '--minify',
         '--bytecode',
