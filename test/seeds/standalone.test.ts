@@ -44,3 +44,16 @@ test('the standalone binary reads no .env or bunfig.toml from the directory it s
     rmSync(work, { recursive: true, force: true });
   }
 });
+
+test("NODE_OPTIONS does nothing to the standalone binary; NODE_DEBUG=http only brings Node's warning", async () => {
+  // Bun has no NODE_OPTIONS and writes no NODE_DEBUG output (README, Install): what users see instead.
+  const options = await run(standalone, ['--version'], { NODE_OPTIONS: '--require /nonexistent-preload.js' });
+  expect(options.code, options.stderr).toBe(0);
+  expect(options.stderr).toBe('');
+  const debug = await run(standalone, ['--version'], { NODE_DEBUG: 'http' });
+  expect(debug.code).toBe(0);
+  expect(debug.stdout.trim()).toBe(`vault-exec ${version}`);
+  expect(debug.stderr).toMatch(
+    /^\(node:\d+\) Warning: Setting the NODE_DEBUG environment variable to 'http'/,
+  );
+});
