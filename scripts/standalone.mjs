@@ -49,7 +49,7 @@ export function ensureBun(runtime) {
 export function compileStandalone(target, output) {
   if (!(target in TARGETS)) throw new Error(`unknown target ${target}`);
   if (!existsSync(bundle)) throw new Error('dist/vault-exec.cjs is missing; run `npm run build` first');
-  const compiler = ensureBun('linux-x64');
+  const compiler = ensureBun('linux-x64-baseline'); // runs on any x64 host, and is the x64 base too
   const base = ensureBun(TARGETS[target].runtime);
   const partial = `${output}.tmp`;
   try {

@@ -100,7 +100,7 @@ test("ensure-bun caches another platform's runtime without running it, and runs 
   expect(arm64.stdout.trim().split('\n').at(-1)).toBe(join(work, 'cache', 'bun-1.4.4', 'linux-arm64', 'bun'));
   expect(npmCalls()).toEqual(['pack @oven/bun-linux-aarch64@1.4.4 --silent']);
 
-  const compiler = await ensure('ensure-bun', ['linux-x64'], { FAKE_REPORTS: '1.0.0' });
+  const compiler = await ensure('ensure-bun', ['linux-x64-baseline'], { FAKE_REPORTS: '1.0.0' });
   expect(compiler.code).toBe(1);
   expect(compiler.stderr).toContain('ensure-bun: the fetched binary is not Bun 1.4.4');
 });
