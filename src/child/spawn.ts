@@ -41,7 +41,22 @@ export function spawnChild(
   options: SpawnOptions = { processGroup: false },
 ): ChildProcess {
   const [file, ...args] = command as [string, ...string[]];
-  const subprocess = execa(file, args, {
+  let subprocess: ReturnType<typeof execa>;
+  try {
+    subprocess = startSubprocess(file, args, env, options);
+  } catch (error) {
+    return neverStarted(file, options, error);
+  }
+  return superviseSubprocess(subprocess, file, options);
+}
+
+function startSubprocess(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  options: SpawnOptions,
+): ReturnType<typeof execa> {
+  return execa(file, args, {
     // --mask: stdout and stderr become pipes through the masker; stdin stays the caller's.
     stdio: options.maskValues ? ['inherit', 'pipe', 'pipe'] : 'inherit',
     buffer: false,
@@ -54,6 +69,13 @@ export function spawnChild(
     windowsHide: true,
     ...(options.identity && { uid: options.identity.uid, gid: options.identity.gid }),
   });
+}
+
+function superviseSubprocess(
+  subprocess: ReturnType<typeof execa>,
+  file: string,
+  options: SpawnOptions,
+): ChildProcess {
   const pid = subprocess.pid;
   // Our clean-up instead of signal-exit's: only if vault-exec itself ends (an internal error) while the
   // child still runs, so the child is not left behind without a supervisor.
@@ -110,10 +132,7 @@ export function spawnChild(
         spawnError: `command not found: ${file} (check the name and PATH)`,
       };
     if (errorCode === 'EPERM' && options.identity)
-      return {
-        code: EXIT.cannotExecute,
-        spawnError: `cannot start ${file} as uid ${options.identity.uid}, gid ${options.identity.gid}: changing the user was refused (EPERM); --user needs the CAP_SETUID and CAP_SETGID capabilities: keep them in the container, or drop --user`,
-      };
+      return { code: EXIT.cannotExecute, spawnError: userRefused(file, options.identity) };
     if (errorCode === 'EACCES')
       return {
         code: EXIT.cannotExecute,
@@ -125,6 +144,38 @@ export function spawnChild(
     };
   });
   return { pid, kill: signal, done, ...(options.processGroup && pid !== undefined && { groupAlive }) };
+}
+
+function userRefused(file: string, identity: { uid: number; gid: number }): string {
+  return `cannot start ${file} as uid ${identity.uid}, gid ${identity.gid}: changing the user was refused (EPERM); --user needs the CAP_SETUID and CAP_SETGID capabilities: keep them in the container, or drop --user`;
+}
+
+/**
+ * execa reports a spawn the kernel refuses at once through a stand-in child, which Bun (the standalone
+ * binary's runtime) cannot build: its ChildProcess has read-only stdio, so execa throws a TypeError and
+ * the spawn's own error is lost. The one such refusal vault-exec causes is --user without the
+ * capabilities to change user; that is read from /proc, anything else is said as it came.
+ */
+function neverStarted(file: string, options: SpawnOptions, error: unknown): ChildProcess {
+  const spawnError =
+    options.identity && lacksUserCapabilities()
+      ? userRefused(file, options.identity)
+      : `cannot execute ${file}: ${(error as Error)?.message ?? String(error)}`;
+  return {
+    pid: undefined,
+    kill: () => false,
+    done: Promise.resolve({ code: EXIT.cannotExecute, spawnError }),
+  };
+}
+
+/** CAP_SETGID (6) or CAP_SETUID (7) missing from this process's effective capabilities. */
+function lacksUserCapabilities(): boolean {
+  try {
+    const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return effective !== undefined && (BigInt(`0x${effective}`) & 0xc0n) !== 0xc0n;
+  } catch {
+    return false;
+  }
 }
 
 /**

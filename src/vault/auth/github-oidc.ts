@@ -83,6 +83,7 @@ async function readTokenValue(response: Response): Promise<string | undefined> {
 function describeFetchFailure(error: unknown): string {
   if ((error as Error)?.name === 'TimeoutError')
     return `no answer within ${OIDC_REQUEST_TIMEOUT_MS / 1000} s`;
-  const cause = (error as { cause?: { code?: string } })?.cause;
-  return `request failed (${cause?.code ?? 'unknown error'})`;
+  // Node's fetch puts the socket's code on `cause`; Bun's (the standalone binary) on the error itself.
+  const failure = error as { code?: string; cause?: { code?: string } } | undefined;
+  return `request failed (${failure?.cause?.code ?? failure?.code ?? 'unknown error'})`;
 }
