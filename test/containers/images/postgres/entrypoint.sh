@@ -18,7 +18,8 @@ fi
 if [ "${1:-}" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
   password_file="$(mktemp)"
   printf '%s\n' "$POSTGRES_PASSWORD" >"$password_file"
-  initdb --username="$POSTGRES_USER" --pwfile="$password_file" --auth-local=trust \
+  # UTF8 like the official image (its LANG is en_US.utf8): an SQL_ASCII database hands drivers bytes.
+  initdb --username="$POSTGRES_USER" --pwfile="$password_file" --auth-local=trust --encoding=UTF8 --locale=C.UTF-8 \
     --auth-host=scram-sha-256 -D "$PGDATA" >/dev/null
   rm -f "$password_file"
   echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
