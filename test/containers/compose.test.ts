@@ -67,7 +67,12 @@ afterAll(async () => {
   stopAllPrograms();
   if (engine) await podman(engine, ['rm', '--force', '--ignore', ...pidOneNames]);
   await stopHealthchecks?.();
-  if (engine) await compose(engine, ['down', '--volumes', '--timeout', '5']);
+  if (engine) {
+    await compose(engine, ['down', '--volumes', '--timeout', '5']);
+    // Each run's build of the examples leaves the previous one untagged (the wheels' URL, a build
+    // argument, changes with the port); only images made from the stand-ins carry this label.
+    await podman(engine, ['image', 'prune', '--force', '--filter', 'label=vault-exec.recipe']);
+  }
   wheels?.server.close();
   console.log(`container figures:\n  ${figures.join('\n  ')}`);
 });
