@@ -6,8 +6,11 @@ import { expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { repoRoot } from '../seeds/helpers';
 
+// Compose's `!reset` tag (drop the value of the file below) is read as the plain sequence it tags.
+const reset = { tag: '!reset', collection: 'seq' as const, resolve: (value: unknown) => value };
 const override = parse(readFileSync(join(repoRoot, 'test/containers/compose.override.yml'), 'utf8'), {
   merge: true,
+  customTags: [reset],
 });
 const original = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'));
 
