@@ -12,7 +12,8 @@
 // exist here, so the harness runs `podman healthcheck run` every second (engine.ts).
 //
 // The scenarios share one stack and run in order; each says what it needs from the one before.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -34,9 +35,9 @@ import {
   VAULT_EXEC_IMAGE,
   type Engine,
 } from './engine';
+import { health, reachStack } from './stack';
 import { prepareWheels, serveWheels } from './wheels';
 
-const ROOT_TOKEN = 'dev-only-root-token'; // docker-compose.yml's documented dev root token
 const figures: string[] = [];
 const pidOneNames = ['plain', 'init'].map((kind) => `${PROJECT}-pid-one-${kind}`);
 let engine: Engine;
@@ -79,77 +80,9 @@ afterAll(async () => {
 
 const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
-/** Runs a command inside a running container (as root unless a user is given). */
-async function exec(service: string, command: string[], user?: string, env: NodeJS.ProcessEnv = {}) {
-  const args = [
-    'exec',
-    ...(user ? ['--user', user] : []),
-    ...Object.keys(env).flatMap((name) => ['-e', name]),
-  ];
-  return podman({ ...engine, env: { ...engine.env, ...env } }, [...args, containerName(service), ...command]);
-}
-
-/** `vault ...` with the dev root token, inside the Vault container. */
-function vault(args: string[]) {
-  return exec('vault', ['vault', ...args], undefined, {
-    VAULT_TOKEN: ROOT_TOKEN,
-    VAULT_ADDR: 'http://127.0.0.1:8200',
-  });
-}
-
-function psql(sql: string) {
-  return exec('db', ['psql', '-U', 'postgres', '-d', 'saas', '-tAc', sql]);
-}
-
-/** The names of the database users Vault created (its usernames start with v-approle-). */
-async function dynamicDatabaseUsers(): Promise<string[]> {
-  const result = await psql("SELECT rolname FROM pg_roles WHERE rolname LIKE 'v-%' ORDER BY 1");
-  expect(result.code, result.stderr).toBe(0);
-  return result.stdout.split('\n').filter(Boolean);
-}
-
-/** The processes inside a container (pid and argv), read as root from /proc. */
-async function processesOf(service: string): Promise<{ pid: number; argv: string[] }[]> {
-  const script =
-    'for d in /proc/[0-9]*; do printf "%s\\0" "${d#/proc/}"; cat "$d/cmdline"; echo; done 2>/dev/null; true';
-  const result = await exec(service, ['sh', '-c', script]);
-  return result.stdout
-    .split('\n')
-    .map((line) => line.split('\0').filter(Boolean))
-    .filter((fields) => fields.length > 1 && fields[1] !== 'sh')
-    .map(([pid, ...argv]) => ({ pid: Number(pid), argv }));
-}
-
-/** The pids of the processes whose argv starts with `command` (the app: ['node', 'server.js']). */
-async function pidsOf(service: string, ...command: string[]): Promise<number[]> {
-  return (await processesOf(service))
-    .filter(({ argv }) => command.every((word, index) => argv[index] === word))
-    .map(({ pid }) => pid);
-}
-
-/** The pid of vault-exec itself: the bundle on node, or the standalone binary. */
-async function vaultExecPid(service: string): Promise<number | undefined> {
-  const found = (await processesOf(service)).find(
-    ({ argv }) => argv[0]!.endsWith('vault-exec') || argv[1]?.endsWith('vault-exec'),
-  );
-  return found?.pid;
-}
-
-/**
- * One variable of the app's environment, read as the app's own user (root in the container lacks
- * CAP_SYS_PTRACE, which reading another user's environ takes). Never printed.
- */
-async function environOf(service: string, pid: number, name: string, user: string): Promise<string> {
-  const result = await exec(service, ['cat', `/proc/${pid}/environ`], user);
-  const entry = result.stdout.split('\0').find((line) => line.startsWith(`${name}=`));
-  return entry?.slice(name.length + 1) ?? '';
-}
-
-async function health(port: number): Promise<{ status: number; body: any }> {
-  const response = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
-  if (!response) return { status: 0, body: undefined };
-  return { status: response.status, body: await response.json().catch(() => undefined) };
-}
+const { exec, vault, vaultShell, dynamicDatabaseUsers, pidsOf, vaultExecPid, environOf } = reachStack(
+  () => engine,
+);
 
 test('both Dockerfile.example targets build on the stand-in base images, with vault-exec from its own image', async () => {
   const common = [
@@ -194,6 +127,24 @@ test('both Dockerfile.example targets build on the stand-in base images, with va
     expect(version.code, `${target}: ${version.stderr}`).toBe(0);
     expect(version.stdout).toMatch(/^vault-exec \d+\.\d+\.\d+/);
   }
+});
+
+test('the vault-exec image is copied into another image with COPY --from, and runs there as PID 1', async () => {
+  const containerfile = [
+    `FROM ${engine.images.VAULT_EXEC_TEST_PYTHON_IMAGE}`,
+    `COPY --from=${VAULT_EXEC_IMAGE} /vault-exec /usr/local/bin/vault-exec`,
+    'ENTRYPOINT ["vault-exec"]',
+  ].join('\n');
+  const context = mkdtempSync(join(tmpdir(), 'vault-exec-copy-from-'));
+  writeFileSync(join(context, 'Containerfile'), containerfile);
+  const tag = `${VAULT_EXEC_IMAGE.replace(':local', '-copied:local')}`;
+  const built = await podman(engine, ['build', '-q', '-t', tag, context]);
+  rmSync(context, { recursive: true, force: true });
+  expect(built.code, built.stderr).toBe(0);
+  const version = await podman(engine, ['run', '--rm', tag, '--version']);
+  expect(version.code, version.stderr).toBe(0);
+  expect(version.stdout).toMatch(/^vault-exec \d+\.\d+\.\d+/);
+  await podman(engine, ['rmi', tag]);
 });
 
 test('docker compose up: Vault healthy, then the database, then vault-init, then both apps with their secrets and database users', async () => {
@@ -272,15 +223,8 @@ test('a KV change under VAULT_EXEC_WATCH restarts the app once, with the new val
   const [oldPid] = await pidsOf('node-app', 'node', 'server.js');
   // A value of another length, so /health (names and lengths only) shows which one the app has.
   const newLength = before + 16;
-  const write = await exec(
-    'vault',
-    [
-      'sh',
-      '-c',
-      `printf '{"secret":"%s"}' "$(head -c ${newLength / 2} /dev/urandom | od -An -tx1 | tr -d ' \\n')" | vault kv put -mount=secret saas-project/dev/jwt -`,
-    ],
-    undefined,
-    { VAULT_TOKEN: ROOT_TOKEN, VAULT_ADDR: 'http://127.0.0.1:8200' },
+  const write = await vaultShell(
+    `printf '{"secret":"%s"}' "$(head -c ${newLength / 2} /dev/urandom | od -An -tx1 | tr -d ' \\n')" | vault kv put -mount=secret saas-project/dev/jwt -`,
   );
   expect(write.code, write.stderr).toBe(0);
   const started = Date.now();
@@ -295,6 +239,27 @@ test('a KV change under VAULT_EXEC_WATCH restarts the app once, with the new val
   expect(newPid).not.toBe(oldPid);
   const logs = await compose(engine, ['logs', '--no-color', 'node-app']);
   expect(logs.stdout.match(/example server listening/g)).toHaveLength(2);
+});
+
+test('no secret value, role_id, secret_id or token appears in the apps’ or vault-init’s logs', async () => {
+  const values: string[] = [];
+  for (const path of ['jwt', 'flask', 'storage', 'database']) {
+    const read = await vault(['kv', 'get', '-format=json', '-mount=secret', `saas-project/dev/${path}`]);
+    expect(read.code, read.stderr).toBe(0);
+    values.push(...Object.values<string>(JSON.parse(read.stdout).data.data));
+  }
+  const approle = (
+    await podman(engine, ['volume', 'inspect', '--format', '{{.Mountpoint}}', `${PROJECT}_approle`])
+  ).stdout.trim();
+  for (const file of ['role-id', 'secret-id']) values.push(readFileSync(join(approle, file), 'utf8').trim());
+  const [nodePid] = await pidsOf('node-app', 'node', 'server.js');
+  const url = new URL(await environOf('node-app', nodePid!, 'DATABASE_URL', 'node'));
+  values.push(decodeURIComponent(url.password));
+  const logs = (await compose(engine, ['logs', '--no-color', 'vault-init', 'node-app', 'flask-app'])).stdout;
+  expect(logs).toContain('vault-exec: logged in');
+  const leaked = values.filter((value) => value.length >= 8 && logs.includes(value));
+  expect(leaked.length, 'secret values found in the logs').toBe(0);
+  expect(logs).not.toMatch(/\bhv[sb]\.[A-Za-z0-9_-]{20,}/);
 });
 
 for (const init of [false, true]) {
