@@ -16,7 +16,7 @@ const original = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'
 
 const NETWORKING = new Set(['network_mode', 'extra_hosts', 'ports']);
 // Listen addresses only: loopback instead of every interface, now that they are the host's.
-const LISTEN_VARIABLES = new Set(['HOST', 'VAULT_DEV_LISTEN_ADDRESS', 'LISTEN_ADDRESSES']);
+const LISTEN_VARIABLES = new Set(['HOST', 'VAULT_LISTEN_ADDRESS', 'LISTEN_ADDRESSES']);
 
 test('the override names only services of docker-compose.yml', () => {
   expect(Object.keys(override.services).sort()).toEqual(Object.keys(original.services).sort());

@@ -3,7 +3,9 @@
 import { expect } from 'vitest';
 import { containerName, podman, type Engine } from './engine';
 
-const ROOT_TOKEN = 'dev-only-root-token'; // docker-compose.yml's documented dev root token
+// The root token vault-init keeps in the vault-keys volume (dev only), read inside the container so
+// that it never passes through the test's output.
+const WITH_ROOT_TOKEN = 'VAULT_TOKEN="$(cat /vault/keys/root-token)"; export VAULT_TOKEN;';
 
 /** The helpers, for the engine the test file prepares in its beforeAll (hence the getter). */
 export function reachStack(getEngine: () => Engine) {
@@ -21,20 +23,16 @@ export function reachStack(getEngine: () => Engine) {
     ]);
   }
 
-  /** `vault ...` with the dev root token, inside the Vault container. */
-  function vault(args: string[]) {
-    return exec('vault', ['vault', ...args], undefined, {
-      VAULT_TOKEN: ROOT_TOKEN,
+  /** A shell script with the vault CLI and the root token, inside the Vault container. */
+  function vaultShell(script: string, ...args: string[]) {
+    return exec('vault', ['sh', '-c', `${WITH_ROOT_TOKEN} ${script}`, 'sh', ...args], undefined, {
       VAULT_ADDR: 'http://127.0.0.1:8200',
     });
   }
 
-  /** A shell script with the vault CLI and the dev root token, inside the Vault container. */
-  function vaultShell(script: string) {
-    return exec('vault', ['sh', '-c', script], undefined, {
-      VAULT_TOKEN: ROOT_TOKEN,
-      VAULT_ADDR: 'http://127.0.0.1:8200',
-    });
+  /** `vault ...` with the root token, inside the Vault container. */
+  function vault(args: string[]) {
+    return vaultShell('exec vault "$@"', ...args);
   }
 
   function psql(sql: string) {
