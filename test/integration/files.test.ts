@@ -13,6 +13,7 @@ import {
   readdirSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,7 @@ import {
   waitFor,
   type Running,
 } from '../support/processes';
+import { metricsAddress, readyz, sample, scrape } from '../support/scrape';
 import { appPolicy } from '../support/vault-admin';
 import { useVaultServer } from '../support/vault-server';
 
@@ -242,6 +244,37 @@ async function timeReload(running: Running): Promise<{ reissuedAt: number; reloa
   );
   return { reissuedAt, reloadedAt };
 }
+
+test('a certificate that can no longer be reissued: /readyz 503 while the child is stopped, a restart failure, exit 75', async () => {
+  const app = await appWithPki();
+  const running = startCli(
+    [
+      '--metrics-addr',
+      '0',
+      '--kill-timeout',
+      '3s',
+      '--certificate',
+      'tls=pki/web?common_name=localhost&ttl=6s',
+      '--reload-signal',
+      'HUP',
+      '--',
+      'node',
+      fixture('ready-then-wait.mjs'),
+    ],
+    { env: cliEnv(vault(), app, { XDG_RUNTIME_DIR: runtimeDir(), KEEP_RUNNING_ON: 'SIGTERM' }) },
+  );
+  const address = await metricsAddress(running);
+  await running.waitForOutput('READY');
+  expect(await readyz(address)).toBe(200);
+  // The policy loses pki/issue/web: the reissue at about two thirds of 6 s is refused.
+  await vault().admin.writePolicy(app.role, appPolicy([]));
+  await running.waitForOutput('SIGNAL SIGTERM', { timeoutMs: 15_000 });
+  expect(running.stderr()).toContain('replacing the certificate tls was refused');
+  // The child ignores SIGTERM for the kill timeout: vault-exec is still there, and not ready.
+  expect(await readyz(address)).toBe(503);
+  expect(sample(await scrape(address), 'vault_exec_restart_failures_total')).toBeGreaterThanOrEqual(1);
+  expect((await running.exited).code).toBe(75);
+});
 
 describe('--template and --file under --watch', () => {
   test('a template over two paths renders once per change, and a change reaches the child as a signal', async () => {
@@ -572,6 +605,22 @@ describe('where the files may go', () => {
     expect(lastLine(started.stderr)).toContain(line);
     expect(statSync(open).mode & 0o777).toBe(0o755);
     expect(readdirSync(open).sort()).toEqual(['.vault-exec-files', 'app.yaml']);
+  });
+
+  test('a link named .vault-exec-files is replaced, never written through', async () => {
+    const dir = runtimeDir();
+    const victim = join(runtimeDir(), 'victim');
+    writeFileSync(victim, 'root:x:0:0:root:/root:/bin/sh\n');
+    const outside = join(runtimeDir(), 'created-outside');
+    symlinkSync(victim, join(dir, '.vault-exec-files'));
+    const first = await runCli(['--files-dir', dir, ...FILE, '--', 'true'], { env: cliEnv(vault(), app) });
+    expect(first.code, first.stderr).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('root:x:0:0:root:/root:/bin/sh\n');
+    symlinkSync(outside, join(dir, '.vault-exec-files'));
+    const second = await runCli(['--files-dir', dir, ...FILE, '--', 'true'], { env: cliEnv(vault(), app) });
+    expect(second.code, second.stderr).toBe(0);
+    expect(existsSync(outside)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   test('check lists the destinations and writes nothing', async () => {
