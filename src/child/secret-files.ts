@@ -4,10 +4,13 @@
 // first write and the child's start, and between a rewrite and its signal, no signal can intervene.
 import { randomBytes } from 'node:crypto';
 import {
+  accessSync,
   closeSync,
+  constants,
   fchmodSync,
   fchownSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -21,10 +24,10 @@ import {
   chmodSync,
   chownSync,
   unlinkSync,
-  writeFileSync,
   writeSync,
+  type Stats,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Env } from '../util/env';
 import { VaultExecError, escapeControlCharacters } from '../util/errors';
 import { EXIT } from '../util/exit-codes';
@@ -103,6 +106,75 @@ export function defaultBase(env: Env, owner?: { uid: number }): string {
   return base;
 }
 
+/** Where the files go, as `planFilesDir` decided it. */
+export type FilesDirPlan =
+  { kind: 'fresh'; base: string } | { kind: 'make'; dir: string } | { kind: 'existing'; dir: string };
+
+type DirOptions = Pick<SecretFilesOptions, 'explicitDir' | 'env' | 'mode' | 'owner'>;
+
+/**
+ * Decides where the files go and refuses what the start would refuse, writing nothing: `check` and a
+ * start share it. An existing --files-dir is used only as it is: owned by the account that reads the
+ * files and closed to everyone else. Its mode is never changed (it is the user's, and a chmod would
+ * outlive us), and a directory others can enter would let them plant the manifest or swap a file.
+ * Throws exit 73, one line.
+ */
+export function planFilesDir(options: DirOptions): FilesDirPlan {
+  const { explicitDir: dir } = options;
+  if (dir === undefined) return { kind: 'fresh', base: defaultBase(options.env, options.owner) };
+  try {
+    let stats: Stats;
+    try {
+      stats = statSync(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      accessSync(dirname(dir), constants.W_OK | constants.X_OK);
+      return { kind: 'make', dir };
+    }
+    if (!stats.isDirectory()) throw filesError(`--files-dir ${dir} is not a directory`);
+    refuseSharedDir(dir, stats, options);
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    return { kind: 'existing', dir };
+  } catch (error) {
+    throw unpreparable(error, dir);
+  }
+}
+
+function unpreparable(error: unknown, dir: string | undefined): VaultExecError {
+  if (error instanceof VaultExecError) return error;
+  return filesError(
+    `cannot prepare the directory for secret files${dir ? ` ${dir}` : ''}: ${why(error)}; name a writable directory with --files-dir`,
+    error,
+  );
+}
+
+/** The account the files are for: --user's, else our own. */
+function filesUid(owner?: { uid: number }): number {
+  return owner?.uid ?? process.geteuid?.() ?? 0;
+}
+
+/** The directory's mode for this --file-mode: the group may enter only if it may read the files. */
+function directoryMode(mode: number): number {
+  return 0o700 | ((mode & 0o040) !== 0 ? 0o050 : 0);
+}
+
+function refuseSharedDir(dir: string, stats: Stats, { mode, owner }: DirOptions): void {
+  const uid = filesUid(owner);
+  if (stats.uid !== uid)
+    throw filesError(
+      `--files-dir ${dir} belongs to uid ${stats.uid}, not to ${owner ? 'the --user account' : "vault-exec's"} (uid ${uid}): secret files go only into a directory of the account that reads them; chown it, or name a new directory for vault-exec to make`,
+    );
+  const allowed = directoryMode(mode);
+  if ((stats.mode & 0o777 & ~allowed) !== 0)
+    throw filesError(
+      `--files-dir ${dir} is ${octal(stats.mode)}, open to other users: secret files go only into a directory no one else can enter, and vault-exec does not change an existing directory's mode; chmod ${octal(allowed)} it, or name a new directory for vault-exec to make`,
+    );
+}
+
+function octal(mode: number): string {
+  return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
+}
+
 export class SecretFiles {
   /** What is in the directory now, by name, so a rewrite touches only what changed. */
   private readonly written = new Map<string, string>();
@@ -117,40 +189,28 @@ export class SecretFiles {
 
   /** Makes (or takes) the directory and clears what an earlier run left in it. Throws exit 73. */
   static open(options: SecretFilesOptions): SecretFiles {
-    const { explicitDir, log } = options;
-    let dir: string;
-    let created = false;
+    const { log } = options;
+    const plan = planFilesDir(options);
     try {
-      if (explicitDir === undefined) {
-        const base = defaultBase(options.env, options.owner);
+      let dir: string;
+      if (plan.kind === 'fresh') {
         const namespace = pidNamespace();
-        if (namespace !== undefined) removeStaleFreshDirs(base, namespace, log);
-        dir = mkdtempSync(join(base, `${FRESH_PREFIX}${namespace ?? 'x'}.${process.pid}.`));
-        created = true;
+        if (namespace !== undefined) removeStaleFreshDirs(plan.base, namespace, log);
+        dir = mkdtempSync(join(plan.base, `${FRESH_PREFIX}${namespace ?? 'x'}.${process.pid}.`));
       } else {
-        dir = explicitDir;
-        try {
-          if (!statSync(dir).isDirectory()) throw filesError(`--files-dir ${dir} is not a directory`);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-          mkdirSync(dir, { mode: 0o700 });
-          created = true;
-        }
+        dir = plan.dir;
+        if (plan.kind === 'make') mkdirSync(dir, { mode: 0o700 });
         if (!isMemoryBacked(dir))
           log.info(
             `--files-dir ${dir} is disk-backed: the secret files are removed at exit, but a SIGKILL leaves them until the next start in this directory`,
           );
       }
-      const files = new SecretFiles(dir, created, options);
-      files.secureDirectory();
+      const files = new SecretFiles(dir, plan.kind !== 'existing', options);
+      if (plan.kind !== 'existing') files.secureDirectory();
       files.removeStale();
       return files;
     } catch (error) {
-      if (error instanceof VaultExecError) throw error;
-      throw filesError(
-        `cannot prepare the directory for secret files${explicitDir ? ` ${explicitDir}` : ''}: ${why(error)}; name a writable directory with --files-dir`,
-        error,
-      );
+      throw unpreparable(error, options.explicitDir);
     }
   }
 
@@ -220,36 +280,79 @@ export class SecretFiles {
     }
   }
 
+  /** Only a directory this run made: an existing one is taken as it is (planFilesDir). */
   private secureDirectory(): void {
     const { mode, owner } = this.options;
-    // The group may read the files (--file-mode 0440) only if it may enter the directory.
-    chmodSync(this.dir, 0o700 | ((mode & 0o040) !== 0 ? 0o050 : 0));
+    chmodSync(this.dir, directoryMode(mode));
     if (owner) chownSync(this.dir, owner.uid, owner.gid);
   }
 
-  /** An earlier run's files in the same directory (it was SIGKILLed): what its manifest names, and temporaries. */
+  /**
+   * An earlier run's files in the same directory (it was SIGKILLed): what its manifest names, and
+   * temporaries. Trusted only as far as they look like ours: a manifest that is a regular file of our
+   * own, 0600; names that are regular files of the files' account, with no bits a --file-mode cannot
+   * have. Anything else is left where it is.
+   */
   private removeStale(): void {
-    const stale = new Set<string>();
-    try {
-      for (const name of readFileSync(join(this.dir, MANIFEST), 'utf8').split('\n'))
-        if (name !== '' && !name.includes('/')) stale.add(name);
-    } catch {
-      // No manifest: no earlier run here.
+    const candidates = new Set(this.readManifest());
+    for (const name of readdirSync(this.dir)) if (name.startsWith(TEMP_PREFIX)) candidates.add(name);
+    const uids = new Set([process.geteuid?.() ?? 0, filesUid(this.options.owner)]);
+    let removed = 0;
+    for (const name of candidates) {
+      const path = join(this.dir, name);
+      const stats = tryLstat(path);
+      if (!stats?.isFile() || !uids.has(stats.uid) || (stats.mode & 0o7777 & ~0o640) !== 0) continue;
+      tryUnlink(path);
+      removed++;
     }
-    for (const name of readdirSync(this.dir)) if (name.startsWith(TEMP_PREFIX)) stale.add(name);
-    if (stale.size === 0) return;
-    for (const name of stale) tryUnlink(join(this.dir, name));
     tryUnlink(join(this.dir, MANIFEST));
+    if (removed === 0) return;
     this.options.log.info(
-      `removed ${stale.size} stale file${stale.size === 1 ? '' : 's'} an earlier run left in ${this.dir}`,
+      `removed ${removed} stale file${removed === 1 ? '' : 's'} an earlier run left in ${this.dir}`,
       {
         event: 'files-stale-removed',
       },
     );
   }
 
+  private readManifest(): string[] {
+    const path = join(this.dir, MANIFEST);
+    const stats = tryLstat(path);
+    if (stats === undefined) return []; // No earlier run here.
+    if (!stats.isFile() || stats.uid !== (process.geteuid?.() ?? 0) || (stats.mode & 0o7777) !== 0o600) {
+      this.options.log.warn(
+        `ignored ${path}: it is not a manifest vault-exec wrote (a regular file of its own, mode 0600), so nothing it lists is removed`,
+      );
+      return [];
+    }
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((name) => name !== '' && !name.includes('/') && name !== MANIFEST);
+  }
+
+  /** Whole or not at all, like the files: never written through a link someone left in its place. */
   private recordManifest(names: string[]): void {
-    writeFileSync(join(this.dir, MANIFEST), `${names.join('\n')}\n`, { mode: 0o600 });
+    const temp = join(this.dir, `${TEMP_PREFIX}${MANIFEST}.${randomBytes(6).toString('hex')}`);
+    try {
+      const fd = openSync(
+        temp,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
+      try {
+        const data = Buffer.from(`${names.join('\n')}\n`);
+        for (let offset = 0; offset < data.length;)
+          offset += writeSync(fd, data, offset, data.length - offset);
+        fchmodSync(fd, 0o600);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, join(this.dir, MANIFEST));
+    } catch (error) {
+      tryUnlink(temp);
+      throw error;
+    }
   }
 }
 
@@ -301,6 +404,14 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function tryLstat(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
   }
 }
 

@@ -188,7 +188,8 @@ function mergeOne(row: FlagSpec, line: ParsedCommandLine, env: Env, fromFile: un
 
 function parseTwin(row: FlagSpec, text: string): unknown {
   if (row.shape === 'boolean') return parseBoolean(text, row.env, row.default);
-  if ('repeatable' in row) return text.split(/[\s,]+/).filter((item) => item !== '');
+  if ('repeatable' in row)
+    return text.split('envListSplit' in row ? /\s+/ : /[\s,]+/).filter((item) => item !== '');
   if ('choices' in row && !(row.choices as readonly string[]).includes(text.trim()))
     throw new UsageError(`invalid value ${quote(text)} for ${row.env}: use one of ${row.choices.join(', ')}`);
   return text.trim();

@@ -39,6 +39,11 @@ export interface OptionRow {
   shape: ValueShape;
   /** Repeatable on the command line; a list in the project file and in the env twin. */
   repeatable?: true;
+  /**
+   * How the env twin's list is split: at whitespace or commas, unless each item holds commas of its
+   * own (a --certificate's alt_names), then at whitespace only.
+   */
+  envListSplit?: 'whitespace';
   choices?: readonly string[];
   default?: string | boolean;
   /** What --help and the README say when nothing is given, where that is not `default` itself. */
@@ -317,6 +322,7 @@ export const OPTIONS = [
     file: 'certificate',
     shape: 'free',
     repeatable: true,
+    envListSplit: 'whitespace',
     help: 'issue a certificate from the PKI role (alt_names, ip_sans, uri_sans, ttl also taken) into NAME.crt, NAME.key and NAME.ca.crt, and reissue it at about 2/3 of its life (repeatable)',
     commands: ['run', 'check'],
   },

@@ -27,6 +27,11 @@ export interface CommandDeps {
   now?: Clock;
   spawn?: (command: string[], env: Record<string, string>, options: SpawnOptions) => ChildProcess;
   appendFile?: (path: string, text: string) => void;
+  /**
+   * Runs a synchronous clean-up at the process's exit even when no finally will (an internal error's
+   * exit); returns its unregistration. main.ts's is process-io's; in-process tests have none.
+   */
+  onExit?(hook: () => void): () => void;
 }
 
 /** What every ending works with. */

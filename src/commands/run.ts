@@ -5,7 +5,7 @@ import { spawnChild, type SpawnOptions } from '../child/spawn';
 import { SecretFiles } from '../child/secret-files';
 import { createSupervisor } from '../child/supervisor-shell';
 import { hasFileOutputs } from '../cli/file-outputs';
-import { issueAtStart, type IssuedCertificate } from '../vault/pki';
+import { issueAtStart, revokeCertificate, type IssuedCertificate } from '../vault/pki';
 import { buildGeneration } from '../running/generation';
 import { RunningPhase } from '../running/running-phase';
 import type { Env } from '../util/env';
@@ -24,11 +24,16 @@ export async function runChild(context: CommandContext): Promise<number> {
     if (config.fallbackEnv === undefined || !isOutage(error) || stop.aborted) throw error;
     return runOnFallback(context, inherited, error as Error);
   }
-  // From the first file written to the exit, whichever way it comes, the files are removed again.
+  // From the first file written to the exit, whichever way it comes, the files are removed again:
+  // by the finally, or, when an internal error exits the process where no finally runs, at its exit.
   let files: SecretFiles | undefined;
+  let forgetExitHook: (() => void) | undefined;
+  // Certificates issued for a start that fails before the child runs serve no one: revoked.
+  const issued: IssuedCertificate[] = [];
+  let phase: RunningPhase | undefined;
   try {
-    const certificates = await issueCertificates(context, started.session.token);
-    if (hasFileOutputs(config.files))
+    await issueCertificates(context, started.session.token, issued);
+    if (hasFileOutputs(config.files)) {
       files = SecretFiles.open({
         explicitDir: config.files.dir,
         env: deps.env,
@@ -36,13 +41,16 @@ export async function runChild(context: CommandContext): Promise<number> {
         owner: config.runAs && { uid: config.runAs.uid, gid: config.runAs.gid },
         log,
       });
+      const opened = files;
+      forgetExitHook = deps.onExit?.(() => opened.removeAll());
+    }
     const first = buildGeneration({
       config,
       inherited,
       secrets: started.secrets,
       token: started.session.token,
       log,
-      certificates,
+      certificates: issued,
       filesDir: files?.dir,
     });
     if (files) {
@@ -57,7 +65,7 @@ export async function runChild(context: CommandContext): Promise<number> {
       log.warn(
         'running as PID 1: orphaned grandchildren will not be reaped; run the container with an init (docker run --init, compose "init: true", or tini)',
       );
-    const phase = new RunningPhase({
+    phase = new RunningPhase({
       config,
       client,
       log,
@@ -71,21 +79,30 @@ export async function runChild(context: CommandContext): Promise<number> {
       spawn: spawnFor(context),
       observer,
     });
-    deps.onSignals((signal) => phase.dispatchSignal(signal));
+    const running = phase;
+    deps.onSignals((signal) => running.dispatchSignal(signal));
     const code = await phase.exited;
     // First, before the clean-up's requests: a grace period that runs out must not leave the files.
     files?.removeAll();
     await phase.close();
     return code;
+  } catch (error) {
+    files?.removeAll();
+    if (phase === undefined) await revokeUnused(context, started.session.token, issued);
+    throw error;
   } finally {
     files?.removeAll();
+    forgetExitHook?.();
   }
 }
 
-/** One after another: each is a write that mints a key pair; a stop signal ends the series. */
-async function issueCertificates(context: CommandContext, token: string): Promise<IssuedCertificate[]> {
+/** One after another, into `issued`: each is a write that mints a key pair; a stop signal ends the series. */
+async function issueCertificates(
+  context: CommandContext,
+  token: string,
+  issued: IssuedCertificate[],
+): Promise<void> {
   const { config, client, log, stop } = context;
-  const issued: IssuedCertificate[] = [];
   for (const request of config.files.certificates) {
     const certificate = await issueAtStart(client, token, request, log);
     issued.push(certificate);
@@ -95,7 +112,28 @@ async function issueCertificates(context: CommandContext, token: string): Promis
       { event: 'certificate-issued' },
     );
   }
-  return issued;
+}
+
+/** Before the token is revoked (the caller's clean-up comes after): a failed start's certificates. */
+async function revokeUnused(
+  context: CommandContext,
+  token: string,
+  issued: IssuedCertificate[],
+): Promise<void> {
+  for (const certificate of issued) {
+    const request = context.config.files.certificates.find(
+      (candidate) => candidate.name === certificate.name,
+    );
+    if (request)
+      await revokeCertificate(
+        context.client,
+        token,
+        request.mount,
+        certificate.serialNumber,
+        context.log,
+        'unused',
+      );
+  }
 }
 
 /**

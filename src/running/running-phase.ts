@@ -59,8 +59,9 @@ export interface RunningPhaseOptions {
  * With secret files (--file, --template, --certificate) the next generation's files are rewritten
  * between prepare and swap, so a failed rewrite is a failed preparation. When the env is unchanged,
  * there is no swap: with --reload-signal the running child gets that signal (reload), and when no file
- * changed either it is left alone; the old generation is retired at once, a superseded certificate
- * included. A reissued certificate asks for a restart with nothing to read again.
+ * changed either it is left alone. The old generation, a superseded certificate included, is retired
+ * --kill-timeout after a reload, at once when nothing changed. A reissued certificate asks for a
+ * restart with nothing to read again.
  */
 export class RunningPhase {
   private readonly supervisor: Supervisor;
@@ -86,6 +87,8 @@ export class RunningPhase {
   private readonly certificateKeeper: CertificateKeeper;
   /** The newest certificate of each --certificate: the next generation is built with these. */
   private latestCertificates: IssuedCertificate[];
+  /** Retirements waiting out a reload's grace period (retireAfterReload). */
+  private readonly pendingRetirements = new Map<ReturnType<typeof setTimeout>, Generation>();
 
   constructor(private readonly options: RunningPhaseOptions) {
     const { config, client, log, ledger, first } = options;
@@ -159,7 +162,11 @@ export class RunningPhase {
       log,
       now: this.now,
       onReissued: (certificate, expiresAt) => this.onCertificateReissued(certificate, expiresAt),
-      onFailure: (message) => this.supervisor.dispatch({ type: 'credentials-lost', message }),
+      // As a lease that could not be replaced before it expired: a failed restart, then not ready.
+      onFailure: (message) => {
+        observer.restartFailed();
+        this.loseCredentials(message);
+      },
     });
     for (const issued of first.certificates) {
       const request = config.files.certificates.find((candidate) => candidate.name === issued.name);
@@ -198,6 +205,8 @@ export class RunningPhase {
     this.closing.abort(new Error('vault-exec is exiting'));
     this.tokenKeeper.stop();
     this.certificateKeeper.stopAll();
+    for (const timer of this.pendingRetirements.keys()) clearTimeout(timer);
+    this.pendingRetirements.clear();
     this.stopSecretWatch();
     this.renewals.stopAll();
     this.restarts.cancel();
@@ -267,9 +276,29 @@ export class RunningPhase {
     this.stopSecretWatch();
     this.renewals.keepOnly(next.secrets.leases);
     this.watchGeneration(next);
-    if (reload) this.supervisor.dispatch({ type: 'reload-requested', ...reload });
-    else this.log.debug('nothing the child uses changed: it keeps running as it is', { event: 'unchanged' });
+    if (reload) {
+      this.supervisor.dispatch({ type: 'reload-requested', ...reload });
+      this.retireAfterReload(old, next);
+      return;
+    }
+    this.log.debug('nothing the child uses changed: it keeps running as it is', { event: 'unchanged' });
     void this.retire(old, next);
+  }
+
+  /**
+   * Make-before-break for a reload: a signalled child may still be re-reading its files, or holding
+   * connections made with the old credentials, when the signal is sent. It gets --kill-timeout, the
+   * time it is given to act on any signal of ours (a stop, a restart), before what it used is revoked.
+   * At exit a pending retirement is dropped: close() revokes the leases, a certificate stays valid
+   * until its not_after (as the one in use does).
+   */
+  private retireAfterReload(old: Generation, next: Generation): void {
+    const timer = setTimeout(() => {
+      this.pendingRetirements.delete(timer);
+      if (!this.closing.signal.aborted) void this.retire(old, next);
+    }, this.config.killTimeoutMs);
+    timer.unref?.();
+    this.pendingRetirements.set(timer, old);
   }
 
   private onCertificateReissued(certificate: IssuedCertificate, expiresAt: number): void {
@@ -381,7 +410,8 @@ export class RunningPhase {
 
   private revokeUnused(): Promise<void> {
     const inUse = new Set(
-      [this.generation, this.prepared].flatMap((generation) =>
+      // A generation in its reload grace period is still the child's until it ends.
+      [this.generation, this.prepared, ...this.pendingRetirements.values()].flatMap((generation) =>
         (generation?.secrets.leases ?? []).map((lease) => lease.id),
       ),
     );

@@ -98,6 +98,8 @@ export async function revokeCertificate(
   mount: string,
   serialNumber: string,
   log: Logger,
+  /** What the log lines call it. */
+  which = 'superseded',
 ): Promise<boolean> {
   const result = await requestWithRetry(() =>
     client.request('PUT', `${mount}/revoke`, { token, body: { serial_number: serialNumber } }),
@@ -106,17 +108,17 @@ export async function revokeCertificate(
     // Vault answers 200 with a warning, and revokes nothing, for a certificate at or past its not_after.
     const warnings: unknown[] = Array.isArray(result.body?.warnings) ? result.body.warnings : [];
     if (warnings.some((warning) => typeof warning === 'string' && /already expired/i.test(warning))) {
-      log.debug(`the superseded certificate ${serialNumber} had expired already: nothing to revoke`);
+      log.debug(`the ${which} certificate ${serialNumber} had expired already: nothing to revoke`);
       return true;
     }
-    log.info(`revoked the superseded certificate ${serialNumber}`, { event: 'certificate-revoked' });
+    log.info(`revoked the ${which} certificate ${serialNumber}`, { event: 'certificate-revoked' });
     return true;
   }
   const reason = isTransientFailure(result)
     ? result.reason
     : `${vaultMessage(result)} (HTTP ${result.status})`;
   log.info(
-    `could not revoke the superseded certificate ${serialNumber}: ${reason}; it stays valid until its not_after (the role may have no_store, or the policy lacks update on ${mount}/revoke)`,
+    `could not revoke the ${which} certificate ${serialNumber}: ${reason}; it stays valid until its not_after (the role may have no_store, or the policy lacks update on ${mount}/revoke)`,
     { event: 'certificate-revoke-failed' },
   );
   return false;

@@ -13,6 +13,7 @@ import {
   readdirSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,16 +28,19 @@ import {
   secretValue,
   type AppCredentials,
 } from '../support/app-role';
-import { rememberSecret } from '../support/leak-scan';
+import { rememberCliRun, rememberSecret } from '../support/leak-scan';
 import {
+  bundlePath,
   fixture,
   killAllStarted,
   runCli,
   startCli,
   startNode,
+  testsStandaloneBinary,
   waitFor,
   type Running,
 } from '../support/processes';
+import { metricsAddress, readyz, sample, scrape } from '../support/scrape';
 import { appPolicy } from '../support/vault-admin';
 import { useVaultServer } from '../support/vault-server';
 
@@ -159,11 +163,13 @@ describe('--certificate reissued before not_after', () => {
     const running = startCli(
       [
         '--certificate',
-        // Long enough that the old one is still valid when revoked: Vault declines to revoke a certificate
-        // within a few seconds of its not_after ("already expired").
-        'tls=pki/issue/web?common_name=localhost&ttl=15s',
+        // Long enough that the old one is still valid when revoked, --kill-timeout after the reload:
+        // Vault declines to revoke a certificate within a few seconds of its not_after ("already expired").
+        'tls=pki/issue/web?common_name=localhost&ttl=18s',
         '--reload-signal',
         'HUP',
+        '--kill-timeout',
+        '1s',
         '--',
         PYTHON,
         join(shared, 'tls-server.py'),
@@ -174,7 +180,7 @@ describe('--certificate reissued before not_after', () => {
     const port = Number(linesOf(running.stdout(), 'PORT ')[0]);
     const dir = /wrote 3 secret files to (\S+)/.exec(running.stderr())![1]!;
     const first = linesOf(running.stdout(), 'SERIAL ')[0]!;
-    // About two thirds of 15 s: 9–11 s after the issue.
+    // About two thirds of 18 s: 11–13 s after the issue.
     const { reissuedAt, reloadedAt } = await timeReload(running);
     const second = linesOf(running.stdout(), 'SERIAL ')[1]!;
     expect(second).not.toBe(first);
@@ -186,9 +192,13 @@ describe('--certificate reissued before not_after', () => {
     expect(running.stderr()).toContain(
       `reloading the child: the certificate tls was reissued (serial ${colonSerial(second)}); sent SIGHUP`,
     );
+    // Not at once: the reloading child keeps the old certificate usable for --kill-timeout.
     await running.waitForOutput(`revoked the superseded certificate ${colonSerial(first)}`, {
       stream: 'stderr',
     });
+    const revokedAfterMs = Date.now() - reloadedAt;
+    console.log(`reload-to-revocation: ${revokedAfterMs} ms`);
+    expect(revokedAfterMs).toBeGreaterThanOrEqual(900);
     const lookup = await vault().admin.request('GET', `pki/cert/${colonSerial(first)}`);
     expect(lookup.body.data.revocation_time).toBeGreaterThan(0);
     running.kill('SIGTERM');
@@ -234,6 +244,37 @@ async function timeReload(running: Running): Promise<{ reissuedAt: number; reloa
   );
   return { reissuedAt, reloadedAt };
 }
+
+test('a certificate that can no longer be reissued: /readyz 503 while the child is stopped, a restart failure, exit 75', async () => {
+  const app = await appWithPki();
+  const running = startCli(
+    [
+      '--metrics-addr',
+      '0',
+      '--kill-timeout',
+      '3s',
+      '--certificate',
+      'tls=pki/web?common_name=localhost&ttl=6s',
+      '--reload-signal',
+      'HUP',
+      '--',
+      'node',
+      fixture('ready-then-wait.mjs'),
+    ],
+    { env: cliEnv(vault(), app, { XDG_RUNTIME_DIR: runtimeDir(), KEEP_RUNNING_ON: 'SIGTERM' }) },
+  );
+  const address = await metricsAddress(running);
+  await running.waitForOutput('READY');
+  expect(await readyz(address)).toBe(200);
+  // The policy loses pki/issue/web: the reissue at about two thirds of 6 s is refused.
+  await vault().admin.writePolicy(app.role, appPolicy([]));
+  await running.waitForOutput('SIGNAL SIGTERM', { timeoutMs: 15_000 });
+  expect(running.stderr()).toContain('replacing the certificate tls was refused');
+  // The child ignores SIGTERM for the kill timeout: vault-exec is still there, and not ready.
+  expect(await readyz(address)).toBe(503);
+  expect(sample(await scrape(address), 'vault_exec_restart_failures_total')).toBeGreaterThanOrEqual(1);
+  expect((await running.exited).code).toBe(75);
+});
 
 describe('--template and --file under --watch', () => {
   test('a template over two paths renders once per change, and a change reaches the child as a signal', async () => {
@@ -441,6 +482,31 @@ describe('the files are removed at every exit', () => {
     expect(readdirSync(runtime)).toEqual([]);
   });
 
+  test.skipIf(testsStandaloneBinary)('an internal error (exit 70), where no finally runs', async () => {
+    const runtime = runtimeDir();
+    const running = startNode(
+      [
+        '--require',
+        fixture('throw-on-sigusr2.cjs'),
+        bundlePath,
+        ...FILE,
+        '--',
+        'sh',
+        '-c',
+        'echo READY; exec sleep 60',
+      ],
+      { env: envWith(runtime) },
+    );
+    rememberCliRun(running);
+    await running.waitForOutput('READY');
+    expect(readdirSync(runtime)).toHaveLength(1);
+    running.kill('SIGUSR2');
+    const { code } = await running.status;
+    expect(code).toBe(70);
+    expect(running.stderr()).toContain('internal error, please report it: Error: injected fault');
+    expect(readdirSync(runtime)).toEqual([]);
+  });
+
   test('a start that fails after the files were written: a command not found (127), an env too big (65)', async () => {
     const runtime = runtimeDir();
     const missing = await runCli([...FILE, '--', '/nonexistent/command'], { env: envWith(runtime) });
@@ -521,6 +587,42 @@ describe('where the files may go', () => {
     expect(readdirSync(runtime)).toEqual([]);
   });
 
+  test('an existing --files-dir others can enter: check and a start refuse it (73) and leave its mode', async () => {
+    const open = mkdtempSync(join(tmpdir(), 'vault-exec-open-'));
+    made.push(open);
+    chmodSync(open, 0o755);
+    writeFileSync(join(open, 'app.yaml'), 'config\n');
+    writeFileSync(join(open, '.vault-exec-files'), 'app.yaml\n', { mode: 0o600 });
+    const line = `--files-dir ${open} is 0755, open to other users: secret files go only into a directory no one else can enter, and vault-exec does not change an existing directory's mode; chmod 0700 it, or name a new directory for vault-exec to make`;
+    const checked = await runCli(['check', '--files-dir', open, ...FILE], { env: cliEnv(vault(), app) });
+    expect(checked.code).toBe(73);
+    expect(lastLine(checked.stderr)).toContain(line);
+    const started = await runCli(['--files-dir', open, ...FILE, '--', 'sh', '-c', 'echo STARTED'], {
+      env: cliEnv(vault(), app),
+    });
+    expect(started.code).toBe(73);
+    expect(started.stdout).toBe('');
+    expect(lastLine(started.stderr)).toContain(line);
+    expect(statSync(open).mode & 0o777).toBe(0o755);
+    expect(readdirSync(open).sort()).toEqual(['.vault-exec-files', 'app.yaml']);
+  });
+
+  test('a link named .vault-exec-files is replaced, never written through', async () => {
+    const dir = runtimeDir();
+    const victim = join(runtimeDir(), 'victim');
+    writeFileSync(victim, 'root:x:0:0:root:/root:/bin/sh\n');
+    const outside = join(runtimeDir(), 'created-outside');
+    symlinkSync(victim, join(dir, '.vault-exec-files'));
+    const first = await runCli(['--files-dir', dir, ...FILE, '--', 'true'], { env: cliEnv(vault(), app) });
+    expect(first.code, first.stderr).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('root:x:0:0:root:/root:/bin/sh\n');
+    symlinkSync(outside, join(dir, '.vault-exec-files'));
+    const second = await runCli(['--files-dir', dir, ...FILE, '--', 'true'], { env: cliEnv(vault(), app) });
+    expect(second.code, second.stderr).toBe(0);
+    expect(existsSync(outside)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   test('check lists the destinations and writes nothing', async () => {
     const runtime = runtimeDir();
     const result = await runCli(['check', ...FILE, '--certificate', 'tls=pki/web?common_name=localhost'], {
@@ -532,6 +634,31 @@ describe('where the files may go', () => {
     );
     expect(readdirSync(runtime)).toEqual([]);
     expect(result.stderr).toContain('check issues no certificate');
+  });
+});
+
+describe('a start that fails after a certificate was issued', () => {
+  test('revokes it: a later certificate refused (77)', async () => {
+    const app = await appWithPki();
+    const result = await runCli(
+      [
+        '--certificate',
+        'tls=pki/web?common_name=localhost',
+        '--certificate',
+        'other=pki/web?common_name=not-allowed.example',
+        '--',
+        'sh',
+        '-c',
+        'echo STARTED',
+      ],
+      { env: cliEnv(vault(), app, { XDG_RUNTIME_DIR: runtimeDir() }) },
+    );
+    expect(result.code).toBe(77);
+    expect(result.stdout).toBe('');
+    const serial = /issued the certificate tls .*\(serial ([0-9a-f:]+),/.exec(result.stderr)![1]!;
+    expect(result.stderr).toContain(`revoked the unused certificate ${serial}`);
+    const lookup = await vault().admin.request('GET', `pki/cert/${serial}`);
+    expect(lookup.body.data.revocation_time).toBeGreaterThan(0);
   });
 });
 

@@ -99,9 +99,10 @@ describe('SecretFiles', () => {
 
   test("an earlier run's files in the same directory (it was SIGKILLed) are removed at start", () => {
     const dir = shmDir();
-    writeFileSync(join(dir, 'tls.key'), 'old key');
-    writeFileSync(join(dir, '.vault-exec-tmp-tls.key.abc'), 'half');
-    writeFileSync(join(dir, MANIFEST), 'tls.key\n');
+    // As a run writes them: the file in --file-mode, the temporary and the manifest 0600.
+    writeFileSync(join(dir, 'tls.key'), 'old key', { mode: 0o400 });
+    writeFileSync(join(dir, '.vault-exec-tmp-tls.key.abc'), 'half', { mode: 0o600 });
+    writeFileSync(join(dir, MANIFEST), 'tls.key\n', { mode: 0o600 });
     writeFileSync(join(dir, 'mine'), 'not in the manifest');
     const files = SecretFiles.open({ explicitDir: dir, env: {}, mode: 0o400, log });
     expect(readdirSync(dir)).toEqual(['mine']);

@@ -118,6 +118,19 @@ describe('merged with their env twins and the project file', () => {
     expect(config(['--', 'true']).dir).toBeUndefined();
   });
 
+  test("VAULT_EXEC_CERTIFICATE is split at whitespace only: Vault's alt_names are comma-separated", () => {
+    const files = config(['--', 'true'], {
+      VAULT_EXEC_CERTIFICATE:
+        'tls=pki/web?common_name=a&alt_names=b,c\n  api=pki/web?common_name=d&ip_sans=10.0.0.1,10.0.0.2',
+    });
+    expect(files.certificates.map((request) => [request.name, request.params])).toEqual([
+      ['tls', { common_name: 'a', alt_names: 'b,c' }],
+      ['api', { common_name: 'd', ip_sans: '10.0.0.1,10.0.0.2' }],
+    ]);
+    // --file and --template name paths, as --secret does: their twins split at commas too.
+    expect(config(['--', 'true'], { VAULT_EXEC_FILE: 'a=secret/a#k,b=secret/b#k' }).files).toHaveLength(2);
+  });
+
   test('a template is read at start and parsed; two outputs may not share a name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vault-exec-tpl-'));
     writeFileSync(join(dir, 'app.tpl'), 'x=${vault:secret/a#k}');

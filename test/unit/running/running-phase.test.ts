@@ -11,6 +11,7 @@ import { buildGeneration } from '../../../src/running/generation';
 import { RunningPhase } from '../../../src/running/running-phase';
 import { createVaultExecMetrics } from '../../../src/metrics/vault-exec-metrics';
 import { VaultUnavailableError } from '../../../src/util/errors';
+import { issueAtStart } from '../../../src/vault/pki';
 import type { Observer } from '../../../src/util/observer';
 import type { Logger } from '../../../src/util/log';
 import { createFakeChildren, createScriptedVault, type ScriptedVault } from './scripted-vault';
@@ -380,12 +381,15 @@ describe('secret files: a reload instead of a restart when only files changed', 
     for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startWithFiles(vault: ScriptedVault, argv: string[]) {
+  async function startWithFiles(vault: ScriptedVault, argv: string[], observer?: Observer) {
     const config = configOf(argv, USER_TOKEN);
     const lines: string[] = [];
     const log = createLogger({ level: 'debug', format: 'text', write: (line) => lines.push(line) });
     const { children, spawn } = createFakeChildren(vault.calls);
-    const { ledger, login, secrets } = await logInAndRead(vault, config, log);
+    const { ledger, login, secrets } = await logInAndRead(vault, config, log, observer);
+    const certificates = [];
+    for (const request of config.files.certificates)
+      certificates.push(await issueAtStart(vault, login.session.token, request, log));
     const dir = join(mkdtempSync('/dev/shm/vault-exec-unit-phase-'), 'files');
     made.push(dirname(dir));
     const files = SecretFiles.open({ explicitDir: dir, env: {}, mode: 0o400, log });
@@ -396,6 +400,7 @@ describe('secret files: a reload instead of a restart when only files changed', 
       token: login.session.token,
       log,
       filesDir: dir,
+      certificates,
     });
     files.write(first.files);
     const phase = new RunningPhase({
@@ -410,9 +415,91 @@ describe('secret files: a reload instead of a restart when only files changed', 
       now: () => Date.now(),
       spawn,
       files,
+      observer,
     });
     return { phase, children, dir, log: () => lines.join('') };
   }
+
+  /** Advances time a second at a time until the first child got the reload signal. */
+  async function untilReloaded(children: Array<{ signals: string[] }>, limitMs: number) {
+    for (let waited = 0; !children[0]!.signals.includes('SIGHUP'); waited += 1_000) {
+      if (waited > limitMs) throw new Error('no reload');
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+  }
+  const revokes = (vault: ScriptedVault, prefix: string) =>
+    vault.calls.filter((call) => call.startsWith(prefix));
+
+  test('a reissued certificate: the child reloads, and the old serial is revoked only --kill-timeout later', async () => {
+    const vault = createScriptedVault();
+    vault.certificateTtl = 90;
+    const { children, phase } = await startWithFiles(vault, [
+      '--certificate',
+      'tls=pki/web?common_name=app.example',
+      '--reload-signal',
+      'HUP',
+      '--kill-timeout',
+      '3s',
+    ]);
+    await untilReloaded(children, 90_000);
+    expect(children).toHaveLength(1);
+    // The app may still be re-reading its files, or reconnecting with the old ones.
+    expect(revokes(vault, 'PUT pki/revoke')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(revokes(vault, 'PUT pki/revoke')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(revokes(vault, 'PUT pki/revoke')).toEqual(['PUT pki/revoke serial-1']);
+    children[0]!.kill('SIGTERM');
+    await phase.exited;
+    await phase.close();
+  });
+
+  test('a database lease used only through a file: the reload keeps the old lease for --kill-timeout', async () => {
+    const vault = createScriptedVault();
+    vault.leaseTtl = 60;
+    vault.leaseMaxTtl = 60;
+    const { children, dir, phase } = await startWithFiles(vault, [
+      '--file',
+      'db-user=database/creds/app#username',
+      '--reload-signal',
+      'HUP',
+      '--kill-timeout',
+      '3s',
+    ]);
+    const firstUser = readFileSync(join(dir, 'db-user'), 'utf8');
+    await untilReloaded(children, 60_000);
+    expect(readFileSync(join(dir, 'db-user'), 'utf8')).not.toBe(firstUser);
+    expect(revokes(vault, 'PUT sys/leases/revoke')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(revokes(vault, 'PUT sys/leases/revoke')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(revokes(vault, 'PUT sys/leases/revoke')).toHaveLength(1);
+    children[0]!.kill('SIGTERM');
+    await phase.exited;
+    await phase.close();
+  });
+
+  test('a certificate that cannot be reissued before it expires: a restart failure, not ready from then on, exit 75', async () => {
+    const vault = createScriptedVault();
+    vault.certificateTtl = 30;
+    const metrics = createVaultExecMetrics({ version: 'test', method: 'token', wallNow: Date.now });
+    const { phase, children, log } = await startWithFiles(
+      vault,
+      ['--certificate', 'tls=pki/web?common_name=app.example', '--reload-signal', 'HUP'],
+      metrics,
+    );
+    vault.denied.add('pki/issue/web');
+    let code: number | undefined;
+    void phase.exited.then((value) => (code = value));
+    for (let waited = 0; children[0]!.signals.length === 0 && waited <= 31_000; waited += 1_000)
+      await vi.advanceTimersByTimeAsync(1_000);
+    expect(children[0]!.signals).toEqual(['SIGTERM']);
+    expect(metrics.ready()).toBe(false);
+    expect(metrics.render()).toMatch(/^vault_exec_restart_failures_total [1-9]/m);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(code).toBe(75);
+    expect(log()).toContain('stopping the child');
+  });
 
   test('with --reload-signal, a change that reaches only files rewrites them and signals the running child', async () => {
     const vault = createScriptedVault();

@@ -16,6 +16,8 @@ export interface ScriptedVault extends VaultClient {
   /** Token TTL and max TTL in seconds for AppRole logins. */
   tokenTtl: number;
   tokenMaxTtl: number;
+  /** PKI: the TTL in seconds of each certificate pki/issue/web issues. */
+  certificateTtl: number;
 }
 
 export function createScriptedVault(now: () => number = Date.now): ScriptedVault {
@@ -35,6 +37,7 @@ export function createScriptedVault(now: () => number = Date.now): ScriptedVault
     leaseMaxTtl: 3600,
     tokenTtl: 600,
     tokenMaxTtl: 3600,
+    certificateTtl: 90,
     writeKv2(path, data) {
       kv.set(`secret/data/${path}`, { version: (kv.get(`secret/data/${path}`)?.version ?? 0) + 1, data });
     },
@@ -43,7 +46,8 @@ export function createScriptedVault(now: () => number = Date.now): ScriptedVault
     },
     async request(method, path, options: RequestOptions = {}) {
       const body = options.body ?? {};
-      vault.calls.push(`${method} ${path}${typeof body.lease_id === 'string' ? ` ${body.lease_id}` : ''}`);
+      const subject = body.lease_id ?? body.serial_number;
+      vault.calls.push(`${method} ${path}${typeof subject === 'string' ? ` ${subject}` : ''}`);
       if (vault.denied.has(path)) return denied();
       const mount = path.match(/^sys\/internal\/ui\/mounts\/([^/]+)\//)?.[1];
       if (mount === 'secret') return ok({ data: { path: 'secret/', type: 'kv', options: { version: '2' } } });
@@ -78,6 +82,19 @@ export function createScriptedVault(now: () => number = Date.now): ScriptedVault
           },
         });
       }
+      if (method === 'PUT' && path === 'pki/issue/web') {
+        const n = ++serial;
+        return ok({
+          data: {
+            certificate: `certificate-${n}`,
+            private_key: `private-key-${n}`,
+            ca_chain: ['ca'],
+            serial_number: `serial-${n}`,
+            expiration: Math.floor(now() / 1000) + vault.certificateTtl,
+          },
+        });
+      }
+      if (method === 'PUT' && path === 'pki/revoke') return ok({ data: {} });
       if (method === 'GET' && path === 'database/roles/app') return ok({ data: { db_name: 'pg' } });
       if (path === 'sys/leases/renew') {
         const lease = leases.get(String(body.lease_id));
