@@ -64,6 +64,7 @@ export class TokenKeeper {
         onExpiry: (expiresAt) => observer.tokenExpiry(toUnixSeconds(expiresAt, now())),
         reacquire:
           auth.method === 'token' ? undefined : (expiresAt) => this.trackRelogin(this.logInAgain(expiresAt)),
+        replacedEvent: 'relogin',
       },
       {
         log,
