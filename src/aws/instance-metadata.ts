@@ -17,10 +17,11 @@ export async function fetchInstanceCredentials(endpoint: string): Promise<AwsOut
   // No answer at all: not on EC2 (or the hop limit of 1 keeps a container from it): nothing found.
   if (!tokenAnswer.ok)
     return { ok: false, kind: 'missing', message: `did not answer (${tokenAnswer.reason})` };
+  // 403: IMDS is turned off for the instance, a source that cannot be used (64), not a login refused.
   if (tokenAnswer.status !== 200)
     return {
       ok: false,
-      kind: tokenAnswer.status === 403 ? 'refused' : 'unavailable',
+      kind: tokenAnswer.status === 403 ? 'missing' : 'unavailable',
       message: `refused a session token (HTTP ${tokenAnswer.status}): is IMDS turned off for this instance?`,
     };
   const headers = { 'X-aws-ec2-metadata-token': tokenAnswer.text.trim() };

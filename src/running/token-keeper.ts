@@ -105,7 +105,10 @@ export class TokenKeeper {
     const result = await attemptLogin(client, auth, log);
     this.options.observer?.login(auth.method, result.ok ? 'success' : result.rejected ? 'rejected' : 'error');
     if (!result.ok)
-      return { kind: result.rejected ? 'rejected' : 'transient', reason: result.message } as const;
+      return {
+        kind: result.rejected && result.retriedAtRelogin !== true ? 'rejected' : 'transient',
+        reason: result.message,
+      } as const;
     const issuedAt = now();
     log.redact(result.session.token);
     ledger.holdToken(result.session, true);

@@ -17,6 +17,7 @@ export async function loginWithAws(client: VaultClient, auth: AwsLogin, log: Log
       ok: false,
       rejected: credentials.kind === 'refused',
       usage: credentials.kind === 'missing',
+      retriedAtRelogin: credentials.kind === 'refused',
       message: credentials.message,
     };
   const request = signGetCallerIdentity(credentials.value, {
