@@ -23,7 +23,14 @@ function keeperWithContainerEndpoint(status: number) {
     'fetch',
     vi.fn(async () => {
       asked.push(Date.now());
-      return new Response('{"message":"refused"}', { status });
+      if (status !== 200) return new Response('{"message":"refused"}', { status });
+      const credentials = {
+        AccessKeyId: 'ASIAEXAMPLE',
+        SecretAccessKey: 'secret',
+        Token: 'session',
+        Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+      };
+      return new Response(JSON.stringify(credentials), { status });
     }),
   );
   const auth: AwsLogin = {
@@ -34,6 +41,8 @@ function keeperWithContainerEndpoint(status: number) {
     credentials: { kind: 'container', url: ENDPOINT, origin: 'AWS_CONTAINER_CREDENTIALS_FULL_URI' },
   };
   const vault = createScriptedVault();
+  vault.tokenTtl = 60;
+  vault.tokenMaxTtl = 60;
   const now = () => Date.now();
   const onFailure = vi.fn();
   const keeper = new TokenKeeper({
@@ -47,7 +56,7 @@ function keeperWithContainerEndpoint(status: number) {
     onFailure,
     onReplaced: vi.fn(),
   });
-  return { keeper, asked, onFailure };
+  return { keeper, asked, onFailure, vault };
 }
 
 test('a credential endpoint refusing at a re-login is retried while the token lives, not fatal at once', async () => {
@@ -60,5 +69,14 @@ test('a credential endpoint refusing at a re-login is retried while the token li
   await vi.advanceTimersByTimeAsync(15_000);
   expect(onFailure).toHaveBeenCalledTimes(1);
   expect(onFailure.mock.calls[0]![0]).toMatch(/refused the request \(HTTP 403\)/);
+  keeper.stop();
+});
+
+test('re-logins share the credentials fetched for the first while they are valid, and ask the source once', async () => {
+  const { keeper, asked, onFailure, vault } = keeperWithContainerEndpoint(200);
+  await vi.advanceTimersByTimeAsync(200_000);
+  expect(vault.calls.filter((call) => call === 'POST auth/aws/login').length).toBeGreaterThanOrEqual(3);
+  expect(asked).toHaveLength(1);
+  expect(onFailure).not.toHaveBeenCalled();
   keeper.stop();
 });
