@@ -1,11 +1,10 @@
 // The container credentials endpoint: the ECS agent (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, on
 // 169.254.170.2) or another agent at AWS_CONTAINER_CREDENTIALS_FULL_URI (EKS Pod Identity), which
 // wants AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE) in the Authorization header.
-import { readFileSync } from 'node:fs';
 import type { AwsCredentialSource } from '../cli/config';
-import { describeReadFailure } from '../util/errors';
+import { readTokenFile } from '../util/token-file';
 import type { Logger } from '../util/log';
-import { parseExpiration, requestAws, type AwsCredentials, type AwsOutcome } from './outcome';
+import { parseCredentialsAnswer, requestAws, type AwsCredentials, type AwsOutcome } from './outcome';
 
 export const CONTAINER_TIMEOUT_MS = 2_000;
 
@@ -33,24 +32,12 @@ export async function fetchContainerCredentials(
     };
   if (answer.status !== 200)
     return { ok: false, kind: 'unavailable', message: `${where} answered HTTP ${answer.status}` };
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(answer.text);
-  } catch {
+  const parsed = parseCredentialsAnswer(answer.text);
+  if (parsed.kind === 'not-json')
     return { ok: false, kind: 'unavailable', message: `${where} answered with something other than JSON` };
-  }
-  const { AccessKeyId, SecretAccessKey, Token, Expiration } = body ?? {};
-  if (typeof AccessKeyId !== 'string' || typeof SecretAccessKey !== 'string' || AccessKeyId === '')
+  if (parsed.credentials === undefined)
     return { ok: false, kind: 'unavailable', message: `${where} answered without credentials` };
-  return {
-    ok: true,
-    value: {
-      accessKeyId: AccessKeyId,
-      secretAccessKey: SecretAccessKey,
-      ...(typeof Token === 'string' && Token !== '' ? { sessionToken: Token } : {}),
-      ...(parseExpiration(Expiration) ? { expiration: parseExpiration(Expiration) } : {}),
-    },
-  };
+  return { ok: true, value: parsed.credentials };
 }
 
 /** The file is read at every fetch: EKS Pod Identity rotates the token in it. */
@@ -59,19 +46,6 @@ function readAuthorization(
 ): string | undefined | Extract<AwsOutcome<never>, { ok: false }> {
   if (source.authorization === undefined) return undefined;
   if (source.authorization.kind === 'value') return source.authorization.value;
-  try {
-    const token = readFileSync(source.authorization.path, 'utf8').trim();
-    if (token !== '') return token;
-    return {
-      ok: false,
-      kind: 'missing',
-      message: `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ${source.authorization.path} is empty`,
-    };
-  } catch (error) {
-    return {
-      ok: false,
-      kind: 'missing',
-      message: `cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ${source.authorization.path}: ${describeReadFailure(error)}`,
-    };
-  }
+  const read = readTokenFile(source.authorization.path, 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE');
+  return read.ok ? read.token : { ok: false, kind: 'missing', message: read.message };
 }

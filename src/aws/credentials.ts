@@ -12,30 +12,35 @@ import type { AwsCredentials, AwsOutcome } from './outcome';
 /** The SDKs refresh temporary credentials 5 minutes before they expire; so do we. */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 
-/** Per configured source: a login config lives for the whole run, and so do its credentials. */
-const cache = new WeakMap<AwsCredentialSource, AwsCredentials>();
+/**
+ * The credentials of one configured source, for every login of a run that shares this keeper: the
+ * temporary ones are kept until the margin before they expire, then fetched again.
+ */
+export class AwsCredentialKeeper {
+  private kept: AwsCredentials | undefined;
 
-export async function obtainAwsCredentials(
-  source: AwsCredentialSource,
-  options: { now: () => Date; log: Logger },
-): Promise<AwsOutcome<AwsCredentials>> {
-  if (source.kind === 'env') {
-    options.log.redact(source.secretAccessKey);
-    if (source.sessionToken !== undefined) options.log.redact(source.sessionToken);
-    return { ok: true, value: source };
+  constructor(readonly source: AwsCredentialSource) {}
+
+  async obtain(options: { now: () => Date; log: Logger }): Promise<AwsOutcome<AwsCredentials>> {
+    const { source } = this;
+    if (source.kind === 'env') {
+      options.log.redact(source.secretAccessKey);
+      if (source.sessionToken !== undefined) options.log.redact(source.sessionToken);
+      return { ok: true, value: source };
+    }
+    const kept = this.kept;
+    if (kept !== undefined && !needsRefresh(kept, options.now())) return { ok: true, value: kept };
+    const fetched = await fetchTemporaryCredentials(source, options);
+    if (!fetched.ok) return fetched;
+    options.log.redact(fetched.value.secretAccessKey);
+    if (fetched.value.sessionToken !== undefined) options.log.redact(fetched.value.sessionToken);
+    this.kept = fetched.value;
+    const until = fetched.value.expiration ? `, valid until ${fetched.value.expiration.toISOString()}` : '';
+    options.log.debug(
+      `${kept === undefined ? 'got' : 'refreshed'} AWS credentials from ${describeFetch(source)}${until}`,
+    );
+    return fetched;
   }
-  const cached = cache.get(source);
-  if (cached !== undefined && !needsRefresh(cached, options.now())) return { ok: true, value: cached };
-  const fetched = await fetchTemporaryCredentials(source, options);
-  if (!fetched.ok) return fetched;
-  options.log.redact(fetched.value.secretAccessKey);
-  if (fetched.value.sessionToken !== undefined) options.log.redact(fetched.value.sessionToken);
-  cache.set(source, fetched.value);
-  const until = fetched.value.expiration ? `, valid until ${fetched.value.expiration.toISOString()}` : '';
-  options.log.debug(
-    `${cached === undefined ? 'got' : 'refreshed'} AWS credentials from ${describeFetch(source)}${until}`,
-  );
-  return fetched;
 }
 
 /** Credentials without an expiry are kept; others until the margin before it. */

@@ -1,7 +1,7 @@
 // EC2 instance metadata, IMDSv2 only: a session token from PUT /latest/api/token, then the instance
 // profile's role name and its credentials. The endpoint is AWS_EC2_METADATA_SERVICE_ENDPOINT when
 // set (as for the SDKs), so tests point it at a stand-in and never reach 169.254.169.254.
-import { parseExpiration, requestAws, type AwsCredentials, type AwsOutcome } from './outcome';
+import { parseCredentialsAnswer, requestAws, type AwsCredentials, type AwsOutcome } from './outcome';
 
 /** The SDKs wait one second: off EC2 nothing answers, and the start must not hang on it. */
 export const IMDS_TIMEOUT_MS = 1_000;
@@ -17,10 +17,11 @@ export async function fetchInstanceCredentials(endpoint: string): Promise<AwsOut
   // No answer at all: not on EC2 (or the hop limit of 1 keeps a container from it): nothing found.
   if (!tokenAnswer.ok)
     return { ok: false, kind: 'missing', message: `did not answer (${tokenAnswer.reason})` };
+  // 403: IMDS is turned off for the instance, a source that cannot be used (64), not a login refused.
   if (tokenAnswer.status !== 200)
     return {
       ok: false,
-      kind: tokenAnswer.status === 403 ? 'refused' : 'unavailable',
+      kind: tokenAnswer.status === 403 ? 'missing' : 'unavailable',
       message: `refused a session token (HTTP ${tokenAnswer.status}): is IMDS turned off for this instance?`,
     };
   const headers = { 'X-aws-ec2-metadata-token': tokenAnswer.text.trim() };
@@ -43,31 +44,13 @@ export async function fetchInstanceCredentials(endpoint: string): Promise<AwsOut
     IMDS_TIMEOUT_MS,
   );
   if (!answer.ok) return { ok: false, kind: 'unavailable', message: `failed: ${answer.reason}` };
-  let body: Record<string, unknown> | undefined;
-  try {
-    body = JSON.parse(answer.text);
-  } catch {
-    body = undefined;
-  }
-  const { Code, AccessKeyId, SecretAccessKey, Token, Expiration } = body ?? {};
-  if (
-    answer.status !== 200 ||
-    Code !== 'Success' ||
-    typeof AccessKeyId !== 'string' ||
-    typeof SecretAccessKey !== 'string'
-  )
+  const parsed = parseCredentialsAnswer(answer.text);
+  const code = parsed.kind === 'parsed' ? parsed.code : undefined;
+  if (answer.status !== 200 || parsed.kind !== 'parsed' || code !== 'Success' || !parsed.credentials)
     return {
       ok: false,
       kind: 'unavailable',
-      message: `gave no credentials for the role ${role} (HTTP ${answer.status}${typeof Code === 'string' ? `, ${Code}` : ''})`,
+      message: `gave no credentials for the role ${role} (HTTP ${answer.status}${code === undefined ? '' : `, ${code}`})`,
     };
-  return {
-    ok: true,
-    value: {
-      accessKeyId: AccessKeyId,
-      secretAccessKey: SecretAccessKey,
-      ...(typeof Token === 'string' && Token !== '' ? { sessionToken: Token } : {}),
-      ...(parseExpiration(Expiration) ? { expiration: parseExpiration(Expiration) } : {}),
-    },
-  };
+  return { ok: true, value: parsed.credentials };
 }

@@ -1,5 +1,7 @@
 // What a call to one of AWS's own endpoints gives, and how it failed: the three failures map to the
 // exit codes of a first login (vault/auth/aws.ts): missing 64, refused 77, unavailable 69.
+import { describeFetchFailure } from '../util/fetch-failure';
+
 export interface AwsCredentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -32,13 +34,7 @@ export async function requestAws(
     });
     return { ok: true, status: response.status, text: await response.text() };
   } catch (error) {
-    if ((error as Error)?.name === 'TimeoutError')
-      return { ok: false, reason: `no answer within ${timeoutMs / 1000} s` };
-    // undici puts the socket's error in `cause`, or several (one per address) in cause.errors.
-    const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } })
-      ?.cause;
-    const code = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? 'unknown error';
-    return { ok: false, reason: `request failed (${code})` };
+    return { ok: false, reason: describeFetchFailure(error, timeoutMs) };
   }
 }
 
@@ -59,4 +55,32 @@ export function parseExpiration(text: unknown): Date | undefined {
   if (typeof text !== 'string') return undefined;
   const date = new Date(text);
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** What the container endpoint and instance metadata answer: AccessKeyId, SecretAccessKey, Token,
+ * Expiration (and instance metadata's Code); `credentials` only when both keys are there. */
+export type CredentialsAnswer =
+  | { kind: 'not-json' }
+  | { kind: 'parsed'; code: string | undefined; credentials: AwsCredentials | undefined };
+
+export function parseCredentialsAnswer(text: string): CredentialsAnswer {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { kind: 'not-json' };
+  }
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const { Code, AccessKeyId, SecretAccessKey, Token, Expiration } = fields;
+  const expiration = parseExpiration(Expiration);
+  const credentials =
+    typeof AccessKeyId === 'string' && AccessKeyId !== '' && typeof SecretAccessKey === 'string'
+      ? {
+          accessKeyId: AccessKeyId,
+          secretAccessKey: SecretAccessKey,
+          ...(typeof Token === 'string' && Token !== '' ? { sessionToken: Token } : {}),
+          ...(expiration ? { expiration } : {}),
+        }
+      : undefined;
+  return { kind: 'parsed', code: typeof Code === 'string' ? Code : undefined, credentials };
 }

@@ -1,9 +1,8 @@
 // AWS STS, the two calls vault-exec needs: sts:GetCallerIdentity, signed here and sent by Vault
 // (the aws auth method's iam login), and sts:AssumeRoleWithWebIdentity, which trades EKS's projected
 // token for temporary credentials and needs no signature.
-import { readFileSync } from 'node:fs';
 import type { AwsCredentialSource } from '../cli/config';
-import { describeReadFailure } from '../util/errors';
+import { readTokenFile } from '../util/token-file';
 import type { Logger } from '../util/log';
 import { parseExpiration, requestAws, xmlValue, type AwsCredentials, type AwsOutcome } from './outcome';
 import { signRequest, type SigningKeys } from './sigv4';
@@ -45,22 +44,9 @@ export async function assumeRoleWithWebIdentity(
   source: WebIdentity,
   options: { now: () => Date; log: Logger },
 ): Promise<AwsOutcome<AwsCredentials>> {
-  let token: string;
-  try {
-    token = readFileSync(source.tokenFile, 'utf8').trim();
-  } catch (error) {
-    return {
-      ok: false,
-      kind: 'missing',
-      message: `cannot read AWS_WEB_IDENTITY_TOKEN_FILE ${source.tokenFile}: ${describeReadFailure(error)}`,
-    };
-  }
-  if (token === '')
-    return {
-      ok: false,
-      kind: 'missing',
-      message: `AWS_WEB_IDENTITY_TOKEN_FILE ${source.tokenFile} is empty`,
-    };
+  const read = readTokenFile(source.tokenFile, 'AWS_WEB_IDENTITY_TOKEN_FILE');
+  if (!read.ok) return { ok: false, kind: 'missing', message: read.message };
+  const token = read.token;
   options.log.redact(token);
   const body = new URLSearchParams({
     Action: 'AssumeRoleWithWebIdentity',

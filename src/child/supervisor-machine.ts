@@ -141,7 +141,7 @@ function fromRunning(state: State, event: Event, settings: MachineSettings): Tra
       return {
         state,
         effects: [
-          log('info', `reloading the child: ${event.reason}; sent ${event.signal}`),
+          log('info', `reloading the child: ${event.reason}; sent ${event.signal}`, 'reload'),
           { type: 'send-signal', signal: event.signal },
         ],
       };

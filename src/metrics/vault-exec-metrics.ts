@@ -91,6 +91,11 @@ export function createVaultExecMetrics(options: {
     '--watch checks that found a changed secret',
     [{}],
   );
+  const applied = registry.counter(
+    'vault_exec_secret_changes_applied_total',
+    'Changed secrets now in the child: restarted, reloaded, or adopted when nothing it uses changed',
+    [{}],
+  );
   const lastRead = registry.gauge(
     'vault_exec_last_secret_read_timestamp_seconds',
     'When secrets were last read from Vault for a child (Unix seconds)',
@@ -140,6 +145,7 @@ export function createVaultExecMetrics(options: {
     restarted: (reason) => restarts.inc({ reason }),
     reloaded: (reason) => reloads.inc({ reason }),
     restartFailed: () => restartFailures.inc(),
+    secretChangeApplied: () => applied.inc(),
     phase(next) {
       // A renewal failure holds until exit: a later event of the stopping child does not undo it.
       if (phase === 'failed' && next !== 'exiting') return;

@@ -10,7 +10,8 @@ import {
   type AwsLogin,
 } from '../cli/config';
 import type { Env } from '../util/env';
-import { UsageError, describeReadFailure } from '../util/errors';
+import { UsageError } from '../util/errors';
+import { readTokenFile } from '../util/token-file';
 import type { ResolveIo } from './io';
 
 type AwsPlan = { method: 'aws'; mount: string; role: string; region: string; headerValue?: string };
@@ -124,13 +125,8 @@ function chooseContainerEndpoint(env: Env, io: ResolveIo): AwsCredentialSource |
 }
 
 function requireReadable(path: string, name: string, io: ResolveIo): void {
-  let content: string;
-  try {
-    content = io.readFile(path);
-  } catch (error) {
-    throw new UsageError(`cannot read ${name} ${path}: ${describeReadFailure(error)}`, { cause: error });
-  }
-  if (content.trim() === '') throw new UsageError(`${name} ${path} is empty`);
+  const read = readTokenFile(path, name, io.readFile);
+  if (!read.ok) throw new UsageError(read.message, { cause: read.cause });
 }
 
 function parseHttpUrl(text: string, name: string): string {

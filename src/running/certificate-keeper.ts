@@ -38,6 +38,7 @@ export class CertificateKeeper {
           renewable: false,
           renew: async () => ({ kind: 'rejected', reason: 'a certificate cannot be renewed' }),
           reacquire: (expiresAt) => this.reissue(request, expiresAt),
+          replacedEvent: 'certificate-reissued',
         },
         { log, now, random, onFailure: (message) => this.options.onFailure(message) },
       ),

@@ -32,6 +32,8 @@ export interface LifetimeSpec {
   /** How to get a fresh one when renewal can go no further; absent when there is no way. */
   /** Given when the current one expires (monotonic), which renewal kept track of. */
   reacquire?: (expiresAt: number) => Promise<ReacquireOutcome>;
+  /** The log event of a replacement by reacquire, for --log-format json: relogin, certificate-reissued. */
+  replacedEvent?: string;
   /** Told each new expiry (monotonic): at the start, after each renewal, after a re-acquisition. */
   onExpiry?: (expiresAt: number) => void;
 }
@@ -154,7 +156,7 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
     if (outcome.ttlSeconds > 0) spec.onExpiry?.(expiresAt);
     log.info(
       `replaced the ${spec.name} before it expired (new TTL ${outcome.ttlSeconds} s); the child keeps running`,
-      { event: 'relogin' },
+      spec.replacedEvent === undefined ? {} : { event: spec.replacedEvent },
     );
     if (outcome.ttlSeconds > 0) plan(outcome.renewable, false);
   };

@@ -16,7 +16,7 @@ import type { CredentialLedger } from './credential-ledger';
 import { prepareGeneration, type Generation } from './generation';
 import { LeaseRenewals } from './lease-renewals';
 import { RestartQueue } from './restart-queue';
-import type { RestartRequest } from './restart-request';
+import { causesOf, type RestartRequest } from './restart-request';
 import { watchSecrets } from './secret-watch';
 import { CertificateKeeper } from './certificate-keeper';
 import type { SecretFiles } from '../child/secret-files';
@@ -259,11 +259,18 @@ export class RunningPhase {
       if (written.length === 0 || signal !== undefined) {
         if (written.length > 0) this.observer.reloaded(request.cause);
         this.adopt(next, written.length === 0 ? undefined : { reason: request.reason, signal: signal! });
+        this.countAppliedChange(request);
         return 'swapped';
       }
     }
     this.swap(next, request);
+    this.countAppliedChange(request);
     return 'swapped';
+  }
+
+  /** For VaultExecSecretChangeNotPickedUp: whichever way, and whatever it was merged into. */
+  private countAppliedChange(request: RestartRequest): void {
+    if (causesOf(request).has('secret-changed')) this.observer.secretChangeApplied();
   }
 
   /**

@@ -5,7 +5,7 @@ import type { AuthConfig } from '../cli/config';
 import type { Clock } from '../util/clock';
 import type { Logger } from '../util/log';
 import { NO_OBSERVER, toUnixSeconds, type Observer } from '../util/observer';
-import { attemptLogin, type Session } from '../vault/auth';
+import { createLogin, type AttemptLogin, type Session } from '../vault/auth';
 import { countedOutcome } from '../vault/renew';
 import { renewToken } from '../vault/tokens';
 import type { VaultClient } from '../vault/http/client';
@@ -45,11 +45,14 @@ export class TokenKeeper {
   private readonly watcher: LifetimeWatcher;
   /** Settles once a re-login in flight has answered (and its token is in the ledger). */
   private relogin: Promise<unknown> = Promise.resolve();
+  /** Every re-login of the run: AWS credentials fetched for one serve the next until near expiry. */
+  private readonly logIn: AttemptLogin;
 
   constructor(private readonly options: TokenKeeperOptions) {
     const { client, auth, log, now } = options;
     const observer = options.observer ?? NO_OBSERVER;
     this.session = options.session;
+    this.logIn = createLogin(auth);
     this.watcher = watchLifetime(
       {
         name: 'token',
@@ -64,6 +67,7 @@ export class TokenKeeper {
         onExpiry: (expiresAt) => observer.tokenExpiry(toUnixSeconds(expiresAt, now())),
         reacquire:
           auth.method === 'token' ? undefined : (expiresAt) => this.trackRelogin(this.logInAgain(expiresAt)),
+        replacedEvent: 'relogin',
       },
       {
         log,
@@ -101,10 +105,13 @@ export class TokenKeeper {
   /** `expiresAt`: when the token in use expires, and with it what was read with it. */
   private async logInAgain(expiresAt: number) {
     const { client, auth, log, now, ledger } = this.options;
-    const result = await attemptLogin(client, auth, log);
+    const result = await this.logIn(client, log);
     this.options.observer?.login(auth.method, result.ok ? 'success' : result.rejected ? 'rejected' : 'error');
     if (!result.ok)
-      return { kind: result.rejected ? 'rejected' : 'transient', reason: result.message } as const;
+      return {
+        kind: result.rejected && result.retriedAtRelogin !== true ? 'rejected' : 'transient',
+        reason: result.message,
+      } as const;
     const issuedAt = now();
     log.redact(result.session.token);
     ledger.holdToken(result.session, true);

@@ -37,6 +37,11 @@ export interface Observer {
   /** Only files changed: they were rewritten and the child sent --reload-signal, not restarted. */
   reloaded(cause: RestartCause): void;
   restartFailed(): void;
+  /**
+   * A change --watch found is in the child's secrets now: by a restart (its own, or one it was
+   * merged into), a reload, or adopted as it is when nothing the child uses changed.
+   */
+  secretChangeApplied(): void;
   phase(phase: Phase): void;
 }
 
@@ -55,6 +60,7 @@ export const NO_OBSERVER: Observer = {
   restarted: ignore,
   reloaded: ignore,
   restartFailed: ignore,
+  secretChangeApplied: ignore,
   phase: ignore,
 };
 

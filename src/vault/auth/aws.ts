@@ -3,20 +3,27 @@
 // caller's ARN; the key never leaves this process, only the signature does.
 import type { AwsLogin } from '../../cli/config';
 import { describeAwsCredentialSource } from '../../cli/config';
-import { obtainAwsCredentials } from '../../aws/credentials';
+import type { AwsCredentialKeeper } from '../../aws/credentials';
 import { signGetCallerIdentity } from '../../aws/sts';
 import type { Logger } from '../../util/log';
 import { vaultMessage, type VaultClient } from '../http/client';
 import { hintForRejectedAwsLogin } from './aws-hints';
 import { postLogin, type LoginResult } from './session';
 
-export async function loginWithAws(client: VaultClient, auth: AwsLogin, log: Logger): Promise<LoginResult> {
-  const credentials = await obtainAwsCredentials(auth.credentials, { now: () => new Date(), log });
+/** `keeper`: the credentials of auth.credentials, kept across the logins that share it. */
+export async function loginWithAws(
+  client: VaultClient,
+  auth: AwsLogin,
+  keeper: AwsCredentialKeeper,
+  log: Logger,
+): Promise<LoginResult> {
+  const credentials = await keeper.obtain({ now: () => new Date(), log });
   if (!credentials.ok)
     return {
       ok: false,
       rejected: credentials.kind === 'refused',
       usage: credentials.kind === 'missing',
+      retriedAtRelogin: credentials.kind === 'refused',
       message: credentials.message,
     };
   const request = signGetCallerIdentity(credentials.value, {

@@ -5,6 +5,7 @@ import { AuthError, UsageError, VaultUnavailableError } from '../../util/errors'
 import type { Logger } from '../../util/log';
 import type { VaultClient } from '../http/client';
 import { loginWithAppRole, removeSecretIdFile } from './approle';
+import { AwsCredentialKeeper } from '../../aws/credentials';
 import { loginWithAws } from './aws';
 import { loginWithCert } from './cert';
 import { loginWithJwt } from './jwt';
@@ -15,10 +16,23 @@ import { lookUpToken } from './token';
 
 export type { LoginResult, Session } from './session';
 
+/** One login attempt with the configured method; see createLogin. */
+export type AttemptLogin = (client: VaultClient, log: Logger) => Promise<LoginResult>;
+
 /**
- * Used for the first login and for every re-login at the token's max TTL, so each method gets fresh
- * input every time (a JWT is read or requested again).
+ * Logins with `auth`, built complete once: each gets fresh input (a JWT is read or requested again),
+ * and AWS's temporary credentials are kept between them until near their expiry, so a re-login
+ * retried in a loop does not ask the credential source each time.
  */
+export function createLogin(auth: AuthConfig): AttemptLogin {
+  if (auth.method === 'aws') {
+    const keeper = new AwsCredentialKeeper(auth.credentials);
+    return (client, log) => loginWithAws(client, auth, keeper, log);
+  }
+  return (client, log) => attemptLogin(client, auth, log);
+}
+
+/** A single attempt, for the first login and every re-login without kept state. */
 export function attemptLogin(client: VaultClient, auth: AuthConfig, log: Logger): Promise<LoginResult> {
   switch (auth.method) {
     case 'token':
@@ -30,7 +44,7 @@ export function attemptLogin(client: VaultClient, auth: AuthConfig, log: Logger)
     case 'kubernetes':
       return loginWithKubernetes(client, auth, log);
     case 'aws':
-      return loginWithAws(client, auth, log);
+      return loginWithAws(client, auth, new AwsCredentialKeeper(auth.credentials), log);
     case 'cert':
       return loginWithCert(client, auth, log);
   }

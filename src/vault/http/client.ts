@@ -92,7 +92,7 @@ export function createVaultClient(options: {
       const started = performance.now();
       const observe = () =>
         observer.vaultRequest(
-          operationOf(path),
+          operationOf(method, path),
           exchange.answer === undefined ? 'error' : String(exchange.answer.status),
           (performance.now() - started) / 1000,
         );

@@ -13,11 +13,14 @@ const BY_PATH: Record<string, VaultOperation> = {
   'sys/wrapping/unwrap': 'unwrap',
 };
 
-export function operationOf(path: string): VaultOperation {
+export function operationOf(method: string, path: string): VaultOperation {
   const known = BY_PATH[path];
   if (known !== undefined) return known;
   if (path.startsWith('sys/internal/ui/mounts/')) return 'lookup';
   if (/^auth\/.+\/login(\/|$)/.test(path)) return 'login';
-  // Secrets, their KV metadata (--watch) and database credentials.
+  // A PKI mount's revoke of a superseded serial; a secret read whose path ends in "revoke" is a GET.
+  if (method !== 'GET' && path.endsWith('/revoke')) return 'revoke';
+  // Secrets, their KV metadata (--watch), database credentials and PKI issues (a credential fetched
+  // from a path, like database/creds: the operation list is fixed, so an issue is a read).
   return 'read';
 }

@@ -3,7 +3,7 @@
 // (global fetch stubbed); the same cache serves every temporary source.
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { AwsCredentialSource } from '../../../src/cli/config';
-import { REFRESH_MARGIN_MS, needsRefresh, obtainAwsCredentials } from '../../../src/aws/credentials';
+import { AwsCredentialKeeper, REFRESH_MARGIN_MS, needsRefresh } from '../../../src/aws/credentials';
 import { createLogger } from '../../../src/util/log';
 
 const T0 = new Date('2026-12-04T10:00:00Z');
@@ -29,7 +29,7 @@ describe('needsRefresh', () => {
   });
 });
 
-describe('obtainAwsCredentials', () => {
+describe('AwsCredentialKeeper', () => {
   function containerAnswering(lifetimeMs: number) {
     let issued = 0;
     const fetch = vi.fn(async () => {
@@ -57,13 +57,13 @@ describe('obtainAwsCredentials', () => {
 
   test('keeps credentials until the margin, then fetches new ones before they expire', async () => {
     const fetch = containerAnswering(REFRESH_MARGIN_MS + 60_000);
-    const configured = source();
+    const keeper = new AwsCredentialKeeper(source());
     let now = T0;
-    const first = await obtainAwsCredentials(configured, { now: () => now, log });
+    const first = await keeper.obtain({ now: () => now, log });
     now = at(59_000);
-    const kept = await obtainAwsCredentials(configured, { now: () => now, log });
+    const kept = await keeper.obtain({ now: () => now, log });
     now = at(60_000);
-    const refreshed = await obtainAwsCredentials(configured, { now: () => now, log });
+    const refreshed = await keeper.obtain({ now: () => now, log });
     expect(fetch).toHaveBeenCalledTimes(2);
     expect(first.ok && first.value.accessKeyId).toBe('ASIA1');
     expect(kept.ok && kept.value.accessKeyId).toBe('ASIA1');
@@ -73,11 +73,19 @@ describe('obtainAwsCredentials', () => {
     );
   });
 
+  test('each keeper keeps its own: no state is shared through the configured source', async () => {
+    const fetch = containerAnswering(60 * 60_000);
+    const configured = source();
+    await new AwsCredentialKeeper(configured).obtain({ now: () => T0, log });
+    await new AwsCredentialKeeper(configured).obtain({ now: () => T0, log });
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
   test('never prints what it fetched: the secret and the session token are redacted', async () => {
     containerAnswering(60 * 60_000);
     const printed: string[] = [];
     const quiet = createLogger({ level: 'debug', format: 'text', write: (line) => printed.push(line) });
-    await obtainAwsCredentials(source(), { now: () => T0, log: quiet });
+    await new AwsCredentialKeeper(source()).obtain({ now: () => T0, log: quiet });
     quiet.info('secret-1 token-1');
     expect(printed.join('\n')).not.toMatch(/secret-1|token-1/);
   });
@@ -87,7 +95,7 @@ describe('obtainAwsCredentials', () => {
       'fetch',
       vi.fn(async () => new Response('{}', { status: 401 })),
     );
-    expect(await obtainAwsCredentials(source(), { now: () => T0, log })).toMatchObject({
+    expect(await new AwsCredentialKeeper(source()).obtain({ now: () => T0, log })).toMatchObject({
       ok: false,
       kind: 'refused',
     });
@@ -97,7 +105,7 @@ describe('obtainAwsCredentials', () => {
         throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
       }),
     );
-    expect(await obtainAwsCredentials(source(), { now: () => T0, log })).toMatchObject({
+    expect(await new AwsCredentialKeeper(source()).obtain({ now: () => T0, log })).toMatchObject({
       ok: false,
       kind: 'unavailable',
       message: expect.stringContaining('request failed (ECONNREFUSED)'),
@@ -107,10 +115,11 @@ describe('obtainAwsCredentials', () => {
   test('keys from the environment are used as they are, without a fetch', async () => {
     const fetch = vi.fn();
     vi.stubGlobal('fetch', fetch);
-    const outcome = await obtainAwsCredentials(
-      { kind: 'env', accessKeyId: 'AKID', secretAccessKey: 's' },
-      { now: () => T0, log },
-    );
+    const outcome = await new AwsCredentialKeeper({
+      kind: 'env',
+      accessKeyId: 'AKID',
+      secretAccessKey: 's',
+    }).obtain({ now: () => T0, log });
     expect(outcome).toEqual({ ok: true, value: { kind: 'env', accessKeyId: 'AKID', secretAccessKey: 's' } });
     expect(fetch).not.toHaveBeenCalled();
   });

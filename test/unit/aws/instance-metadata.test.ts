@@ -85,3 +85,12 @@ test('a role whose credentials are not ready is unavailable (may pass)', async (
     message: expect.stringContaining('AssumeRoleUnauthorizedAccess'),
   });
 });
+
+test('a session token refused (IMDS turned off) is an unusable source, 64, not a login rejection', async () => {
+  metadata({ 'PUT /latest/api/token': () => new Response('', { status: 403 }) });
+  expect(await fetchInstanceCredentials(ENDPOINT)).toMatchObject({
+    ok: false,
+    kind: 'missing',
+    message: expect.stringContaining('is IMDS turned off for this instance?'),
+  });
+});

@@ -323,6 +323,11 @@ describe('the supervisor machine in terminal mode', () => {
   });
 });
 
+test('a reload is logged with its own event, for --log-format json', () => {
+  const { effects } = transition(running, reload);
+  expect(effects[0]).toMatchObject({ type: 'log', level: 'info', event: 'reload' });
+});
+
 describe('whole runs', () => {
   const play = (events: Event[], settings = { terminal: false }) =>
     events.reduce(

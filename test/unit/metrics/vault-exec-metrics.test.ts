@@ -53,6 +53,7 @@ test('the counters the alerts compare exist at 0 before anything happened', () =
     'vault_exec_child_restarts_total{reason="secret-changed"} 0',
     'vault_exec_restart_failures_total 0',
     'vault_exec_secret_changes_total 0',
+    'vault_exec_secret_changes_applied_total 0',
     'vault_exec_child_up 0',
   ])
     expect(text).toContain(`\n${series}\n`);

@@ -55,6 +55,24 @@ function keeperWith(
 }
 
 describe('CertificateKeeper', () => {
+  test('a reissue is logged as certificate-reissued, not as a token re-login', async () => {
+    const lines: string[] = [];
+    const keeper = new CertificateKeeper({
+      issue: async () => ({ kind: 'issued', certificate: certificate(90) }),
+      log: createLogger({ level: 'info', format: 'json', write: (line) => lines.push(line) }),
+      now: () => Date.now(),
+      wallNow: () => Date.now(),
+      random: () => 0.5,
+      onReissued: () => {},
+      onFailure: vi.fn(),
+    });
+    keeper.keep(request, certificate(90));
+    await vi.advanceTimersByTimeAsync(60_000);
+    keeper.stopAll();
+    const events = lines.map((line) => (JSON.parse(line) as { event?: string }).event);
+    expect(events).toEqual(['certificate-reissued']);
+  });
+
   test('reissues at two thirds of the life, jittered by ±10 %, and hands over the old expiry', async () => {
     for (const [random, at] of [
       [0, 54_000],

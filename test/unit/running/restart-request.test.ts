@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { mergeRestarts } from '../../../src/running/restart-request';
+import { causesOf, mergeRestarts } from '../../../src/running/restart-request';
 
 test('merged requests read every path either asked for, by the earlier deadline, for everyone who asked', () => {
   const first = {
@@ -29,6 +29,25 @@ test('merged requests read every path either asked for, by the earlier deadline,
   expect(merged.waiters).toHaveLength(3);
   // Counted once, as the first request's: one restart happened.
   expect(merged.cause).toBe('secret-changed');
+});
+
+test('a secret change merged into a lease-end restart is still one of its causes', () => {
+  const leaseEnd = {
+    reason: 'the lease of b ends',
+    cause: 'lease-end' as const,
+    replace: new Set(['b']),
+    waiters: [],
+  };
+  const change = {
+    reason: 'a changed',
+    cause: 'secret-changed' as const,
+    replace: new Set(['a']),
+    waiters: [],
+  };
+  const merged = mergeRestarts(mergeRestarts(undefined, leaseEnd), change);
+  expect(merged.cause).toBe('lease-end');
+  expect([...causesOf(merged)]).toEqual(['lease-end', 'secret-changed']);
+  expect([...causesOf(change)]).toEqual(['secret-changed']);
 });
 
 test('a --watch request alone has no deadline', () => {

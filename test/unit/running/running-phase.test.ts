@@ -612,6 +612,63 @@ describe('what the metrics are told', () => {
     expect(metrics.ready()).toBe(true);
   });
 
+  test('a change the child does not use (files configured) is applied with neither restart nor reload, and counted as applied', async () => {
+    const vault = createScriptedVault();
+    vault.writeKv2('app', { key: 'one', other: 'x' });
+    const metrics = metricsOf('token');
+    const dir = mkdtempSync('/dev/shm/vault-exec-unit-applied-');
+    try {
+      const config = configOf(['--watch', '1s', '--file', 'key.txt=secret/app#key'], USER_TOKEN);
+      const log = createLogger({ level: 'error', format: 'text', write: () => {} });
+      const { children, spawn } = createFakeChildren(vault.calls);
+      const { ledger, login, secrets } = await logInAndRead(vault, config, log, metrics);
+      const files = SecretFiles.open({ explicitDir: join(dir, 'files'), env: {}, mode: 0o400, log });
+      const first = buildGeneration({
+        config,
+        inherited: {},
+        secrets,
+        token: login.session.token,
+        log,
+        filesDir: join(dir, 'files'),
+      });
+      files.write(first.files);
+      new RunningPhase({
+        config,
+        client: vault,
+        log,
+        ledger,
+        login,
+        first,
+        inherited: {},
+        terminal: false,
+        now: () => Date.now(),
+        spawn,
+        files,
+        observer: metrics,
+      });
+      vault.writeKv2('app', { key: 'one', other: 'y' });
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(children).toHaveLength(1);
+      expect(children[0]!.signals).toEqual([]);
+      expect(value(metrics, 'vault_exec_secret_changes_total')).toBe(1);
+      expect(value(metrics, 'vault_exec_secret_changes_applied_total')).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a secret change restart counts as applied', async () => {
+    const vault = createScriptedVault();
+    vault.writeKv2('app', { key: 'one' });
+    const metrics = metricsOf('token');
+    await startPhase(vault, ['--watch', '1s', '--secret', 'KEY=secret/app#key'], USER_TOKEN, metrics);
+    expect(value(metrics, 'vault_exec_secret_changes_applied_total')).toBe(0);
+    vault.writeKv2('app', { key: 'two' });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(value(metrics, 'vault_exec_child_restarts_total{reason="secret-changed"}')).toBe(1);
+    expect(value(metrics, 'vault_exec_secret_changes_applied_total')).toBe(1);
+  });
+
   test('a lease that cannot be replaced: restart failures, then not ready from the failure on', async () => {
     const vault = createScriptedVault();
     vault.leaseTtl = 30;

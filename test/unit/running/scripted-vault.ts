@@ -13,7 +13,7 @@ export interface ScriptedVault extends VaultClient {
   /** Dynamic credentials: lease TTL and max TTL in seconds. */
   leaseTtl: number;
   leaseMaxTtl: number;
-  /** Token TTL and max TTL in seconds for AppRole logins. */
+  /** Token TTL and max TTL in seconds for AppRole (and aws) logins. */
   tokenTtl: number;
   tokenMaxTtl: number;
   /** PKI: the TTL in seconds of each certificate pki/issue/web issues. */
@@ -106,7 +106,7 @@ export function createScriptedVault(now: () => number = Date.now): ScriptedVault
         leases.delete(String(body.lease_id));
         return { status: 204, body: null };
       }
-      if (path === 'auth/approle/login') {
+      if (/^auth\/(approle|aws)\/login$/.test(path)) {
         const token = `token-${++serial}`;
         tokens.set(token, { maxAt: now() + vault.tokenMaxTtl * 1000 });
         return ok({ auth: { client_token: token, lease_duration: vault.tokenTtl, renewable: true } });
