@@ -85,6 +85,12 @@ const targets = [
     skip: CA_BUNDLE ? undefined : 'no CA bundle on this machine',
     memory: true,
   },
+  // The same start with the metrics listener on (port 0: any free one); without the flag none of it loads.
+  {
+    id: 'metrics',
+    name: 'vault-exec, 1 path, --metrics-addr on',
+    command: [launcher, '--metrics-addr', '0', ...onePath],
+  },
   {
     id: 'standalone',
     name: 'standalone binary, 1 path',

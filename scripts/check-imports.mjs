@@ -19,7 +19,14 @@ const LAYERS = {
   util: { imports: [], rule: 'util imports nothing of ours' },
   cli: { imports: ['util'], rule: 'cli (pure parsing) imports only util' },
   resolve: { imports: ['cli', 'util'], rule: 'resolve (the I/O before Vault) imports only cli and util' },
-  vault: { imports: ['cli', 'util'], rule: 'vault imports only cli (what was parsed) and util' },
+  vault: {
+    imports: ['aws', 'cli', 'util'],
+    rule: "vault imports only aws (for the aws login's signed request), cli (what was parsed) and util",
+  },
+  aws: {
+    imports: ['cli', 'util'],
+    rule: "aws (AWS's own endpoints: STS, container credentials, instance metadata; SigV4) imports only cli and util",
+  },
   child: {
     imports: ['util'],
     types: [{ layer: 'cli' }],
@@ -29,8 +36,13 @@ const LAYERS = {
     imports: ['vault', 'child', 'cli', 'util'],
     rule: 'running imports only vault, child, cli and util',
   },
+  metrics: {
+    imports: ['util'],
+    types: [{ layer: 'cli' }],
+    rule: 'metrics (--metrics-addr, loaded only with it) imports only util, and the types of cli through `import type`',
+  },
   commands: {
-    imports: ['cli', 'resolve', 'vault', 'running', 'child', 'util'],
+    imports: ['cli', 'resolve', 'vault', 'running', 'child', 'metrics', 'util'],
     rule: 'commands imports every layer but main, run, process-io and action',
   },
   run: {

@@ -13,5 +13,6 @@ run(process.argv.slice(2), {
   terminal: io.terminal,
   redactor: io.redactor,
   writeValues: io.writeValues,
+  onExit: io.onExit,
   stdoutIsTerminal: process.stdout.isTTY === true,
 }).then((code) => process.exit(code));

@@ -21,6 +21,8 @@ export interface ProcessIo {
   routeSignals(handler: (signal: ForwardedSignal) => void): void;
   /** `vault-exec env`'s output, unmasked, settling once written. */
   writeValues(text: string): Promise<void>;
+  /** Runs `hook` (synchronous) at the process's exit, whichever way; returns its unregistration. */
+  onExit(hook: () => void): () => void;
 }
 
 /**
@@ -60,6 +62,11 @@ export function installProcessIo(): ProcessIo {
     redactor,
     routeSignals: (handler) => (route = handler),
     writeValues: writeValuesToStdout,
+    // 'exit' also runs on the process.exit of an internal error above, where no finally runs.
+    onExit: (hook) => {
+      process.on('exit', hook);
+      return () => void process.off('exit', hook);
+    },
   };
 }
 

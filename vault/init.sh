@@ -10,12 +10,18 @@
 #      the same secret_id when its token reaches token_max_ttl)
 #   5. write role-id and secret-id (or secret-id.wrapped) to $OUT_DIR, mode 600
 #   6. optionally seed random demo secrets (dev only), never overwriting existing ones
+# With DEV_KEYS_DIR (dev only), step 0 initialises and unseals a fresh Vault first.
 #
 # POSIX sh and the `vault` CLI only, so it runs unchanged in the official vault image (compose's
 # vault-init service). Needs an operator token: mounts, auth methods and policies are privileged.
 #
 # Environment (defaults in brackets):
 #   VAULT_ADDR, VAULT_TOKEN   required; VAULT_TOKEN is a root/operator token, never the app's
+#   DEV_KEYS_DIR              dev/demo only (compose): a fresh Vault is initialised here with one
+#                             key share, and its unseal key and root token are kept in this directory
+#                             (mode 600) for vault/server.sh, which unseals Vault after a restart;
+#                             a sealed Vault is unsealed with it; VAULT_TOKEN defaults to the root
+#                             token found there. Never in production (vault/README.md)
 #   OUT_DIR                   required; where role-id and secret-id are written (a shared volume)
 #   PROJECT [saas-project]    APP_ENV [dev]    ROLE [$PROJECT-$APP_ENV]    APPROLE_MOUNT [approle]
 #   TOKEN_TTL [15m]  TOKEN_MAX_TTL [1h]  SECRET_ID_TTL [0: never expires; set one in production]
@@ -36,15 +42,17 @@
 #                             the connection, its own (rotated) copy is used when this one fails
 #   DB_ROTATE_ROOT [true]     rotate the admin password (database/rotate-root) as soon as the one
 #                             given here works, so that only Vault knows it. Dev compose sets false:
-#                             its in-memory Vault forgets the rotated password on restart, while
-#                             the database keeps it, and would lock Vault out
+#                             Vault's and the database's data live in different volumes, and a
+#                             Vault started afresh while the database keeps a rotated password
+#                             would be locked out
 #   DB_MOUNT [database]       DB_CONNECTION_NAME [$ROLE]
 #   DB_DEFAULT_TTL [1h]       DB_MAX_TTL [24h]: a dynamic user's lease; vault-exec renews it and
 #                             restarts the app with a new user before the max TTL
 set -eu
 
 : "${VAULT_ADDR:?set VAULT_ADDR to the Vault server}"
-: "${VAULT_TOKEN:?set VAULT_TOKEN to an operator token (the dev root token in compose)}"
+DEV_KEYS_DIR="${DEV_KEYS_DIR:-}"
+[ -n "$DEV_KEYS_DIR" ] || : "${VAULT_TOKEN:?set VAULT_TOKEN to an operator token}"
 : "${OUT_DIR:?set OUT_DIR to the directory the app reads role-id and secret-id from}"
 PROJECT="${PROJECT:-saas-project}"
 APP_ENV="${APP_ENV:-dev}"
@@ -63,7 +71,7 @@ DB_CONNECTION_NAME="${DB_CONNECTION_NAME:-$ROLE}"
 DB_ROTATE_ROOT="${DB_ROTATE_ROOT:-true}"
 DB_DEFAULT_TTL="${DB_DEFAULT_TTL:-1h}"
 DB_MAX_TTL="${DB_MAX_TTL:-24h}"
-export VAULT_ADDR VAULT_TOKEN
+export VAULT_ADDR
 
 say() { echo "vault-init: $*" >&2; }
 fail() { say "error: $*"; exit 1; }
@@ -76,6 +84,45 @@ for name in "$PROJECT" "$APP_ENV" "$ROLE" "$APPROLE_MOUNT" "$DB_MOUNT" "$DB_CONN
 done
 command -v vault >/dev/null 2>&1 || fail "the vault CLI is not on PATH"
 
+# --- 0. dev only: initialise and unseal (DEV_KEYS_DIR) ------------------------------------------
+# One key share, kept beside the server: a demo that survives restarts, not a seal. The CLI's
+# answers go to files, never to our output; the key reaches Vault through @file, never argv.
+vault_status() { vault status -format=json 2>/dev/null || true; } # exits 2 while sealed
+initialise_dev_vault() {
+  umask 077
+  mkdir -p "$DEV_KEYS_DIR"
+  status="$(vault_status)"
+  [ -n "$status" ] || fail "Vault at $VAULT_ADDR does not answer"
+  if printf '%s' "$status" | grep -q '"initialized": false'; then
+    vault operator init -key-shares=1 -key-threshold=1 >"$DEV_KEYS_DIR/.init.tmp" \
+      || fail "vault operator init failed (see above)"
+    sed -n 's/^Unseal Key 1: //p' "$DEV_KEYS_DIR/.init.tmp" >"$DEV_KEYS_DIR/.unseal-key.tmp"
+    sed -n 's/^Initial Root Token: //p' "$DEV_KEYS_DIR/.init.tmp" >"$DEV_KEYS_DIR/.root-token.tmp"
+    rm -f "$DEV_KEYS_DIR/.init.tmp"
+    [ -s "$DEV_KEYS_DIR/.unseal-key.tmp" ] && [ -s "$DEV_KEYS_DIR/.root-token.tmp" ] \
+      || fail "vault operator init gave no unseal key or root token; remove Vault's data volume and start again"
+    mv -f "$DEV_KEYS_DIR/.unseal-key.tmp" "$DEV_KEYS_DIR/unseal-key"
+    mv -f "$DEV_KEYS_DIR/.root-token.tmp" "$DEV_KEYS_DIR/root-token"
+    say "initialised Vault with one key share; its unseal key and root token are in $DEV_KEYS_DIR (dev only)"
+    status="$(vault_status)"
+  fi
+  if printf '%s' "$status" | grep -q '"sealed": true'; then
+    [ -s "$DEV_KEYS_DIR/unseal-key" ] \
+      || fail "Vault is sealed and $DEV_KEYS_DIR/unseal-key is missing; unseal it with 'vault operator unseal'"
+    vault write -format=json sys/unseal key=@"$DEV_KEYS_DIR/unseal-key" 2>&1 | grep -q '"sealed": false' \
+      || fail "unsealing Vault with $DEV_KEYS_DIR/unseal-key failed; was its data volume replaced?"
+    say "unsealed Vault with the key in $DEV_KEYS_DIR"
+  fi
+  if [ -z "${VAULT_TOKEN:-}" ]; then
+    [ -s "$DEV_KEYS_DIR/root-token" ] || fail "no VAULT_TOKEN, and no root token in $DEV_KEYS_DIR"
+    VAULT_TOKEN="$(cat "$DEV_KEYS_DIR/root-token")"
+  fi
+}
+if [ -n "$DEV_KEYS_DIR" ]; then
+  initialise_dev_vault
+fi
+export VAULT_TOKEN
+
 # --- 1. auth method and secrets engine ----------------------------------------------------------
 if vault auth list | grep -q "^$APPROLE_MOUNT/ "; then
   say "AppRole already enabled at $APPROLE_MOUNT/"
@@ -84,7 +131,7 @@ else
   say "enabled AppRole at $APPROLE_MOUNT/"
 fi
 
-# The dev server mounts KV v2 at secret/ itself; a production server starts with nothing.
+# Vault's -dev server mounts KV v2 at secret/ itself; any other server starts with nothing.
 if kv_options="$(vault read -field=options sys/mounts/secret 2>/dev/null)"; then
   case "$kv_options" in
     *version:2*) say "KV v2 already mounted at secret/" ;;
@@ -243,7 +290,8 @@ install_file role-id
 say "wrote $OUT_DIR/role-id"
 
 # A secret_id still known to Vault is kept, so re-running init does not pile up secret_ids or
-# invalidate a running app's credentials. A dev server restart forgets it, and a new one is issued.
+# invalidate a running app's credentials. A Vault started afresh (-dev after a restart, or new
+# storage) no longer knows it, and a new one is issued.
 # `secret_id=@file` makes the CLI read the value from the file, so it never appears in a command line.
 # An unknown secret_id gets 204 and empty output (exit 0), so "valid" means an accessor came back.
 secret_id_still_valid() {

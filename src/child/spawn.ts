@@ -41,18 +41,102 @@ export function spawnChild(
   options: SpawnOptions = { processGroup: false },
 ): ChildProcess {
   const [file, ...args] = command as [string, ...string[]];
+  let started: Started;
+  try {
+    started = startSubprocess(file, args, env, options);
+  } catch (error) {
+    return neverStarted(file, options, error);
+  }
+  return superviseSubprocess(started, file, options);
+}
+
+/** A started child and how it ended, as execa reports it with `reject: false`. */
+interface Started {
+  /** Undefined when Node refused to start it at once (it threw an errno error). */
+  child: NodeChildProcess | undefined;
+  ended: Promise<Outcome>;
+}
+
+interface Outcome {
+  exitCode?: number;
+  signal?: string;
+  code?: string;
+  shortMessage?: string;
+}
+
+/**
+ * --mask: stdout and stderr become pipes through the masker (execa's streams); stdin stays the
+ * caller's. Without it the child inherits our stdio and Node's own spawn is all it takes: execa is
+ * loaded only for --mask, so an ordinary start does not pay for evaluating it.
+ */
+function startSubprocess(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  options: SpawnOptions,
+): Started {
   const shared = {
     env,
     detached: options.processGroup,
     windowsHide: true,
     ...(options.identity && { uid: options.identity.uid, gid: options.identity.gid }),
   };
-  // --mask: stdout and stderr become pipes through the masker (execa's streams); stdin stays the
-  // caller's. Without it the child inherits our stdio and Node's own spawn is all it takes: execa is
-  // loaded only for --mask, so an ordinary start does not pay for evaluating it.
-  const { child: subprocess, ended } = options.maskValues
-    ? spawnPiped(file, args, shared)
-    : spawnInheriting(file, args, shared);
+  if (!options.maskValues) return spawnInheriting(file, args, shared);
+  const { execa } = require('execa') as typeof import('execa');
+  const subprocess = execa(file, args, {
+    ...shared,
+    stdio: ['inherit', 'pipe', 'pipe'],
+    buffer: false,
+    extendEnv: false,
+    reject: false,
+    forceKillAfterDelay: false,
+    cleanup: false,
+  });
+  return { child: subprocess, ended: subprocess.then((result) => result as Outcome) };
+}
+
+/**
+ * node:child_process.spawn with the caller's stdio, settling like execa with `reject: false`: with how
+ * the child ended, or with the error code (ENOENT, EACCES, EPERM) when it never started, whether Node
+ * emits it or throws it. Anything else thrown (not an errno error) is left to neverStarted.
+ */
+function spawnInheriting(
+  file: string,
+  args: string[],
+  options: {
+    env: Record<string, string>;
+    detached: boolean;
+    windowsHide: boolean;
+    uid?: number;
+    gid?: number;
+  },
+): Started {
+  let child: NodeChildProcess;
+  try {
+    // Loaded here, at the spawn: --version, --help and a start that fails before it never need it.
+    const { spawn } = require('node:child_process') as typeof import('node:child_process');
+    child = spawn(file, args, { ...options, stdio: 'inherit' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw error;
+    return { child: undefined, ended: Promise.resolve({ code, shortMessage: (error as Error).message }) };
+  }
+  const ended = new Promise<Outcome>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      resolve({ code: error.code, shortMessage: error.message }),
+    );
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) =>
+      resolve({ exitCode: code ?? undefined, signal: signal ?? undefined }),
+    );
+  });
+  return { child, ended };
+}
+
+function superviseSubprocess(
+  { child: subprocess, ended }: Started,
+  file: string,
+  options: SpawnOptions,
+): ChildProcess {
   const pid = subprocess?.pid;
   // Our clean-up instead of signal-exit's: only if vault-exec itself ends (an internal error) while the
   // child still runs, so the child is not left behind without a supervisor.
@@ -110,10 +194,7 @@ export function spawnChild(
         spawnError: `command not found: ${file} (check the name and PATH)`,
       };
     if (errorCode === 'EPERM' && options.identity)
-      return {
-        code: EXIT.cannotExecute,
-        spawnError: `cannot start ${file} as uid ${options.identity.uid}, gid ${options.identity.gid}: changing the user was refused (EPERM); --user needs the CAP_SETUID and CAP_SETGID capabilities: keep them in the container, or drop --user`,
-      };
+      return { code: EXIT.cannotExecute, spawnError: userRefused(file, options.identity) };
     if (errorCode === 'EACCES')
       return {
         code: EXIT.cannotExecute,
@@ -127,70 +208,36 @@ export function spawnChild(
   return { pid, kill: signal, done, ...(options.processGroup && pid !== undefined && { groupAlive }) };
 }
 
-/** How a child ended, as execa reports it: with reject off, a spawn failure is a result too. */
-interface Outcome {
-  exitCode?: number;
-  signal?: string;
-  code?: string;
-  shortMessage?: string;
-}
-
-interface SpawnOutcome {
-  /** Undefined when Node refused to start it at all (it threw). */
-  child: NodeChildProcess | undefined;
-  ended: Promise<Outcome>;
-}
-
-type StartOptions = {
-  env: Record<string, string>;
-  detached: boolean;
-  windowsHide: boolean;
-  uid?: number;
-  gid?: number;
-};
-
-/** --mask: execa, for its piped streams; `cleanup` and `forceKillAfterDelay` off, as said above. */
-function spawnPiped(file: string, args: string[], options: StartOptions): SpawnOutcome {
-  const { execa } = require('execa') as typeof import('execa');
-  const subprocess = execa(file, args, {
-    ...options,
-    stdio: ['inherit', 'pipe', 'pipe'],
-    buffer: false,
-    extendEnv: false,
-    reject: false,
-    forceKillAfterDelay: false,
-    cleanup: false,
-  });
-  return { child: subprocess, ended: subprocess.then((result) => result as Outcome) };
+function userRefused(file: string, identity: { uid: number; gid: number }): string {
+  return `cannot start ${file} as uid ${identity.uid}, gid ${identity.gid}: changing the user was refused (EPERM); --user needs the CAP_SETUID and CAP_SETGID capabilities: keep them in the container, or drop --user`;
 }
 
 /**
- * node:child_process.spawn with the caller's stdio, settling like execa with `reject: false`: with how
- * the child ended, or with the error code (ENOENT, EACCES, EPERM) when it never started, whether Node
- * reports that as an 'error' event or throws it.
+ * execa reports a spawn the kernel refuses at once through a stand-in child, which Bun (the standalone
+ * binary's runtime) cannot build: its ChildProcess has read-only stdio, so execa throws a TypeError and
+ * the spawn's own error is lost. The one such refusal vault-exec causes is --user without the
+ * capabilities to change user; that is read from /proc, anything else is said as it came.
  */
-function spawnInheriting(file: string, args: string[], options: StartOptions): SpawnOutcome {
-  let child: NodeChildProcess;
+function neverStarted(file: string, options: SpawnOptions, error: unknown): ChildProcess {
+  const spawnError =
+    options.identity && lacksUserCapabilities()
+      ? userRefused(file, options.identity)
+      : `cannot execute ${file}: ${(error as Error)?.message ?? String(error)}`;
+  return {
+    pid: undefined,
+    kill: () => false,
+    done: Promise.resolve({ code: EXIT.cannotExecute, spawnError }),
+  };
+}
+
+/** CAP_SETGID (6) or CAP_SETUID (7) missing from this process's effective capabilities. */
+function lacksUserCapabilities(): boolean {
   try {
-    // Loaded here, at the spawn: --version, --help and a start that fails before it never need it.
-    const { spawn } = require('node:child_process') as typeof import('node:child_process');
-    child = spawn(file, args, { ...options, stdio: 'inherit' });
-  } catch (error) {
-    const failure = error as NodeJS.ErrnoException;
-    return {
-      child: undefined,
-      ended: Promise.resolve({ code: failure.code, shortMessage: failure.message }),
-    };
+    const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return effective !== undefined && (BigInt(`0x${effective}`) & 0xc0n) !== 0xc0n;
+  } catch {
+    return false;
   }
-  const ended = new Promise<Outcome>((resolve) => {
-    child.once('error', (error: NodeJS.ErrnoException) =>
-      resolve({ code: error.code, shortMessage: error.message }),
-    );
-    child.once('close', (code: number | null, signal: NodeJS.Signals | null) =>
-      resolve({ exitCode: code ?? undefined, signal: signal ?? undefined }),
-    );
-  });
-  return { child, ended };
 }
 
 /**

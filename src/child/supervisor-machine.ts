@@ -9,6 +9,7 @@ import { endsRunWithoutChild, roleOf, signalExitCode, type ForwardedSignal } fro
  *     │                          │  └──────────────────────child-exited───────────────────────────────┘
  *     └─signal─► exited (128+N)  restart-requested: SIGTERM to the old child
  *                                ▼
+ *                                reload-requested: the reload signal to the child, which stays running
  *                            restarting ──stop signal, credentials-lost──► stopping
  *                                │  └──child-exited, our SIGTERM never reached it──► exited (its code)
  *                                ▼ child-exited
@@ -37,6 +38,8 @@ export type Event =
   | { type: 'signal-undelivered'; signal: ForwardedSignal | 'SIGKILL' }
   | { type: 'credentials-lost'; message: string }
   | { type: 'restart-requested'; reason: string }
+  /** Only its files changed, and were rewritten: the child re-reads them on `signal` (--reload-signal). */
+  | { type: 'reload-requested'; reason: string; signal: ForwardedSignal }
   | { type: 'kill-timer-fired' };
 
 export type Effect =
@@ -46,7 +49,7 @@ export type Effect =
   | { type: 'exit'; code: number }
   /** Start the next generation (then `child-started`, or `credentials-lost` if it cannot be had). */
   | { type: 'start-next-child' }
-  | { type: 'log'; level: 'error' | 'warn' | 'info' | 'debug'; message: string };
+  | { type: 'log'; level: 'error' | 'warn' | 'info' | 'debug'; message: string; event?: string };
 
 export interface MachineSettings {
   /** stdin is a terminal: the child gets the terminal's signals itself (see signals.ts). */
@@ -58,11 +61,9 @@ export type Transition = { state: State; effects: Effect[] };
 export const INITIAL_STATE: State = { phase: 'starting' };
 const PLAIN: MachineSettings = { terminal: false };
 
-const log = (level: Extract<Effect, { type: 'log' }>['level'], message: string): Effect => ({
-  type: 'log',
-  level,
-  message,
-});
+/** `event`: the stable name a JSON log line carries (README, Logs). */
+const log = (level: Extract<Effect, { type: 'log' }>['level'], message: string, event?: string): Effect =>
+  event === undefined ? { type: 'log', level, message } : { type: 'log', level, message, event };
 const exitWith = (code: number, ...before: Effect[]): Transition => ({
   state: { phase: 'exited', code },
   effects: [...before, { type: 'exit', code }],
@@ -115,7 +116,7 @@ function withoutChild(
       );
     }
     case 'credentials-lost':
-      return exitWith(EXIT.renewalFailed, log('error', event.message));
+      return exitWith(EXIT.renewalFailed, log('error', event.message, 'renew-failed'));
     default:
       return ignore(state, event, first ? 'before the child started' : 'between two children');
   }
@@ -129,18 +130,26 @@ function fromRunning(state: State, event: Event, settings: MachineSettings): Tra
       return {
         state: { phase: 'stopping', exitCode: EXIT.renewalFailed },
         effects: [
-          log('error', `${event.message}; stopping the child`),
+          log('error', `${event.message}; stopping the child`, 'renew-failed'),
           { type: 'send-signal', signal: 'SIGTERM' },
           { type: 'arm-kill-timer' },
         ],
       };
     case 'child-exited':
       return exitWith(event.code);
+    case 'reload-requested':
+      return {
+        state,
+        effects: [
+          log('info', `reloading the child: ${event.reason}; sent ${event.signal}`, 'reload'),
+          { type: 'send-signal', signal: event.signal },
+        ],
+      };
     case 'restart-requested':
       return {
         state: { phase: 'restarting', stopDelivered: true },
         effects: [
-          log('info', `restarting the child: ${event.reason}`),
+          log('info', `restarting the child: ${event.reason}`, 'restart'),
           { type: 'send-signal', signal: 'SIGTERM' },
           { type: 'arm-kill-timer' },
         ],
@@ -179,7 +188,7 @@ function fromRestarting(
     case 'credentials-lost':
       return {
         state: { phase: 'stopping', exitCode: EXIT.renewalFailed },
-        effects: [log('error', `${event.message}; stopping the child`)],
+        effects: [log('error', `${event.message}; stopping the child`, 'renew-failed')],
       };
     case 'kill-timer-fired':
       return { state, effects: KILL_AFTER_TIMEOUT };

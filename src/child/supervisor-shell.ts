@@ -1,6 +1,7 @@
 // The thin shell around the pure supervisor machine (supervisor-machine.ts): it owns the child, the
 // kill timer and the exit, and performs the effects the machine returns.
 import type { Logger } from '../util/log';
+import { NO_OBSERVER, type Observer } from '../util/observer';
 import { spawnChild, type ChildProcess, type SpawnOptions } from './spawn';
 import { INITIAL_STATE, transition, type Effect, type Event, type State } from './supervisor-machine';
 
@@ -26,8 +27,10 @@ export function createSupervisor(options: {
   /** --process-group: the child leads its own group, and every signal goes to the whole group. */
   processGroup?: boolean;
   spawn?: (command: string[], env: Record<string, string>, options: SpawnOptions) => ChildProcess;
+  /** Told when a child starts and exits. */
+  observer?: Observer;
 }): Supervisor {
-  const { killTimeoutMs, log, spawn = spawnChild } = options;
+  const { killTimeoutMs, log, spawn = spawnChild, observer = NO_OBSERVER } = options;
   const settings = { terminal: options.terminal ?? false };
   const processGroup = options.processGroup ?? false;
   let state: State = INITIAL_STATE;
@@ -65,7 +68,10 @@ export function createSupervisor(options: {
       case 'start-next-child':
         return options.onRespawn?.();
       case 'log':
-        return log[effect.level](effect.message);
+        return log[effect.level](
+          effect.message,
+          effect.event === undefined ? undefined : { event: effect.event },
+        );
     }
   };
 
@@ -115,10 +121,12 @@ export function createSupervisor(options: {
       child = started;
       groupKilled = false;
       dispatch({ type: 'child-started' });
-      log.debug(`started ${command[0]} (pid ${started.pid ?? 'unknown'})`);
+      observer.childStarted();
+      log.debug(`started ${command[0]} (pid ${started.pid ?? 'unknown'})`, { event: 'child-start' });
       void started.done.then(async ({ code, spawnError }) => {
-        if (spawnError) log.error(spawnError);
-        else log.debug(`the child exited; exit code ${code}`);
+        observer.childExited();
+        if (spawnError) log.error(spawnError, { event: 'child-exit' });
+        else log.debug(`the child exited; exit code ${code}`, { event: 'child-exit', code });
         await untilGroupEnds(started);
         dispatch({ type: 'child-exited', code });
       });

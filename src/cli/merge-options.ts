@@ -6,6 +6,16 @@ import { parseDuration } from '../util/duration';
 import { UsageError, quote } from '../util/errors';
 import { planAuth, type AuthPlan } from './auth-plan';
 import type { Config } from './config';
+import {
+  checkDistinctDestinations,
+  destinationsOf,
+  parseCertificateRequest,
+  parseFileMode,
+  parseReloadSignal,
+  parseSecretFile,
+  parseTemplateSpec,
+  type FileOutputs,
+} from './file-outputs';
 import { checkFallbackEnvAllowed } from './fallback-policy';
 import {
   FLAG_OPTIONS,
@@ -23,7 +33,7 @@ import {
   parseSecretMapping,
   type EnvReferences,
 } from './secret-references';
-import { nonBlank, parseAddress, parseBoolean, requirePositive } from './values';
+import { nonBlank, parseAddress, parseBoolean, parseListenAddress, requirePositive } from './values';
 
 export type Source = 'command line' | 'env' | 'file' | 'default';
 
@@ -40,8 +50,10 @@ export interface ProjectFileText {
 
 export interface Options {
   kind: ParsedCommandLine['kind'];
-  /** Everything of the Config that needs no I/O. */
+  /** Everything of the Config that needs no I/O; `files.templates` is filled in by the resolve step. */
   base: Omit<Config, 'auth' | 'runAs'>;
+  /** --template SRC:DEST: the resolve step reads SRC and parses its references. */
+  templateSources: Array<{ source: string; dest: string }>;
   /** The merged flag values (paths from a project file already absolute). */
   values: FlagValues;
   /** Where each value came from. */
@@ -87,7 +99,7 @@ export function mergeOptions(line: ParsedCommandLine, env: Env, file?: ProjectFi
         `${row.flag} belongs to ${owner}: use ${owner} ${row.flag} ... (see vault-exec --help)`,
       );
     }
-    values[row.key] = 'default' in row ? row.default : undefined;
+    values[row.key] = 'default' in row ? row.default : 'repeatable' in row ? [] : undefined;
     sources[row.key] = 'default';
   }
   const command = line.command ?? fromFile?.command ?? [];
@@ -124,8 +136,10 @@ export function mergeOptions(line: ParsedCommandLine, env: Env, file?: ProjectFi
       merged.watch === undefined
         ? undefined
         : requirePositive(parseDuration(merged.watch, '--watch'), '--watch'),
+    metricsAddr: merged.metricsAddr === undefined ? undefined : parseListenAddress(merged.metricsAddr),
     secrets,
     pathImports: merged.secrets.map(parsePathImport),
+    files: parseFileOutputs(merged, sources.filesDir),
     ...findEnvReferences(env),
     passToken: merged.passToken,
     revokeToken: merged.revokeToken,
@@ -143,7 +157,24 @@ export function mergeOptions(line: ParsedCommandLine, env: Env, file?: ProjectFi
     throw new UsageError(
       'check cannot use a wrapped secret_id: unwrapping it would use it up before the real start',
     );
-  return { kind, base, values: merged, sources, auth };
+  const templateSources = merged.template.map(parseTemplateSpec);
+  checkDistinctDestinations([
+    ...destinationsOf(base.files),
+    ...templateSources.map((template) => template.dest),
+  ]);
+  return { kind, base, templateSources, values: merged, sources, auth };
+}
+
+/** Everything of --file, --certificate and their settings; templates are read later. */
+function parseFileOutputs(merged: FlagValues, filesDirSource: Source): FileOutputs {
+  return {
+    dir: filesDirSource === 'default' ? undefined : merged.filesDir,
+    mode: parseFileMode(merged.fileMode),
+    files: merged.file.map(parseSecretFile),
+    templates: [],
+    certificates: merged.certificate.map(parseCertificateRequest),
+    reloadSignal: merged.reloadSignal === undefined ? undefined : parseReloadSignal(merged.reloadSignal),
+  };
 }
 
 /** A flag on the command line wins over its env twin, then the project file, then the default. */
@@ -157,7 +188,8 @@ function mergeOne(row: FlagSpec, line: ParsedCommandLine, env: Env, fromFile: un
 
 function parseTwin(row: FlagSpec, text: string): unknown {
   if (row.shape === 'boolean') return parseBoolean(text, row.env, row.default);
-  if ('repeatable' in row) return text.split(/[\s,]+/).filter((item) => item !== '');
+  if ('repeatable' in row)
+    return text.split('envListSplit' in row ? /\s+/ : /[\s,]+/).filter((item) => item !== '');
   if ('choices' in row && !(row.choices as readonly string[]).includes(text.trim()))
     throw new UsageError(`invalid value ${quote(text)} for ${row.env}: use one of ${row.choices.join(', ')}`);
   return text.trim();

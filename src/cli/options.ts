@@ -2,6 +2,7 @@
 // the README's options table (held to it by test/unit/readme.test.ts), the GitHub Action's inputs
 // (src/action/inputs.ts) and the option types all come from these rows.
 import { ENV_FORMATS } from './config';
+import { DEFAULT_FILE_MODE } from './file-outputs';
 import { LOG_FORMATS, LOG_LEVELS } from '../util/log';
 import {
   AUTH_METHODS,
@@ -21,7 +22,7 @@ export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 /** How a value is checked wherever it comes from: a project file, a flag or its env twin. */
 export type ValueShape =
-  'duration' | 'url' | 'path' | 'secret-mapping' | 'path-import' | 'choice' | 'boolean' | 'free';
+  'duration' | 'url' | 'path' | 'secret-mapping' | 'path-import' | 'template' | 'choice' | 'boolean' | 'free';
 
 export interface OptionRow {
   /** The option's name in the code (commander's attribute name for a flag). */
@@ -38,6 +39,11 @@ export interface OptionRow {
   shape: ValueShape;
   /** Repeatable on the command line; a list in the project file and in the env twin. */
   repeatable?: true;
+  /**
+   * How the env twin's list is split: at whitespace or commas, unless each item holds commas of its
+   * own (a --certificate's alt_names), then at whitespace only.
+   */
+  envListSplit?: 'whitespace';
   choices?: readonly string[];
   default?: string | boolean;
   /** What --help and the README say when nothing is given, where that is not `default` itself. */
@@ -161,7 +167,7 @@ export const OPTIONS = [
     shape: 'choice',
     choices: AUTH_METHODS,
     shownDefault: 'approle with a role_id, else token',
-    help: 'how to log in: approle, token, jwt or kubernetes',
+    help: 'how to log in: approle, token, jwt, kubernetes, aws or cert',
     commands: ALL,
     actionInput: 'method',
   },
@@ -184,7 +190,7 @@ export const OPTIONS = [
     env: 'VAULT_EXEC_ROLE',
     file: 'role',
     shape: 'free',
-    help: 'the Vault role to log in as (jwt and kubernetes)',
+    help: 'the Vault role to log in as (jwt, kubernetes and aws; cert: optional, the certificate role)',
     commands: ALL,
     actionInput: 'role',
   },
@@ -209,6 +215,27 @@ export const OPTIONS = [
     help: 'the audience (aud) of the GitHub Actions OIDC token vault-exec requests',
     commands: ALL,
     actionInput: 'jwt-audience',
+  },
+  {
+    key: 'awsRegion',
+    flag: '--aws-region',
+    placeholder: '<region>',
+    env: 'VAULT_EXEC_AWS_REGION',
+    file: 'aws-region',
+    shape: 'free',
+    shownDefault: 'AWS_REGION, else global',
+    help: "aws: sign for this region's STS endpoint (global: sts.amazonaws.com); the auth method's sts_endpoint and sts_region must match",
+    commands: ALL,
+  },
+  {
+    key: 'awsHeaderValue',
+    flag: '--aws-header-value',
+    placeholder: '<value>',
+    env: 'VAULT_EXEC_AWS_HEADER_VALUE',
+    file: 'aws-header-value',
+    shape: 'free',
+    help: "aws: the X-Vault-AWS-IAM-Server-ID header, when the auth method's iam_server_id_header_value is set",
+    commands: ALL,
   },
   {
     key: 'secret',
@@ -264,6 +291,84 @@ export const OPTIONS = [
     shownDefault: 'off',
     help: 'every <interval>, check the static secrets in use and restart the child gracefully when one changed',
     commands: ALL,
+  },
+  {
+    key: 'file',
+    flag: '--file',
+    placeholder: '<DEST=PATH#KEY>',
+    env: 'VAULT_EXEC_FILE',
+    file: 'file',
+    shape: 'free',
+    repeatable: true,
+    help: 'write KEY of the secret at PATH to the file DEST in --files-dir (repeatable)',
+    commands: ['run', 'check'],
+  },
+  {
+    key: 'template',
+    flag: '--template',
+    placeholder: '<SRC:DEST>',
+    env: 'VAULT_EXEC_TEMPLATE',
+    file: 'template',
+    shape: 'template',
+    repeatable: true,
+    help: 'write the file SRC to DEST in --files-dir with its ${vault:PATH#KEY} references filled in (repeatable)',
+    commands: ['run', 'check'],
+  },
+  {
+    key: 'certificate',
+    flag: '--certificate',
+    placeholder: '<NAME=MOUNT/ROLE?common_name=CN[&...]>',
+    env: 'VAULT_EXEC_CERTIFICATE',
+    file: 'certificate',
+    shape: 'free',
+    repeatable: true,
+    envListSplit: 'whitespace',
+    help: 'issue a certificate from the PKI role (alt_names, ip_sans, uri_sans, ttl also taken) into NAME.crt, NAME.key and NAME.ca.crt, and reissue it at about 2/3 of its life (repeatable)',
+    commands: ['run', 'check'],
+  },
+  {
+    key: 'filesDir',
+    flag: '--files-dir',
+    placeholder: '<dir>',
+    env: 'VAULT_EXEC_FILES_DIR',
+    file: 'files-dir',
+    shape: 'path',
+    shownDefault: 'a fresh private directory in /dev/shm or $XDG_RUNTIME_DIR',
+    help: 'where --file, --template and --certificate write (the child gets it as VAULT_EXEC_FILES_DIR); a disk-backed directory only when named here',
+    commands: ['run', 'check'],
+  },
+  {
+    key: 'fileMode',
+    flag: '--file-mode',
+    placeholder: '<mode>',
+    env: 'VAULT_EXEC_FILE_MODE',
+    file: 'file-mode',
+    shape: 'free',
+    default: DEFAULT_FILE_MODE,
+    help: "the written files' mode (octal; owned by the --user account; never readable by others)",
+    commands: ['run', 'check'],
+  },
+  {
+    key: 'reloadSignal',
+    flag: '--reload-signal',
+    placeholder: '<signal>',
+    env: 'VAULT_EXEC_RELOAD_SIGNAL',
+    file: 'reload-signal',
+    shape: 'free',
+    shownDefault: 'restart',
+    help: 'when only files changed, rewrite them and send the child this signal (HUP, USR1, USR2, WINCH, ALRM) instead of restarting it',
+    commands: ['run', 'check'],
+  },
+  {
+    key: 'metricsAddr',
+    flag: '--metrics-addr',
+    placeholder: '<[host:]port>',
+    env: 'VAULT_EXEC_METRICS_ADDR',
+    file: 'metrics-addr',
+    shape: 'free',
+    shownDefault: 'off',
+    help: 'serve Prometheus /metrics, /healthz and /readyz on this address (a bare port listens on 127.0.0.1 only)',
+    commands: ['run'],
   },
   {
     key: 'fallbackEnv',

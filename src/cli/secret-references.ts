@@ -13,6 +13,11 @@ export interface SecretRef {
   key: string;
 }
 
+/** One text per reference, as maps of resolved values key them. */
+export function refKey(ref: SecretRef): string {
+  return `${ref.path}#${ref.key}`;
+}
+
 export interface SecretMapping {
   name: string;
   ref: SecretRef;
@@ -110,7 +115,7 @@ export function findEnvTemplates(env: Record<string, string | undefined>): EnvRe
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
     if (value.includes('${vault:')) {
-      templates.push({ name, parts: parseTemplate(name, value) });
+      templates.push({ name, parts: parseTemplate(value, `environment variable ${name}`) });
     } else if (value.startsWith(WHOLE_REFERENCE_PREFIX)) {
       const ref = splitRef(value.slice(WHOLE_REFERENCE_PREFIX.length));
       if (ref.key !== '' && isUsablePath(ref.path)) templates.push({ name, parts: [{ ref }] });
@@ -120,20 +125,22 @@ export function findEnvTemplates(env: Record<string, string | undefined>): EnvRe
   return { templates, lookalikes };
 }
 
-function parseTemplate(name: string, value: string): TemplatePart[] {
+/**
+ * Literal text and `${vault:PATH#KEY}` references, in order: an env value holding references, or the
+ * text of a --template file. `where` names it for the messages ("environment variable X").
+ */
+export function parseTemplate(value: string, where: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let last = 0;
   for (const match of value.matchAll(INLINE_REFERENCE)) {
     if (match.index > last) parts.push({ literal: value.slice(last, match.index) });
-    parts.push({ ref: parseRef(match[1]!, `environment variable ${name}`) });
+    parts.push({ ref: parseRef(match[1]!, where) });
     last = match.index + match[0].length;
   }
   if (last < value.length) parts.push({ literal: value.slice(last) });
   // A "${vault:" left in the literal text is a reference missing its "}", wherever it stands.
   if (parts.some((part) => 'literal' in part && part.literal.includes('${vault:'))) {
-    throw new UsageError(
-      `unterminated reference in environment variable ${name}: expected \${vault:PATH#KEY}`,
-    );
+    throw new UsageError(`unterminated reference in ${where}: expected \${vault:PATH#KEY}`);
   }
   return parts;
 }

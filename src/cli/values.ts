@@ -1,5 +1,6 @@
 // Checks of single values that the command line, the env twins and the project file share.
 import { UsageError, quote } from '../util/errors';
+import type { ListenAddress } from './config';
 import { isUsablePath } from './secret-references';
 
 /** Strict, as the Vault CLI's strconv.ParseBool: "false" must keep TLS verification on. */
@@ -54,4 +55,21 @@ export function parseMountPath(path: string): string {
 /** An environment value, or undefined when it is unset or blank. */
 export function nonBlank(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/**
+ * --metrics-addr: `port`, `host:port` or `[ipv6]:port`. A bare port listens on 127.0.0.1 only: the
+ * metrics name paths and expiry times, so listening wider is for the user to ask. Port 0 lets the
+ * system choose (the start-up line names the port).
+ */
+export function parseListenAddress(text: string): ListenAddress {
+  const value = text.trim();
+  const match = /^(?:(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):)?(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535)
+    throw new UsageError(
+      `invalid --metrics-addr ${quote(text)}: expected [host:]port, such as 9464, 0.0.0.0:9464 or [::]:9464, with a port up to 65535`,
+    );
+  const host = match[1] === undefined ? '127.0.0.1' : match[1].replace(/^\[|\]$/g, '');
+  return { host, port };
 }

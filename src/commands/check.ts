@@ -2,6 +2,8 @@
 // every check a start makes (the login, every read, the child's env as the start would build it,
 // --user included) and prints the names of the variables the child would get, never their values.
 import { withUserEnvironment } from '../child/run-as';
+import { planFilesDir } from '../child/secret-files';
+import { destinationsOf, hasFileOutputs } from '../cli/file-outputs';
 import { buildGeneration } from '../running/generation';
 import type { CommandContext } from './context';
 import { startUp } from './start-up';
@@ -22,6 +24,24 @@ export async function checkStartUp(context: CommandContext): Promise<number> {
   });
   const names = [...started.secrets.values.keys()].sort();
   deps.writeStdout(names.map((name) => `${name}\n`).join(''));
+  // The files a start would write, as paths (a "/" tells them from the variables); none is written.
+  if (hasFileOutputs(config.files)) {
+    // The start's own decision, without its writes: what the start would refuse, check refuses alike.
+    planFilesDir({
+      explicitDir: config.files.dir,
+      env: deps.env,
+      mode: config.files.mode,
+      owner: config.runAs && { uid: config.runAs.uid, gid: config.runAs.gid },
+    });
+    const dir = config.files.dir ?? '$VAULT_EXEC_FILES_DIR';
+    deps.writeStdout(
+      destinationsOf(config.files)
+        .map((dest) => `${dir}/${dest}\n`)
+        .join(''),
+    );
+    if (config.files.certificates.length > 0)
+      log.info('check issues no certificate: the PKI roles are asked at the real start', { event: 'check' });
+  }
   if (config.revokeToken) await ledger.cleanUp();
   log.info(
     `check passed: logged in and read ${names.length} variable${names.length === 1 ? '' : 's'} from Vault at ${client.address}`,

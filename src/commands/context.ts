@@ -7,6 +7,7 @@ import type { CredentialLedger } from '../running/credential-ledger';
 import type { Clock } from '../util/clock';
 import type { Env } from '../util/env';
 import type { Logger, Redactor } from '../util/log';
+import type { Observer } from '../util/observer';
 import type { createVaultClient, VaultClient } from '../vault/http/client';
 
 /** Everything a command touches outside itself, injectable so that tests can drive run() in-process. */
@@ -26,6 +27,11 @@ export interface CommandDeps {
   now?: Clock;
   spawn?: (command: string[], env: Record<string, string>, options: SpawnOptions) => ChildProcess;
   appendFile?: (path: string, text: string) => void;
+  /**
+   * Runs a synchronous clean-up at the process's exit even when no finally will (an internal error's
+   * exit); returns its unregistration. main.ts's is process-io's; in-process tests have none.
+   */
+  onExit?(hook: () => void): () => void;
 }
 
 /** What every ending works with. */
@@ -39,4 +45,6 @@ export interface CommandContext {
   /** Aborted by a stop signal that arrives before a child exists. */
   stop: AbortSignal;
   deps: CommandDeps;
+  /** The metrics' (--metrics-addr), or NO_OBSERVER. */
+  observer: Observer;
 }

@@ -7,6 +7,7 @@ import type { Config } from '../cli/config';
 import { CredentialLedger } from '../running/credential-ledger';
 import { monotonicNow } from '../util/clock';
 import type { Logger, Redactor } from '../util/log';
+import { NO_OBSERVER } from '../util/observer';
 import { reportFailure } from '../util/report-failure';
 import { redactCredentials } from '../vault/auth';
 import { createVaultClient, type VaultClient } from '../vault/http/client';
@@ -31,6 +32,30 @@ export async function runCommand(
   redactor: Redactor,
   deps: CommandDeps,
 ): Promise<number> {
+  if (config.metricsAddr === undefined) return runObserved(kind, config, log, redactor, deps, undefined);
+  // Loaded only with the flag: without it, vault-exec neither loads nor runs any of the metrics code.
+  let metrics: import('../metrics/start').Metrics;
+  try {
+    const { startMetrics } = await import('../metrics/start');
+    metrics = await startMetrics({ where: config.metricsAddr, method: config.auth.method, log });
+  } catch (error) {
+    return reportFailure(error, log);
+  }
+  try {
+    return await runObserved(kind, config, log, redactor, deps, metrics.observer);
+  } finally {
+    await metrics.close();
+  }
+}
+
+async function runObserved(
+  kind: CommandName,
+  config: Config,
+  log: Logger,
+  redactor: Redactor,
+  deps: CommandDeps,
+  observer = NO_OBSERVER,
+): Promise<number> {
   redactCredentials(config.auth, log);
   if (config.projectFile !== undefined)
     log.info(`using the project file ${config.projectFile}`, { event: 'project-file' });
@@ -49,6 +74,7 @@ export async function runCommand(
       timeoutMs: config.requestTimeoutMs,
       env: deps.env,
       log,
+      observer,
     });
   } catch (error) {
     return reportFailure(error, log);
@@ -64,7 +90,17 @@ export async function runCommand(
       resolve(signal);
     }),
   );
-  const context: CommandContext = { config, client, log, redactor, ledger, now, stop: stop.signal, deps };
+  const context: CommandContext = {
+    config,
+    client,
+    log,
+    redactor,
+    ledger,
+    now,
+    stop: stop.signal,
+    deps,
+    observer,
+  };
   const working = ENDINGS[kind](context);
 
   const outcome = await Promise.race([

@@ -2,8 +2,11 @@
 // Everything it obtains goes into the ledger the moment it exists, so whatever ends the start-up
 // (a failure, a stop signal) leaves nothing behind that the caller cannot revoke.
 import type { AuthConfig, Config } from '../cli/config';
+import { fileRefsOf } from '../cli/file-outputs';
 import type { Clock } from '../util/clock';
+import { AuthError } from '../util/errors';
 import type { Logger } from '../util/log';
+import { NO_OBSERVER, type Observer } from '../util/observer';
 import type { CredentialLedger } from '../running/credential-ledger';
 import { logsIn, login, type Session } from '../vault/auth';
 import type { VaultClient } from '../vault/http/client';
@@ -33,8 +36,10 @@ export async function startUp(options: {
   signal: AbortSignal;
   /** `check`: a preflight leaves the secret_id file for the start it checks. */
   keepSecretIdFile?: boolean;
+  observer?: Observer;
 }): Promise<StartedUp> {
   const { config, client, log, ledger, now, signal } = options;
+  const observer = options.observer ?? NO_OBSERVER;
   await waitForVault({
     client,
     timeoutMs: config.waitTimeoutMs,
@@ -48,7 +53,14 @@ export async function startUp(options: {
       ? await unwrapSecretId(client, config.auth, log)
       : config.auth;
   signal.throwIfAborted();
-  const session = await login(client, options.keepSecretIdFile ? keepSecretIdFile(auth) : auth, log);
+  let session: Session;
+  try {
+    session = await login(client, options.keepSecretIdFile ? keepSecretIdFile(auth) : auth, log);
+  } catch (error) {
+    observer.login(auth.method, error instanceof AuthError ? 'rejected' : 'error');
+    throw error;
+  }
+  observer.login(auth.method, 'success');
   const issuedAt = now();
   ledger.holdToken(session, logsIn(auth));
   signal.throwIfAborted();
@@ -58,11 +70,13 @@ export async function startUp(options: {
     mappings: config.secrets,
     imports: config.pathImports,
     templates: config.templates,
+    fileRefs: fileRefsOf(config.files),
     log,
     onLease: (lease) => ledger.recordLeases([lease], session.token),
     signal,
     now,
   });
+  observer.secretsRead();
   // Nothing read may be used once a stop signal came: env would print it, run would start a child.
   signal.throwIfAborted();
   return { auth, session, issuedAt, secrets };

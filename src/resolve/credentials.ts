@@ -1,10 +1,12 @@
 // The login the options planned, with its credentials read: the role_id and secret_id files, your
-// own token (resolve/own-token.ts), the JWT's source and a first read of a JWT file.
+// own token (resolve/own-token.ts), the JWT's source and a first read of a JWT file, and the source
+// of an aws login's credentials (resolve/aws-credentials.ts).
 import type { AuthPlan, CredentialSource } from '../cli/auth-plan';
 import { DEFAULT_KUBERNETES_TOKEN_PATH, type AuthConfig } from '../cli/config';
 import type { Env } from '../util/env';
 import { UsageError, describeReadFailure } from '../util/errors';
 import type { ResolveIo } from './io';
+import { resolveAwsLogin } from './aws-credentials';
 import { chooseJwtSource } from './jwt-source';
 import { findOwnToken } from './own-token';
 
@@ -30,6 +32,12 @@ export function resolveAuth(plan: AuthPlan, env: Env, io: ResolveIo): AuthConfig
     case 'jwt':
     case 'kubernetes':
       return resolveRoleLogin(plan, env, io);
+    case 'aws':
+      return resolveAwsLogin(plan, env, io);
+    case 'cert':
+      return plan.role === undefined
+        ? { method: 'cert', mount: plan.mount }
+        : { method: 'cert', mount: plan.mount, role: plan.role };
   }
 }
 

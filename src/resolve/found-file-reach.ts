@@ -3,6 +3,7 @@
 // in a fresh clone must stay harmless. A file given with --config is trusted as given.
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { CredentialSource } from '../cli/auth-plan';
+import { DEFAULT_FILE_MODE, parseFileMode, parseTemplateSpec } from '../cli/file-outputs';
 import type { Options } from '../cli/merge-options';
 import { UsageError, escapeControlCharacters } from '../util/errors';
 import type { ResolveIo } from './io';
@@ -54,6 +55,13 @@ export function checkFoundFileReach(
         `refusing the project file ${shown}: its ${fileKey} ${shownPath(path)} ${whereIs(path)}; keep that file in the repository, ${unlessTrusted}`,
       );
   }
+  checkFoundFileOutputs(options, { shown, unlessTrusted, inside, whereIs, shownPath });
+  // Whatever the login method: even a client certificate, which cannot be replayed, names you to the
+  // clone's author, and their Vault would choose what the child gets.
+  if (sources.vaultAddr === 'file' && !isOnThisMachine(values.vaultAddr))
+    throw new UsageError(
+      `refusing the project file ${shown}: its vault-addr is not on this machine, and a found file's address is used only for a Vault on loopback (a local development server); if you trust that address, set VAULT_ADDR or --vault-addr yourself, ${unlessTrusted}`,
+    );
   if (auth.method !== 'approle') return;
   const secretIdFile = auth.secretId?.kind === 'file' ? auth.secretId.path : undefined;
   if (sources.removeSecretIdFile === 'file' && auth.removeSecretIdFile && secretIdFile !== undefined) {
@@ -63,11 +71,7 @@ export function checkFoundFileReach(
       );
   }
   if (sources.vaultAddr !== 'file') return;
-  // Anything else is a file the clone names: a found file's address could take it anywhere.
-  if (!isOnThisMachine(values.vaultAddr))
-    throw new UsageError(
-      `refusing the project file ${shown}: its vault-addr is not on this machine, and a found file's address is used only for a Vault on loopback (a local development server); if you trust that address, set VAULT_ADDR or --vault-addr yourself, ${unlessTrusted}`,
-    );
+  // Even on loopback, AppRole credentials go there only when the repository holds them.
   const foreign = (
     [
       ['role_id', auth.roleId],
@@ -81,9 +85,51 @@ export function checkFoundFileReach(
   );
 }
 
+/**
+ * Files are written, and at start an earlier run's are deleted, in the files directory: a found file
+ * must not choose it (it could overwrite or delete yours), so its files go to a fresh private
+ * directory. Nor may it widen their mode, or open the metrics listener beyond loopback. A template is
+ * read and its text written out: only one the repository holds.
+ */
+function checkFoundFileOutputs(
+  { values, sources, base }: Options,
+  reach: {
+    shown: string;
+    unlessTrusted: string;
+    inside(path: string): boolean;
+    whereIs(path: string): string;
+    shownPath(path: string): string;
+  },
+): void {
+  if (sources.filesDir === 'file')
+    throw new UsageError(
+      `refusing the project file ${reach.shown}: its files-dir would choose where secret files are written and old ones deleted; drop files-dir from it (its files then go to a fresh private directory), set --files-dir yourself, ${reach.unlessTrusted}`,
+    );
+  // Its files are read by you alone, and its metrics by this machine alone, unless you say otherwise.
+  const host = base.metricsAddr?.host;
+  if (sources.metricsAddr === 'file' && host !== undefined && !isLoopbackHost(host))
+    throw new UsageError(
+      `refusing the project file ${reach.shown}: its metrics-addr listens on ${escapeControlCharacters(host)}, not only on this machine; drop the host (a bare port listens on 127.0.0.1) or set --metrics-addr yourself, ${reach.unlessTrusted}`,
+    );
+  if (sources.fileMode === 'file' && base.files.mode !== parseFileMode(DEFAULT_FILE_MODE))
+    throw new UsageError(
+      `refusing the project file ${reach.shown}: its file-mode ${escapeControlCharacters(values.fileMode)} would widen who may read the secret files (the default is ${DEFAULT_FILE_MODE}); drop file-mode from it, set --file-mode yourself, ${reach.unlessTrusted}`,
+    );
+  if (sources.template !== 'file') return;
+  for (const { source } of values.template.map(parseTemplateSpec))
+    if (!reach.inside(source))
+      throw new UsageError(
+        `refusing the project file ${reach.shown}: its template ${reach.shownPath(source)} ${reach.whereIs(source)}; keep templates in the repository, ${reach.unlessTrusted}`,
+      );
+}
+
 /** 127.0.0.0/8, ::1 and localhost: a server of this machine's, which a clone cannot listen on by itself. */
 export function isOnThisMachine(address: string): boolean {
-  const host = new URL(address).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return isLoopbackHost(new URL(address).hostname);
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 

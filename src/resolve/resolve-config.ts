@@ -11,6 +11,7 @@ import { checkFoundFileReach } from './found-file-reach';
 import type { ResolveIo } from './io';
 import { openProjectFile } from './open-project-file';
 import { refuseFileAddressForOwnToken } from './own-token-address';
+import { readTemplates } from './read-templates';
 
 export interface ResolvedCommand {
   kind: ParsedCommandLine['kind'];
@@ -31,7 +32,8 @@ export function resolveConfig(line: ParsedCommandLine, env: Env, io: ResolveIo):
   const auth = resolveAuth(options.auth, env, io);
   if (projectFile !== undefined && options.sources.vaultAddr === 'file')
     refuseFileAddressForOwnToken({ fileAddress: options.values.vaultAddr, auth, file: projectFile.path });
-  return { kind: options.kind, config: { ...options.base, auth, runAs } };
+  const files = { ...options.base.files, templates: readTemplates(options.templateSources, io) };
+  return { kind: options.kind, config: { ...options.base, files, auth, runAs } };
 }
 
 /**

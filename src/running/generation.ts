@@ -6,12 +6,19 @@ import type { Env } from '../util/env';
 import type { Logger } from '../util/log';
 import type { VaultClient } from '../vault/http/client';
 import { readSecrets, type Lease, type ResolvedSecrets } from '../vault/secrets';
+import { fileRefsOf } from '../cli/file-outputs';
+import { envNameOf } from '../cli/options';
+import type { IssuedCertificate } from '../vault/pki';
 import { buildChildEnv } from './child-env';
+import { renderFiles } from './file-contents';
 
 export interface Generation {
   secrets: ResolvedSecrets;
   env: Record<string, string>;
   token: string;
+  /** The secret files by name, as this generation's child reads them. */
+  files: Map<string, string>;
+  certificates: IssuedCertificate[];
 }
 
 /**
@@ -24,8 +31,12 @@ export function buildGeneration(options: {
   secrets: ResolvedSecrets;
   token: string;
   log: Logger;
+  certificates?: IssuedCertificate[];
+  /** Where the files are written: the child is told (VAULT_EXEC_FILES_DIR). */
+  filesDir?: string;
 }): Generation {
   const { config, secrets, token } = options;
+  const certificates = options.certificates ?? [];
   const env = buildChildEnv({
     inherited: options.inherited,
     secrets: secrets.values,
@@ -33,8 +44,10 @@ export function buildGeneration(options: {
     passToken: config.passToken ? token : undefined,
     log: options.log,
   });
+  if (options.filesDir !== undefined) env[envNameOf('filesDir')] = options.filesDir;
   assertChildEnvFits(config.command, env);
-  return { secrets, env, token };
+  const files = renderFiles(config.files, secrets.refValues, certificates);
+  return { secrets, env, token, files, certificates };
 }
 
 /**
@@ -50,6 +63,9 @@ export async function prepareGeneration(options: {
   now: Clock;
   previous: Generation;
   replace: ReadonlySet<string>;
+  /** The newest certificates: a reissued one replaces its predecessor in the next generation. */
+  certificates: IssuedCertificate[];
+  filesDir?: string;
   onLease(lease: Lease): void;
 }): Promise<Generation> {
   const { config, token, log } = options;
@@ -59,6 +75,7 @@ export async function prepareGeneration(options: {
     mappings: config.secrets,
     imports: config.pathImports,
     templates: config.templates,
+    fileRefs: fileRefsOf(config.files),
     log,
     previous: options.previous.secrets,
     replace: options.replace,

@@ -2,8 +2,10 @@
 // its renewal (and the schedule it is on); a superseded lease's renewal stops at the swap.
 import type { Clock } from '../util/clock';
 import type { Logger } from '../util/log';
+import { NO_OBSERVER, toUnixSeconds, type Observer } from '../util/observer';
 import type { VaultClient } from '../vault/http/client';
 import { renewLease } from '../vault/leases';
+import { countedOutcome } from '../vault/renew';
 import type { Lease } from '../vault/secrets';
 import { watchLifetime } from './lifetime';
 
@@ -17,6 +19,7 @@ export interface LeaseRenewalsOptions {
   onEnding(lease: Lease, expiresAt: number): void;
   /** Gone already (renewal refused, or failing until it expired). */
   onLost(lease: Lease, reason: string): void;
+  observer?: Observer;
 }
 
 export class LeaseRenewals {
@@ -48,13 +51,19 @@ export class LeaseRenewals {
   /** Either way it ends (`onEnding` or `onLost`), this lease's watcher stops: its successor gets its own. */
   private keepAlive(lease: Lease): () => void {
     const { client, log, now } = this.options;
+    const observer = this.options.observer ?? NO_OBSERVER;
     const watcher = watchLifetime(
       {
         name: `lease of ${lease.path}`,
         ttlSeconds: lease.ttlSeconds,
         issuedAt: lease.issuedAt,
         renewable: lease.renewable,
-        renew: (increment) => renewLease(client, this.options.token(), lease, increment),
+        renew: async (increment) => {
+          const outcome = await renewLease(client, this.options.token(), lease, increment);
+          observer.renewal('lease', countedOutcome(outcome));
+          return outcome;
+        },
+        onExpiry: (expiresAt) => observer.leaseExpiry(lease.path, toUnixSeconds(expiresAt, now())),
         reacquire: async (expiresAt) => {
           this.options.onEnding(lease, expiresAt);
           return { kind: 'handed-off' };
@@ -62,6 +71,9 @@ export class LeaseRenewals {
       },
       { log, now, onFailure: (reason) => this.options.onLost(lease, reason) },
     );
-    return () => watcher.stop();
+    return () => {
+      watcher.stop();
+      observer.leaseExpiry(lease.path, undefined);
+    };
   }
 }

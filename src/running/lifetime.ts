@@ -32,6 +32,10 @@ export interface LifetimeSpec {
   /** How to get a fresh one when renewal can go no further; absent when there is no way. */
   /** Given when the current one expires (monotonic), which renewal kept track of. */
   reacquire?: (expiresAt: number) => Promise<ReacquireOutcome>;
+  /** The log event of a replacement by reacquire, for --log-format json: relogin, certificate-reissued. */
+  replacedEvent?: string;
+  /** Told each new expiry (monotonic): at the start, after each renewal, after a re-acquisition. */
+  onExpiry?: (expiresAt: number) => void;
 }
 
 export interface LifetimeOptions {
@@ -66,6 +70,7 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
   const random = options.random ?? Math.random;
   let requestedSeconds = spec.ttlSeconds;
   let expiresAt = spec.issuedAt + spec.ttlSeconds * 1000;
+  if (spec.ttlSeconds > 0) spec.onExpiry?.(expiresAt);
   let cancelTimer: (() => void) | undefined;
   let stopped = false;
   let retries: Generator<number, never> | undefined;
@@ -125,6 +130,7 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
       return plan(true, true);
     }
     expiresAt = now() + outcome.ttlSeconds * 1000;
+    spec.onExpiry?.(expiresAt);
     const capped = outcome.ttlSeconds < requestedSeconds;
     if (capped)
       log.info(
@@ -147,9 +153,10 @@ export function watchLifetime(spec: LifetimeSpec, options: LifetimeOptions): Lif
     }
     requestedSeconds = outcome.ttlSeconds;
     expiresAt = outcome.issuedAt + outcome.ttlSeconds * 1000;
+    if (outcome.ttlSeconds > 0) spec.onExpiry?.(expiresAt);
     log.info(
       `replaced the ${spec.name} before it expired (new TTL ${outcome.ttlSeconds} s); the child keeps running`,
-      { event: 'reacquired' },
+      spec.replacedEvent === undefined ? {} : { event: spec.replacedEvent },
     );
     if (outcome.ttlSeconds > 0) plan(outcome.renewable, false);
   };

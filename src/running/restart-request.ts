@@ -1,9 +1,14 @@
 // A restart request (why the child needs new secrets, and what to read again), and how requests made
 // while another is prepared become one.
+import type { RestartCause } from '../util/observer';
 
 /** Why the child needs new secrets, and what must be read again for it. */
 export interface RestartRequest {
   reason: string;
+  /** The reason as the restart metrics count it; a merged restart counts as its first request's. */
+  cause: RestartCause;
+  /** Every request's cause, once merged (absent: only `cause`): a change merged in is applied too. */
+  causes?: ReadonlySet<RestartCause>;
   /** API paths to read again; every other answer of the running generation is kept. */
   replace: ReadonlySet<string>;
   /**
@@ -26,8 +31,15 @@ export function mergeRestarts(pending: PendingRestart | undefined, request: Pend
   const deadlines = [pending.deadline, request.deadline].filter((value) => value !== undefined);
   return {
     reason: reasons.join('; '),
+    cause: pending.cause,
+    causes: new Set([...causesOf(pending), ...causesOf(request)]),
     replace: new Set([...pending.replace, ...request.replace]),
     deadline: deadlines.length === 0 ? undefined : Math.min(...deadlines),
     waiters: [...pending.waiters, ...request.waiters],
   };
+}
+
+/** Why a restart happens, every merged request's reason: one restart counted, each cause served. */
+export function causesOf(request: RestartRequest): ReadonlySet<RestartCause> {
+  return request.causes ?? new Set([request.cause]);
 }

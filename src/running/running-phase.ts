@@ -9,14 +9,19 @@ import { monotonicNow, type Clock } from '../util/clock';
 import { formatDuration } from '../util/duration';
 import type { Env } from '../util/env';
 import type { Logger } from '../util/log';
+import { NO_OBSERVER, type Observer } from '../util/observer';
 import type { Session } from '../vault/auth';
 import type { VaultClient } from '../vault/http/client';
 import type { CredentialLedger } from './credential-ledger';
 import { prepareGeneration, type Generation } from './generation';
 import { LeaseRenewals } from './lease-renewals';
 import { RestartQueue } from './restart-queue';
-import type { RestartRequest } from './restart-request';
+import { causesOf, type RestartRequest } from './restart-request';
 import { watchSecrets } from './secret-watch';
+import { CertificateKeeper } from './certificate-keeper';
+import type { SecretFiles } from '../child/secret-files';
+import type { ReloadSignal } from '../cli/file-outputs';
+import { issueCertificate, revokeCertificate, type IssuedCertificate } from '../vault/pki';
 import { TokenKeeper, type ReplacedToken } from './token-keeper';
 
 export interface RunningPhaseOptions {
@@ -32,8 +37,12 @@ export interface RunningPhaseOptions {
   inherited: Env;
   /** stdin is a terminal (see child/signals.ts). */
   terminal: boolean;
+  /** Where the first generation's files were written; each later generation's are rewritten there. */
+  files?: SecretFiles;
   now?: Clock;
   spawn?: (command: string[], env: Record<string, string>, options: SpawnOptions) => ChildProcess;
+  /** Told of each lifecycle event (the metrics of --metrics-addr). */
+  observer?: Observer;
 }
 
 /**
@@ -46,6 +55,13 @@ export interface RunningPhaseOptions {
  *   swap     only then the supervisor stops the old child; the new one starts with the prepared env
  *            the moment the old one has exited.
  *   retire   superseded leases (or a replaced token of ours) are revoked once that child is gone.
+ *
+ * With secret files (--file, --template, --certificate) the next generation's files are rewritten
+ * between prepare and swap, so a failed rewrite is a failed preparation. When the env is unchanged,
+ * there is no swap: with --reload-signal the running child gets that signal (reload), and when no file
+ * changed either it is left alone. The old generation, a superseded certificate included, is retired
+ * --kill-timeout after a reload, at once when nothing changed. A reissued certificate asks for a
+ * restart with nothing to read again.
  */
 export class RunningPhase {
   private readonly supervisor: Supervisor;
@@ -54,6 +70,7 @@ export class RunningPhase {
   private readonly log: Logger;
   private readonly now: Clock;
   private readonly ledger: CredentialLedger;
+  private readonly observer: Observer;
   private readonly closing = new AbortController();
   private readonly tokenKeeper: TokenKeeper;
   private readonly renewals: LeaseRenewals;
@@ -67,6 +84,11 @@ export class RunningPhase {
   private onSwapDone?: () => void;
   /** Settles once the preparation in flight (if any) has recorded the leases it read. */
   private preparing: Promise<void> = Promise.resolve();
+  private readonly certificateKeeper: CertificateKeeper;
+  /** The newest certificate of each --certificate: the next generation is built with these. */
+  private latestCertificates: IssuedCertificate[];
+  /** Retirements waiting out a reload's grace period (retireAfterReload). */
+  private readonly pendingRetirements = new Map<ReturnType<typeof setTimeout>, Generation>();
 
   constructor(private readonly options: RunningPhaseOptions) {
     const { config, client, log, ledger, first } = options;
@@ -75,6 +97,7 @@ export class RunningPhase {
     this.log = log;
     this.ledger = ledger;
     this.now = options.now ?? monotonicNow;
+    const observer = (this.observer = options.observer ?? NO_OBSERVER);
     this.generation = first;
     this.supervisor = createSupervisor({
       killTimeoutMs: config.killTimeoutMs,
@@ -83,16 +106,18 @@ export class RunningPhase {
       processGroup: config.processGroup,
       onRespawn: () => this.startPrepared(),
       spawn: options.spawn,
+      observer,
     });
     this.restarts = new RestartQueue({
       attempt: (request) => this.attemptRestart(request),
       swapDone: () => this.swapped,
       onDeferred: (request, reason, retry) => this.deferRestart(request, reason, retry),
-      onExpired: (request, reason) =>
-        this.supervisor.dispatch({
-          type: 'credentials-lost',
-          message: `could not read fresh secrets before the old ones expired (${request.reason}): ${reason}`,
-        }),
+      onExpired: (request, reason) => {
+        observer.restartFailed();
+        this.loseCredentials(
+          `could not read fresh secrets before the old ones expired (${request.reason}): ${reason}`,
+        );
+      },
       now: this.now,
       signal: this.closing.signal,
     });
@@ -101,15 +126,22 @@ export class RunningPhase {
       token: () => this.tokenKeeper.token,
       log,
       now: this.now,
+      observer,
       onEnding: (lease, expiresAt) =>
         void this.restarts.request({
           reason: `the lease of ${lease.path} is reaching its max TTL`,
+          cause: 'lease-end',
           replace: new Set([lease.path]),
           deadline: expiresAt,
         }),
       // The lease is gone already: one attempt at fresh credentials, then exit 75.
       onLost: (lease, reason) =>
-        void this.restarts.request({ reason, replace: new Set([lease.path]), deadline: 0 }),
+        void this.restarts.request({
+          reason,
+          cause: 'lease-lost',
+          replace: new Set([lease.path]),
+          deadline: 0,
+        }),
     });
     this.tokenKeeper = new TokenKeeper({
       client,
@@ -119,11 +151,30 @@ export class RunningPhase {
       ledger,
       log,
       now: this.now,
-      onFailure: (message) => this.supervisor.dispatch({ type: 'credentials-lost', message }),
+      observer,
+      onFailure: (message) => this.loseCredentials(message),
       onReplaced: (previous) => this.onTokenReplaced(previous),
     });
 
+    this.latestCertificates = first.certificates;
+    this.certificateKeeper = new CertificateKeeper({
+      issue: (request) => issueCertificate(client, this.tokenKeeper.token, request, log),
+      log,
+      now: this.now,
+      onReissued: (certificate, expiresAt) => this.onCertificateReissued(certificate, expiresAt),
+      // As a lease that could not be replaced before it expired: a failed restart, then not ready.
+      onFailure: (message) => {
+        observer.restartFailed();
+        this.loseCredentials(message);
+      },
+    });
+    for (const issued of first.certificates) {
+      const request = config.files.certificates.find((candidate) => candidate.name === issued.name);
+      if (request) this.certificateKeeper.keep(request, issued);
+    }
+
     this.supervisor.start(config.command, first.env);
+    observer.phase('running');
     this.watchGeneration(first);
     const unwatchable = first.secrets.unwatchable;
     if (config.watchIntervalMs !== undefined && unwatchable.length > 0)
@@ -153,6 +204,9 @@ export class RunningPhase {
   async close(): Promise<void> {
     this.closing.abort(new Error('vault-exec is exiting'));
     this.tokenKeeper.stop();
+    this.certificateKeeper.stopAll();
+    for (const timer of this.pendingRetirements.keys()) clearTimeout(timer);
+    this.pendingRetirements.clear();
     this.stopSecretWatch();
     this.renewals.stopAll();
     this.restarts.cancel();
@@ -161,6 +215,12 @@ export class RunningPhase {
     // with the user's token nothing else would revoke it; a re-login in flight may yet mint a token:
     // give them part of the budget.
     await this.ledger.cleanUp(Promise.all([this.preparing, this.tokenKeeper.settled]));
+  }
+
+  /** The token or a lease is gone: not ready from now until exit, and the child is stopped (75). */
+  private loseCredentials(message: string): void {
+    this.observer.phase('failed');
+    this.supervisor.dispatch({ type: 'credentials-lost', message });
   }
 
   /** One attempt at a restart: prepare, and swap only if that worked. */
@@ -178,8 +238,87 @@ export class RunningPhase {
       if (!this.closing.signal.aborted) await this.revokeUnused();
       return 'abandoned';
     }
-    this.swap(next, request.reason);
+    let written: string[] = [];
+    try {
+      // Before the swap: a failure leaves the old files and the old child, and is retried as a
+      // failed preparation is.
+      written = this.options.files?.write(next.files) ?? [];
+      if (written.length > 0)
+        this.log.info(
+          `rewrote ${written.length} secret file${written.length === 1 ? '' : 's'}: ${written.join(', ')}`,
+          {
+            event: 'files-written',
+          },
+        );
+    } catch (error) {
+      if (!this.closing.signal.aborted) await this.revokeUnused();
+      throw error;
+    }
+    if (this.options.files !== undefined && sameEnv(this.generation.env, next.env)) {
+      const signal = this.config.files.reloadSignal;
+      if (written.length === 0 || signal !== undefined) {
+        if (written.length > 0) this.observer.reloaded(request.cause);
+        this.adopt(next, written.length === 0 ? undefined : { reason: request.reason, signal: signal! });
+        this.countAppliedChange(request);
+        return 'swapped';
+      }
+    }
+    this.swap(next, request);
+    this.countAppliedChange(request);
     return 'swapped';
+  }
+
+  /** For VaultExecSecretChangeNotPickedUp: whichever way, and whatever it was merged into. */
+  private countAppliedChange(request: RestartRequest): void {
+    if (causesOf(request).has('secret-changed')) this.observer.secretChangeApplied();
+  }
+
+  /**
+   * Only files changed (or nothing the child uses): the running child keeps running with the next
+   * generation's secrets, told by the reload signal to re-read its files, which are rewritten already.
+   */
+  private adopt(next: Generation, reload?: { reason: string; signal: ReloadSignal }): void {
+    const old = this.generation;
+    this.generation = next;
+    this.stopSecretWatch();
+    this.renewals.keepOnly(next.secrets.leases);
+    this.watchGeneration(next);
+    if (reload) {
+      this.supervisor.dispatch({ type: 'reload-requested', ...reload });
+      this.retireAfterReload(old, next);
+      return;
+    }
+    this.log.debug('nothing the child uses changed: it keeps running as it is', { event: 'unchanged' });
+    void this.retire(old, next);
+  }
+
+  /**
+   * Make-before-break for a reload: a signalled child may still be re-reading its files, or holding
+   * connections made with the old credentials, when the signal is sent. It gets --kill-timeout, the
+   * time it is given to act on any signal of ours (a stop, a restart), before what it used is revoked.
+   * At exit a pending retirement is dropped: close() revokes the leases, a certificate stays valid
+   * until its not_after (as the one in use does).
+   */
+  private retireAfterReload(old: Generation, next: Generation): void {
+    const timer = setTimeout(() => {
+      this.pendingRetirements.delete(timer);
+      if (!this.closing.signal.aborted) void this.retire(old, next);
+    }, this.config.killTimeoutMs);
+    timer.unref?.();
+    this.pendingRetirements.set(timer, old);
+  }
+
+  private onCertificateReissued(certificate: IssuedCertificate, expiresAt: number): void {
+    this.latestCertificates = [
+      ...this.latestCertificates.filter((issued) => issued.name !== certificate.name),
+      certificate,
+    ];
+    void this.restarts.request({
+      reason: `the certificate ${certificate.name} was reissued (serial ${certificate.serialNumber})`,
+      cause: 'certificate-reissued',
+      replace: new Set(),
+      deadline: expiresAt,
+    });
   }
 
   private prepare(replace: ReadonlySet<string>): Promise<Generation> {
@@ -190,10 +329,12 @@ export class RunningPhase {
       token,
       previous: this.generation,
       replace,
+      certificates: this.latestCertificates,
+      filesDir: this.options.files?.dir,
       onLease: (lease) => this.ledger.recordLeases([lease], token),
     });
     this.preparing = preparing.then(
-      () => undefined,
+      () => this.observer.secretsRead(),
       () => undefined,
     );
     return preparing;
@@ -205,16 +346,19 @@ export class RunningPhase {
     retry?: { inMs: number; leftMs: number },
   ): void {
     const what = `could not prepare the restart (${request.reason}): ${reason}; the child keeps running`;
+    this.observer.restartFailed();
     this.log.warn(
       retry === undefined
         ? `${what}, and the next check tries again`
         : `${what}, retrying in ${formatDuration(retry.inMs)} (the old credentials expire in ${formatDuration(retry.leftMs)})`,
-      { event: 'restart-deferred' },
+      { event: 'restart-failed' },
     );
   }
 
   /** Swap: the old child is stopped only now; startPrepared runs when it has exited. */
-  private swap(next: Generation, reason: string): void {
+  private swap(next: Generation, request: RestartRequest): void {
+    this.observer.phase('restarting');
+    this.observer.restarted(request.cause);
     this.prepared = next;
     this.swapped = new Promise((resolve) => (this.onSwapDone = resolve));
     this.stopSecretWatch();
@@ -222,7 +366,7 @@ export class RunningPhase {
     // The new leases live from now on, not from when the old child has exited: a kill timeout
     // longer than their TTL must not let them expire before the new child starts.
     this.renewals.add(next.secrets.leases);
-    this.supervisor.dispatch({ type: 'restart-requested', reason });
+    this.supervisor.dispatch({ type: 'restart-requested', reason: request.reason });
   }
 
   private startPrepared(): void {
@@ -236,6 +380,7 @@ export class RunningPhase {
     const exitedAt = this.now();
     this.generation = next;
     this.supervisor.start(this.config.command, next.env);
+    this.observer.phase('running');
     this.log.debug(`the new child started ${Math.round(this.now() - exitedAt)} ms after the old one exited`, {
       event: 'restarted',
     });
@@ -250,11 +395,30 @@ export class RunningPhase {
     const stillUsed = next.secrets.leases.some((lease) => this.ledger.tokenOf(lease.id) === old.token);
     if (replacedToken && !stillUsed) await this.ledger.retireToken(old.token);
     await this.revokeUnused();
+    await this.revokeSupersededCertificates(old, next);
+  }
+
+  /** A certificate the child no longer uses is revoked, where the role and the policy allow it. */
+  private async revokeSupersededCertificates(old: Generation, next: Generation): Promise<void> {
+    const serials = new Set(next.certificates.map((issued) => issued.serialNumber));
+    for (const issued of old.certificates) {
+      if (serials.has(issued.serialNumber)) continue;
+      const request = this.config.files.certificates.find((candidate) => candidate.name === issued.name);
+      if (request)
+        await revokeCertificate(
+          this.client,
+          this.tokenKeeper.token,
+          request.mount,
+          issued.serialNumber,
+          this.log,
+        );
+    }
   }
 
   private revokeUnused(): Promise<void> {
     const inUse = new Set(
-      [this.generation, this.prepared].flatMap((generation) =>
+      // A generation in its reload grace period is still the child's until it ends.
+      [this.generation, this.prepared, ...this.pendingRetirements.values()].flatMap((generation) =>
         (generation?.secrets.leases ?? []).map((lease) => lease.id),
       ),
     );
@@ -272,7 +436,9 @@ export class RunningPhase {
       versions: generation.secrets.versions,
       intervalMs,
       log: this.log,
-      onChange: (reason, changed) => this.restarts.request({ reason, replace: changed }),
+      observer: this.observer,
+      onChange: (reason, changed) =>
+        this.restarts.request({ reason, cause: 'secret-changed', replace: changed }),
     });
   }
 
@@ -293,6 +459,7 @@ export class RunningPhase {
       return;
     }
     void this.restarts.request({
+      cause: 'token-replaced',
       reason:
         leased.size > 0
           ? 'the token was replaced at its max TTL, and the leases read with the old token end with it'
@@ -301,4 +468,9 @@ export class RunningPhase {
       deadline: previous.expiresAt,
     });
   }
+}
+
+function sameEnv(a: Record<string, string>, b: Record<string, string>): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((name) => b[name] === a[name]);
 }

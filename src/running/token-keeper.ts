@@ -4,7 +4,9 @@
 import type { AuthConfig } from '../cli/config';
 import type { Clock } from '../util/clock';
 import type { Logger } from '../util/log';
-import { attemptLogin, type Session } from '../vault/auth';
+import { NO_OBSERVER, toUnixSeconds, type Observer } from '../util/observer';
+import { createLogin, type AttemptLogin, type Session } from '../vault/auth';
+import { countedOutcome } from '../vault/renew';
 import { renewToken } from '../vault/tokens';
 import type { VaultClient } from '../vault/http/client';
 import type { CredentialLedger } from './credential-ledger';
@@ -30,6 +32,7 @@ export interface TokenKeeperOptions {
   onFailure(message: string): void;
   /** A new token is in use; `previous` still lives until its own expiry. */
   onReplaced(previous: ReplacedToken): void;
+  observer?: Observer;
 }
 
 /**
@@ -42,19 +45,29 @@ export class TokenKeeper {
   private readonly watcher: LifetimeWatcher;
   /** Settles once a re-login in flight has answered (and its token is in the ledger). */
   private relogin: Promise<unknown> = Promise.resolve();
+  /** Every re-login of the run: AWS credentials fetched for one serve the next until near expiry. */
+  private readonly logIn: AttemptLogin;
 
   constructor(private readonly options: TokenKeeperOptions) {
     const { client, auth, log, now } = options;
+    const observer = options.observer ?? NO_OBSERVER;
     this.session = options.session;
+    this.logIn = createLogin(auth);
     this.watcher = watchLifetime(
       {
         name: 'token',
         ttlSeconds: options.session.ttlSeconds,
         issuedAt: options.issuedAt,
         renewable: options.session.renewable,
-        renew: (increment) => renewToken(client, this.session.token, increment),
+        renew: async (increment) => {
+          const outcome = await renewToken(client, this.session.token, increment);
+          observer.renewal('token', countedOutcome(outcome));
+          return outcome;
+        },
+        onExpiry: (expiresAt) => observer.tokenExpiry(toUnixSeconds(expiresAt, now())),
         reacquire:
           auth.method === 'token' ? undefined : (expiresAt) => this.trackRelogin(this.logInAgain(expiresAt)),
+        replacedEvent: 'relogin',
       },
       {
         log,
@@ -92,9 +105,13 @@ export class TokenKeeper {
   /** `expiresAt`: when the token in use expires, and with it what was read with it. */
   private async logInAgain(expiresAt: number) {
     const { client, auth, log, now, ledger } = this.options;
-    const result = await attemptLogin(client, auth, log);
+    const result = await this.logIn(client, log);
+    this.options.observer?.login(auth.method, result.ok ? 'success' : result.rejected ? 'rejected' : 'error');
     if (!result.ok)
-      return { kind: result.rejected ? 'rejected' : 'transient', reason: result.message } as const;
+      return {
+        kind: result.rejected && result.retriedAtRelogin !== true ? 'rejected' : 'transient',
+        reason: result.message,
+      } as const;
     const issuedAt = now();
     log.redact(result.session.token);
     ledger.holdToken(result.session, true);

@@ -11,6 +11,8 @@ export const EXIT_CODES = [
   },
   { name: 'vaultUnavailable', code: 69, help: 'Vault not ready' },
   { name: 'internal', code: 70, help: 'internal error' },
+  // EX_CANTCREAT: --file, --template or --certificate cannot write into --files-dir.
+  { name: 'filesUnwritable', code: 73, help: 'a secret file cannot be written' },
   // EX_IOERR: the reader of `vault-exec env` went away, or the disk is full.
   { name: 'outputFailed', code: 74, help: 'env could not write its output' },
   { name: 'renewalFailed', code: 75, help: 'renewal failed' },

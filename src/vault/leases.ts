@@ -43,7 +43,7 @@ export async function revokeLeases(
         });
         if (response.status === 204 || response.status === 200) {
           settled.push(lease);
-          return log.debug(`revoked the lease of ${lease.path}`, { event: 'lease-revoked' });
+          return log.debug(`revoked the lease of ${lease.path}`, { event: 'revoke', kind: 'lease' });
         }
         if (response.status === 403) settled.push(lease);
         const hint =
@@ -52,10 +52,12 @@ export async function revokeLeases(
             : '';
         log.warn(
           `could not revoke the lease of ${lease.path} (HTTP ${response.status})${hint}; it ends at its TTL`,
+          { event: 'revoke-failed' },
         );
       } catch (error) {
         log.warn(
           `could not revoke the lease of ${lease.path}: ${(error as Error).message}; it ends at its TTL`,
+          { event: 'revoke-failed' },
         );
       }
     }),

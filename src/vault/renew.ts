@@ -2,6 +2,7 @@
 import { VaultTransportError } from './http/transport-error';
 import { isTransientStatus, vaultMessage, type VaultResponse } from './http/client';
 import { parseTtlSeconds } from './ttl';
+import type { Outcome } from '../util/observer';
 
 export type RenewOutcome =
   | { kind: 'renewed'; ttlSeconds: number }
@@ -43,4 +44,9 @@ export function renewalOutcome(body: unknown): RenewOutcome {
   return ttl === undefined
     ? { kind: 'transient', reason: 'Vault answered 200 without a valid lease_duration' }
     : { kind: 'renewed', ttlSeconds: ttl };
+}
+
+/** A renewal's answer as the metrics count it: one that granted less than asked still succeeded. */
+export function countedOutcome(outcome: RenewOutcome): Outcome {
+  return outcome.kind === 'transient' ? 'error' : outcome.kind === 'rejected' ? 'rejected' : 'success';
 }

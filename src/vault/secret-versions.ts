@@ -1,6 +1,7 @@
 // Which version of an unleased secret the child got, for --watch to compare against, and how to read
 // it again (without the values where the policy allows) to see whether it changed.
-import type { VaultClient } from './http/client';
+import { vaultMessage, type VaultClient, type VaultResponse } from './http/client';
+import { VaultTransportError } from './http/transport-error';
 import type { SecretLocation } from './secret-location';
 
 /**
@@ -67,29 +68,42 @@ export function describeChange(before: SecretVersion, after: string): string {
   return '';
 }
 
+/** What a check read: the current fingerprint, or why it could not be read right now. */
+export type FingerprintRead = { fingerprint: string } | { unreadable: string };
+
 /**
- * The current fingerprint, or undefined when it cannot be read right now (a watch must not stop a
- * running service over a passing fault or a permission change). KV v2 asks the metadata first, so a
- * check does not fetch the values; a policy without read on the metadata falls back to the data.
+ * The current fingerprint, or why it cannot be read right now (a watch must not stop a running
+ * service over a passing fault or a permission change). KV v2 asks the metadata first, so a check
+ * does not fetch the values; a policy without read on the metadata falls back to the data.
  */
 export async function readFingerprint(
   client: VaultClient,
   token: string,
   version: SecretVersion,
-): Promise<string | undefined> {
+): Promise<FingerprintRead> {
   try {
     if (version.metadataPath !== undefined) {
       const response = await client.request('GET', version.metadataPath, { token });
       const current = response.body?.data?.current_version;
-      if (response.status === 200 && current !== undefined) return `v${String(current)}`;
+      if (response.status === 200 && current !== undefined) return { fingerprint: `v${String(current)}` };
       if (response.status === 403) version.metadataPath = undefined;
-      else return undefined;
+      else return { unreadable: describeAnswer(response) };
     }
     const response = await client.request('GET', version.apiPath, { token });
-    return response.status === 200 ? fingerprintOf(version.kind, response.body) : undefined;
-  } catch {
-    return undefined;
+    return response.status === 200
+      ? { fingerprint: fingerprintOf(version.kind, response.body) }
+      : { unreadable: describeAnswer(response) };
+  } catch (error) {
+    return {
+      unreadable: error instanceof VaultTransportError ? error.reason : 'the request failed unexpectedly',
+    };
   }
+}
+
+/** Vault's own words and the status ("Vault is sealed (HTTP 503)"); never the body's data. */
+function describeAnswer(response: VaultResponse): string {
+  const message = vaultMessage(response);
+  return message === `HTTP ${response.status}` ? message : `${message} (HTTP ${response.status})`;
 }
 
 function hash(value: unknown): string {

@@ -9,7 +9,13 @@ import {
 } from '../util/errors';
 import { monotonicNow, type Clock } from '../util/clock';
 import type { Logger } from '../util/log';
-import type { EnvTemplate, PathImport, SecretMapping, SecretRef } from '../cli/secret-references';
+import {
+  refKey,
+  type EnvTemplate,
+  type PathImport,
+  type SecretMapping,
+  type SecretRef,
+} from '../cli/secret-references';
 import { vaultMessage, type VaultClient, type VaultResponse } from './http/client';
 import { sendOrGiveUp } from './http/send';
 import type { SecretLocation } from './secret-location';
@@ -35,6 +41,8 @@ export interface ResolvedSecrets {
   values: Map<string, string>;
   /** Values read for a `${vault:...}` inside a longer value, to be masked on their own as well. */
   interpolated: string[];
+  /** The values of `fileRefs` (files' references), by refKey, read with the env's in one read per path. */
+  refValues: Map<string, string>;
   leases: Lease[];
   versions: SecretVersion[];
   /** Unleased reads --watch cannot compare (neither KV nor a database static role), by API path. */
@@ -64,6 +72,8 @@ export async function readSecrets(options: {
   mappings: SecretMapping[];
   imports: PathImport[];
   templates: EnvTemplate[];
+  /** References that go to files, not the env: read with the rest, one read per path. */
+  fileRefs?: SecretRef[];
   log: Logger;
   /** The generation before: its answers are kept, except for the API paths in `replace`. */
   previous?: ResolvedSecrets;
@@ -81,6 +91,7 @@ export async function readSecrets(options: {
   const refs: SecretRef[] = [
     ...mappings.map((mapping) => mapping.ref),
     ...templates.flatMap((template) => template.parts.flatMap((part) => ('ref' in part ? [part.ref] : []))),
+    ...(options.fileRefs ?? []),
   ];
   const typedPaths = unique([...refs.map((ref) => ref.path), ...imports.map((item) => item.path)]);
 
@@ -141,7 +152,8 @@ export async function readSecrets(options: {
     values.set(template.name, parts.join(''));
   }
   for (const mapping of mappings) values.set(mapping.name, valueOf(mapping.ref));
-  for (const value of [...values.values(), ...interpolated]) log.redact(value);
+  const refValues = new Map((options.fileRefs ?? []).map((ref) => [refKey(ref), valueOf(ref)] as const));
+  for (const value of [...values.values(), ...interpolated, ...refValues.values()]) log.redact(value);
 
   const reads = [...dataByApiPath.values()];
   const leases = reads.flatMap((read) => (read.lease ? [read.lease] : []));
@@ -150,14 +162,25 @@ export async function readSecrets(options: {
     .filter(([, read]) => !read.lease && !read.version)
     .map(([apiPath]) => apiPath);
   const keptCount = apiPaths.length - toRead.length;
+  const forFiles =
+    refValues.size > 0 ? ` and ${refValues.size} value${refValues.size === 1 ? '' : 's'} for files` : '';
   log.info(
-    `read ${values.size} secret${values.size === 1 ? '' : 's'} from ${apiPaths.length} path${apiPaths.length === 1 ? '' : 's'}${keptCount > 0 ? ` (${toRead.length} read again, ${keptCount} kept)` : ''}`,
+    `read ${values.size} secret${values.size === 1 ? '' : 's'}${forFiles} from ${apiPaths.length} path${apiPaths.length === 1 ? '' : 's'}${keptCount > 0 ? ` (${toRead.length} read again, ${keptCount} kept)` : ''}`,
     {
-      event: 'secrets',
+      event: 'read',
       names: [...values.keys()].join(','),
     },
   );
-  return { values, interpolated, leases, versions, unwatchable, reads: dataByApiPath, locations };
+  return {
+    values,
+    interpolated,
+    refValues,
+    leases,
+    versions,
+    unwatchable,
+    reads: dataByApiPath,
+    locations,
+  };
 }
 
 /** Non-string values (numbers, booleans, objects) are passed on as JSON text. */

@@ -27,10 +27,16 @@ export async function revokeTokens(
     tokens.map(async (token) => {
       try {
         const response = await client.request('POST', 'auth/token/revoke-self', { token, timeoutMs });
-        if (response.status === 204 || response.status === 200) log.debug('revoked the token');
-        else log.debug(`token revocation answered HTTP ${response.status} (it may have expired already)`);
+        if (response.status === 204 || response.status === 200)
+          log.debug('revoked the token', { event: 'revoke', kind: 'token' });
+        else
+          log.debug(`token revocation answered HTTP ${response.status} (it may have expired already)`, {
+            event: 'revoke-failed',
+          });
       } catch (error) {
-        log.warn(`could not revoke the token at exit: ${(error as Error).message}`);
+        log.warn(`could not revoke the token at exit: ${(error as Error).message}`, {
+          event: 'revoke-failed',
+        });
       }
     }),
   );

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { childEnvFrom, cliEnv, leakedSecrets, provisionApp, type AppCredentials } from '../support/app-role';
 import { rememberSecret } from '../support/leak-scan';
-import { bundlePath, fixture, killAllStarted, runCli } from '../support/processes';
+import { cliCommand, fixture, killAllStarted, runCli } from '../support/processes';
 import { useVaultServer } from '../support/vault-server';
 
 /** Linux's MAX_ARG_STRLEN on 4 KiB pages: one NAME=value string with its NUL. */
@@ -82,8 +82,7 @@ test('an environment over the total the stack limit allows is refused, naming th
     [
       '-c',
       'ulimit -s 512 && exec "$0" "$@"',
-      process.execPath,
-      bundlePath,
+      ...cliCommand,
       '--secrets',
       'PART_=secret/limits/parts',
       '--',

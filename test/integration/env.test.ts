@@ -11,7 +11,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { cliEnv, provisionApp, secretValue, type AppCredentials } from '../support/app-role';
 import { readAddMaskCommands, readDockerEnvFile, readGithubEnvFile } from '../support/env-file-readers';
 import { rememberSecret } from '../support/leak-scan';
-import { bundlePath, killAllStarted, runCli, startCli } from '../support/processes';
+import { cliCommand, killAllStarted, runCli, startCli } from '../support/processes';
 import { closeAllTerminals, startInTerminal } from '../support/terminal';
 import { useVaultServer } from '../support/vault-server';
 
@@ -161,9 +161,9 @@ test('exits 74 in one line when the reader of its output goes away before the en
     'bash',
     [
       '-c',
-      '"$0" "$1" env --log-level error --secrets secret/env/big | head -c 1; echo " status ${PIPESTATUS[0]}"',
-      process.execPath,
-      bundlePath,
+      '"$@" env --log-level error --secrets secret/env/big | head -c 1; echo " status ${PIPESTATUS[0]}"',
+      'bash',
+      ...cliCommand,
     ],
     { env: cliEnv(vault(), app, { NODE_DEBUG: '', DEBUG: '' }), encoding: 'utf8' },
   );
@@ -203,7 +203,7 @@ async function runInTerminal(argv: string[], env: NodeJS.ProcessEnv) {
 describe('a terminal', () => {
   test('is refused in one line with exit 64, and nothing is printed', async () => {
     const terminal = await runInTerminal(
-      [process.execPath, bundlePath, 'env', '--secret', 'DB=secret/env/app#password'],
+      [...cliCommand, 'env', '--secret', 'DB=secret/env/app#password'],
       cliEnv(vault(), app),
     );
     expect(terminal.code).toBe(64);
@@ -215,16 +215,7 @@ describe('a terminal', () => {
 
   test('is allowed with --force', async () => {
     const terminal = await runInTerminal(
-      [
-        process.execPath,
-        bundlePath,
-        'env',
-        '--force',
-        '--log-level',
-        'error',
-        '--secret',
-        'SHOWN=secret/env/visible#value',
-      ],
+      [...cliCommand, 'env', '--force', '--log-level', 'error', '--secret', 'SHOWN=secret/env/visible#value'],
       // Quiet, so the screen holds only what env printed.
       cliEnv(vault(), app, { NODE_DEBUG: '', DEBUG: '' }),
     );

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { afterEach, beforeAll, expect, test } from 'vitest';
 import { cliEnv, provisionApp, secretValue, type AppCredentials } from '../support/app-role';
-import { bundlePath, fixture, killAllStarted, runCli, startCli } from '../support/processes';
+import { cliCommand, fixture, killAllStarted, runCli, startCli } from '../support/processes';
 import { closeAllTerminals, startInTerminal } from '../support/terminal';
 import { useVaultServer } from '../support/vault-server';
 
@@ -88,8 +88,7 @@ test('a grandchild holding the pipes open does not keep vault-exec from exiting 
 test('under a terminal, the child keeps the terminal on stdin while stdout and stderr become pipes', async () => {
   const exit = await startInTerminal(
     [
-      process.execPath,
-      bundlePath,
+      ...cliCommand,
       ...maskArgs,
       '--log-level',
       'error',
@@ -107,8 +106,8 @@ test('under a terminal, the child keeps the terminal on stdin while stdout and s
 /** `vault-exec [--mask] -- yes | head -n 1` in bash: what head printed, and vault-exec's exit status. */
 function pipeYesIntoHead(extraArgs: string[]): Promise<string> {
   return new Promise((resolve) => {
-    const script = `"$0" "$1" ${[...extraArgs, '--log-level', 'error'].join(' ')} -- yes | head -n 1; echo "status \${PIPESTATUS[0]}"`;
-    const pipeline = spawn('bash', ['-c', script, process.execPath, bundlePath], {
+    const script = `"$@" ${[...extraArgs, '--log-level', 'error'].join(' ')} -- yes | head -n 1; echo "status \${PIPESTATUS[0]}"`;
+    const pipeline = spawn('bash', ['-c', script, 'bash', ...cliCommand], {
       env: cliEnv(vault(), app, { NODE_DEBUG: '', DEBUG: '' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

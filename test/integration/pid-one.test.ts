@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { afterEach, expect, test } from 'vitest';
 import { cliEnv, provisionApp } from '../support/app-role';
-import { bundlePath, killAllStarted } from '../support/processes';
+import { cliCommand, killAllStarted } from '../support/processes';
 import { useVaultServer } from '../support/vault-server';
 
 const vault = useVaultServer();
@@ -20,8 +20,7 @@ test('as PID 1 it warns once about reaping, forwards SIGTERM and exits with the 
       '--pid',
       '--fork',
       '--kill-child',
-      process.execPath,
-      bundlePath,
+      ...cliCommand,
       '--',
       'sh',
       '-c',

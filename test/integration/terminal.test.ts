@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { cliEnv, provisionApp, type AppCredentials } from '../support/app-role';
-import { bundlePath, fixture, isPidAlive, waitFor } from '../support/processes';
+import { cliCommand, fixture, isPidAlive, waitFor } from '../support/processes';
 import { closeAllTerminals, startInTerminal, type TerminalSession } from '../support/terminal';
 import { useVaultServer } from '../support/vault-server';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterEach(() => closeAllTerminals());
 
 const inTerminal = (args: string[], extraEnv: Record<string, string> = {}) =>
-  startInTerminal([process.execPath, bundlePath, ...args], { env: cliEnv(vault(), app, extraEnv) });
+  startInTerminal([...cliCommand, ...args], { env: cliEnv(vault(), app, extraEnv) });
 const parentOf = (pid: number): number => {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
@@ -114,13 +114,13 @@ describe('terminal mode', () => {
       env: {
         ...cliEnv(vault(), app),
         PS1: '$ ',
-        NODE: process.execPath,
-        BUNDLE: bundlePath,
+        // Split by the shell on spaces: the paths of the bundle, a Node or a binary have none here.
+        VAULT_EXEC: cliCommand.join(' '),
         PY: python,
         CODE: child,
       },
     });
-    session.type(`"$NODE" "$BUNDLE" -- "$PY" -c "$CODE"${redirect}\r`);
+    session.type(`$VAULT_EXEC -- "$PY" -c "$CODE"${redirect}\r`);
     const childPid = Number((await session.waitForOutput(/PID (\d+)/)).split(' ')[1]);
     const pid = parentOf(childPid);
     await session.waitForOutput('READY');
@@ -167,18 +167,7 @@ describe('terminal mode', () => {
       'while True: signal.pause()',
     ].join('\n');
     const session = startInTerminal(
-      [
-        'sh',
-        '-c',
-        'stty tostop; exec "$@"',
-        'sh',
-        process.execPath,
-        bundlePath,
-        '--',
-        python,
-        '-c',
-        takeTerminal,
-      ],
+      ['sh', '-c', 'stty tostop; exec "$@"', 'sh', ...cliCommand, '--', python, '-c', takeTerminal],
       { env: cliEnv(vault(), app) },
     );
     const pid = await vaultExecPid(session);

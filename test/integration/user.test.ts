@@ -7,12 +7,12 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { cliEnv, provisionApp, secretValue, type AppCredentials } from '../support/app-role';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
-import { bundlePath, fixture, killAllStarted, runCli } from '../support/processes';
+import { cliCommand, fixture, killAllStarted, runCli } from '../support/processes';
 import { runInProcess } from '../support/run-in-process';
 import { useVaultServer } from '../support/vault-server';
 
@@ -46,6 +46,8 @@ const secret = secretValue('user-secret');
 let app: AppCredentials;
 let shared: string;
 let reportIdentity: string[];
+/** cliCommand, with what the test's own Node is not copied where `nobody` can run it. */
+let sharedCli: string[];
 let proxy: FaultProxy;
 
 beforeAll(async () => {
@@ -57,7 +59,11 @@ beforeAll(async () => {
   shared = mkdtempSync(join(tmpdir(), 'vault-exec-user-'));
   chmodSync(shared, 0o755);
   copyFileSync(fixture('report-identity.mjs'), join(shared, 'report-identity.mjs'));
-  copyFileSync(bundlePath, join(shared, 'vault-exec.cjs'));
+  sharedCli = cliCommand.map((file) => {
+    if (file === process.execPath) return file;
+    copyFileSync(file, join(shared, basename(file)));
+    return join(shared, basename(file));
+  });
   reportIdentity = ['node', join(shared, 'report-identity.mjs')];
   proxy = await startFaultProxy({ upstreamPort: vault().port });
 });
@@ -214,16 +220,7 @@ describe.runIf(isRoot)('a --user that cannot work is a usage error before anythi
     // A container that drops capabilities: root, but the kernel refuses the change of user.
     const result = await promisify(execFile)(
       'setpriv',
-      [
-        '--bounding-set',
-        '-setuid,-setgid',
-        process.execPath,
-        join(shared, 'vault-exec.cjs'),
-        '--user',
-        'nobody',
-        '--',
-        ...reportIdentity,
-      ],
+      ['--bounding-set', '-setuid,-setgid', ...sharedCli, '--user', 'nobody', '--', ...reportIdentity],
       { env: cliEnv(vault(), app), cwd: shared },
     ).then(
       () => expect.fail('the child should not have started'),
@@ -240,8 +237,8 @@ describe.runIf(isRoot)('a --user that cannot work is a usage error before anythi
     proxy.resetRequests();
     const env = cliEnv(vault(), app, { VAULT_ADDR: proxy.url });
     const failure = await promisify(execFile)(
-      process.execPath,
-      [join(shared, 'vault-exec.cjs'), '--user', 'nobody', '--', ...reportIdentity],
+      sharedCli[0]!,
+      [...sharedCli.slice(1), '--user', 'nobody', '--', ...reportIdentity],
       { env, cwd: shared, uid: NOBODY.uid, gid: NOBODY.gid },
     ).then(
       () => expect.fail('vault-exec should have refused --user without root'),

@@ -8,7 +8,6 @@ import { beforeAll, expect, test } from 'vitest';
 import { pythonEnv, repoRoot, run } from './helpers';
 
 const composeFile = join(repoRoot, 'docker-compose.yml');
-const DEV_ROOT_TOKEN = 'dev-only-root-token';
 const DEV_DB_PASSWORD = 'dev-only-postgres-password';
 const CREDS_PATH = 'database/creds/saas-project-dev';
 let venv: string;
@@ -64,10 +63,12 @@ test('the apps run behind an init, after vault-init completed, with credentials 
   expect(compose.services.vault.healthcheck.test).toBeDefined();
 });
 
-test('the only secret-looking literals are the documented dev root token and dev database password', () => {
+test('the only secret-looking literal is the documented dev database password; no root token is written', () => {
   const text = readFileSync(composeFile, 'utf8');
-  expect(compose.services.vault.environment.VAULT_DEV_ROOT_TOKEN_ID).toBe(DEV_ROOT_TOKEN);
-  expect(compose.services['vault-init'].environment.VAULT_TOKEN).toBe(DEV_ROOT_TOKEN);
+  // Vault is not a dev server: vault-init initialises it and keeps its root token in a volume.
+  expect(JSON.stringify(compose.services.vault)).not.toMatch(/-dev|VAULT_DEV_/);
+  expect(compose.services['vault-init'].environment.VAULT_TOKEN).toBeUndefined();
+  expect(text).not.toMatch(/root-token-id|dev-only-root-token/);
   // The database password goes to the database and to vault-init (for Vault), never to an app.
   const holders = Object.entries<any>(compose.services)
     .filter(([, service]) => JSON.stringify(service).includes(DEV_DB_PASSWORD))
@@ -89,6 +90,24 @@ test('the only secret-looking literals are the documented dev root token and dev
         expect(value, `${name} ${variable}`).toMatch(/^vault:/);
     }
   }
+});
+
+test('Vault keeps its data in a volume and unseals itself with the key vault-init keeps in another (dev only)', () => {
+  const vault = compose.services.vault;
+  const init = compose.services['vault-init'];
+  expect(vault.entrypoint).toEqual(['/bin/sh', '/opt/vault-server/server.sh']);
+  expect(vault.volumes).toEqual(
+    expect.arrayContaining([
+      './vault:/opt/vault-server:ro',
+      'vault-data:/vault/file',
+      'vault-keys:/vault/keys:ro',
+    ]),
+  );
+  expect(init.volumes).toContain('vault-keys:/vault/keys');
+  expect(init.environment.DEV_KEYS_DIR).toBe('/vault/keys');
+  // The apps never see the unseal key or the root token.
+  for (const name of ['node-app', 'flask-app'])
+    expect(JSON.stringify(compose.services[name].volumes), name).not.toMatch(/vault-keys|vault-data/);
 });
 
 test('the apps get a dynamic database user: one creds path for DATABASE_URL, from a db that Vault administers', () => {

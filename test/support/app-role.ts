@@ -2,6 +2,7 @@
 // and a role_id/secret_id pair handed to vault-exec through its environment.
 import { randomBytes } from 'node:crypto';
 import { rememberSecret } from './leak-scan';
+import { testsStandaloneBinary } from './processes';
 import { appPolicy } from './vault-admin';
 import type { VaultServer } from './vault-server';
 
@@ -78,7 +79,13 @@ export function cliEnv(
  * The noisiest logging vault-exec and its libraries could produce. Every run in the integration suite
  * uses it, so the leak scan (leak-scan.ts) covers every scenario at debug level.
  */
-export const NOISY = { VAULT_EXEC_LOG_LEVEL: 'debug', DEBUG: '*', NODE_DEBUG: 'http,https,net,tls' };
+export const NOISY = {
+  VAULT_EXEC_LOG_LEVEL: 'debug',
+  DEBUG: '*',
+  // Not for the standalone binary: its runtime (Bun) writes no NODE_DEBUG output to scan, only Node's
+  // warning that NODE_DEBUG=http "can expose sensitive data", at every start (README, Install).
+  ...(testsStandaloneBinary ? {} : { NODE_DEBUG: 'http,https,net,tls' }),
+};
 
 /** Asserts that none of `secrets` appears in `text`; returns the offending ones for a clear failure. */
 export function leakedSecrets(text: string, secrets: string[]): string[] {

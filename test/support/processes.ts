@@ -37,6 +37,23 @@ export interface StartOptions {
 
 const supportDir = path.dirname(fileURLToPath(import.meta.url));
 export const bundlePath = path.resolve(supportDir, '../../dist/vault-exec.cjs');
+
+/**
+ * The command line that runs the vault-exec under test, before its own arguments. By default the
+ * bundle on the Node running the tests; VAULT_EXEC_TEST_BINARY runs a standalone binary instead, and
+ * VAULT_EXEC_TEST_NODE the bundle on another Node (scripts/ensure-node), so the same black-box tests
+ * check every artifact a user installs (`npm run test:artifacts`).
+ */
+export const cliCommand: readonly string[] = selectCliCommand(process.env);
+
+export function selectCliCommand(env: NodeJS.ProcessEnv): string[] {
+  const binary = env.VAULT_EXEC_TEST_BINARY;
+  if (binary) return [path.resolve(binary)];
+  return [env.VAULT_EXEC_TEST_NODE ? path.resolve(env.VAULT_EXEC_TEST_NODE) : process.execPath, bundlePath];
+}
+
+/** True when the tests run a standalone binary, not the bundle on a Node. */
+export const testsStandaloneBinary = Boolean(process.env.VAULT_EXEC_TEST_BINARY);
 export const fixture = (name: string): string => path.join(supportDir, 'children', name);
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -48,14 +65,19 @@ const started = new Set<{ pid: number; done: boolean }>();
 
 /** Runs `node <args>`; the building block for startCli and for running fixtures directly. */
 export function startNode(args: string[], options: StartOptions = {}): Running {
+  return startCommand([process.execPath, ...args], options);
+}
+
+function startCommand(commandLine: readonly string[], options: StartOptions): Running {
+  const [command = process.execPath, ...args] = commandLine;
   // Detached puts the process in its own group, so killAllStarted can also reach anything it forked.
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command, args, {
     env: options.env ?? process.env,
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  if (child.pid === undefined) throw new Error(`could not start node ${args.join(' ')}`);
+  if (child.pid === undefined) throw new Error(`could not start ${command} ${args.join(' ')}`);
   const pid = child.pid;
   const entry = { pid, done: false };
   started.add(entry);
@@ -154,9 +176,9 @@ export function startNode(args: string[], options: StartOptions = {}): Running {
   };
 }
 
-/** Runs the built bundle, `node dist/vault-exec.cjs <args>`. */
-export function startCli(args: string[], options?: StartOptions): Running {
-  const running = startNode([bundlePath, ...args], options);
+/** Runs the vault-exec under test: `node dist/vault-exec.cjs <args>` unless cliCommand says otherwise. */
+export function startCli(args: string[], options: StartOptions = {}): Running {
+  const running = startCommand([...cliCommand, ...args], options);
   rememberCliRun(running);
   return running;
 }

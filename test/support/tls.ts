@@ -52,7 +52,10 @@ export interface TlsVaultServer {
 
 const READY_DEADLINE_MS = 30_000;
 
-export async function startTlsVaultServer(): Promise<TlsVaultServer> {
+/** `env`: added to the server's environment (AWS_EC2_METADATA_DISABLED for the aws method's tests). */
+export async function startTlsVaultServer(
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<TlsVaultServer> {
   const dir = mkdtempSync(join(tmpdir(), 'vault-exec-tls-'));
   const files = generateCertificates(dir);
   // The dev listener's cluster port is its port + 1, so none of the others may be that.
@@ -100,7 +103,10 @@ listener "tcp" {
       '-dev-no-store-token',
       `-config=${config}`,
     ],
-    { env: { ...env, HOME: home, VAULT_DISABLE_USER_LOCKOUT: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      env: { ...env, HOME: home, VAULT_DISABLE_USER_LOCKOUT: 'true', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const killOnExit = (): void => void child.kill('SIGKILL');
   process.on('exit', killOnExit);
@@ -136,6 +142,36 @@ listener "tcp" {
     logs: () => output,
     stop,
   };
+}
+
+/** A request with the root token, trusting the dev CA; rejects unless Vault answers 2xx. */
+export function requestAsRoot(
+  server: TlsVaultServer,
+  method: string,
+  path: string,
+  body: unknown,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const call = request(
+      `${server.addr}/v1/${path}`,
+      {
+        method,
+        ca: readFileSync(server.files.devCa),
+        headers: { 'X-Vault-Token': server.rootToken, 'Content-Type': 'application/json' },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        response.on('end', () =>
+          (response.statusCode ?? 500) < 300
+            ? resolve()
+            : reject(new Error(`${method} ${path}: ${response.statusCode} ${text}`)),
+        );
+      },
+    );
+    call.on('error', reject);
+    call.end(JSON.stringify(body));
+  });
 }
 
 /** Also used on its own by tests that need an HTTPS stand-in for another service. */

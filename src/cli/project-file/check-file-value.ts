@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parseDuration } from '../../util/duration';
 import { UsageError, escapeControlCharacters, quote } from '../../util/errors';
 import type { ValueShape } from '../options';
+import { parseTemplateSpec } from '../file-outputs';
 import { parsePathImport, parseSecretMapping } from '../secret-references';
 import { describeSecretShape } from './looks-like-secret';
 
@@ -49,6 +50,11 @@ export function checkFileValue(
         if (!parsePathImport(value).path.includes('/'))
           throw new UsageError(`an entry is not a [PREFIX=]PATH reference; ${PUT_IT_IN_VAULT}`);
         return value;
+      case 'template': {
+        // SRC is a file next to the project file, like any path; DEST a name in --files-dir.
+        const { source, dest } = parseTemplateSpec(value);
+        return `${isAbsolute(source) ? source : resolve(options.baseDir, source)}:${dest}`;
+      }
       case 'choice':
       case 'free':
         return value;
@@ -86,6 +92,8 @@ export function describeShape(shape: ValueShape, choices?: readonly string[]): s
       return 'a NAME=PATH#KEY reference';
     case 'path-import':
       return 'a [PREFIX=]PATH reference';
+    case 'template':
+      return 'a SRC:DEST template';
     case 'choice':
       return choices === undefined ? 'a flag value' : `one of ${choices.join(', ')}`;
     case 'boolean':

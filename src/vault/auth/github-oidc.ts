@@ -4,6 +4,7 @@ import type { JwtSource } from '../../cli/config';
 import type { Logger } from '../../util/log';
 import { retryBriefly } from '../http/send';
 import type { LoginFailure } from './session';
+import { describeFetchFailure } from '../../util/fetch-failure';
 
 type GitHubSource = Extract<JwtSource, { kind: 'github' }>;
 
@@ -32,7 +33,7 @@ export async function requestGitHubOidcToken(
           signal: AbortSignal.timeout(OIDC_REQUEST_TIMEOUT_MS),
         });
       } catch (error) {
-        return { ok: false, reason: describeFetchFailure(error), retry: true };
+        return { ok: false, reason: describeFetchFailure(error, OIDC_REQUEST_TIMEOUT_MS), retry: true };
       }
       if (response.status >= 500 || response.status === 429) {
         await response.body?.cancel();
@@ -78,11 +79,4 @@ async function readTokenValue(response: Response): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-function describeFetchFailure(error: unknown): string {
-  if ((error as Error)?.name === 'TimeoutError')
-    return `no answer within ${OIDC_REQUEST_TIMEOUT_MS / 1000} s`;
-  const cause = (error as { cause?: { code?: string } })?.cause;
-  return `request failed (${cause?.code ?? 'unknown error'})`;
 }

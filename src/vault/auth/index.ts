@@ -1,22 +1,38 @@
 // The login, whatever the method: one attempt with the configured method, and the first login of a run,
 // whose failure ends vault-exec.
-import type { AuthConfig } from '../../cli/config';
+import type { AuthConfig, AwsCredentialSource } from '../../cli/config';
 import { AuthError, UsageError, VaultUnavailableError } from '../../util/errors';
 import type { Logger } from '../../util/log';
 import type { VaultClient } from '../http/client';
 import { loginWithAppRole, removeSecretIdFile } from './approle';
+import { AwsCredentialKeeper } from '../../aws/credentials';
+import { loginWithAws } from './aws';
+import { loginWithCert } from './cert';
 import { loginWithJwt } from './jwt';
 import { loginWithKubernetes } from './kubernetes';
-import { describeJwtSource } from '../../cli/config';
+import { describeAwsCredentialSource, describeJwtSource } from '../../cli/config';
 import type { LoginResult, Session } from './session';
 import { lookUpToken } from './token';
 
 export type { LoginResult, Session } from './session';
 
+/** One login attempt with the configured method; see createLogin. */
+export type AttemptLogin = (client: VaultClient, log: Logger) => Promise<LoginResult>;
+
 /**
- * Used for the first login and for every re-login at the token's max TTL, so each method gets fresh
- * input every time (a JWT is read or requested again).
+ * Logins with `auth`, built complete once: each gets fresh input (a JWT is read or requested again),
+ * and AWS's temporary credentials are kept between them until near their expiry, so a re-login
+ * retried in a loop does not ask the credential source each time.
  */
+export function createLogin(auth: AuthConfig): AttemptLogin {
+  if (auth.method === 'aws') {
+    const keeper = new AwsCredentialKeeper(auth.credentials);
+    return (client, log) => loginWithAws(client, auth, keeper, log);
+  }
+  return (client, log) => attemptLogin(client, auth, log);
+}
+
+/** A single attempt, for the first login and every re-login without kept state. */
 export function attemptLogin(client: VaultClient, auth: AuthConfig, log: Logger): Promise<LoginResult> {
   switch (auth.method) {
     case 'token':
@@ -27,6 +43,10 @@ export function attemptLogin(client: VaultClient, auth: AuthConfig, log: Logger)
       return loginWithJwt(client, auth, log);
     case 'kubernetes':
       return loginWithKubernetes(client, auth, log);
+    case 'aws':
+      return loginWithAws(client, auth, new AwsCredentialKeeper(auth.credentials), log);
+    case 'cert':
+      return loginWithCert(client, auth, log);
   }
 }
 
@@ -35,19 +55,41 @@ export function logsIn(auth: AuthConfig): boolean {
   return auth.method !== 'token';
 }
 
-/** Registers the credentials known at start-up; JWTs are registered as they are read. */
+/**
+ * Registers the credentials known at start-up; JWTs and temporary AWS credentials are registered as
+ * they are read or fetched.
+ */
 export function redactCredentials(auth: AuthConfig, log: Logger): void {
-  if (auth.method === 'approle') {
-    log.redact(auth.roleId);
-    if (auth.secretId !== undefined) log.redact(auth.secretId);
-  } else if (auth.method === 'token') log.redact(auth.token);
-  else if (auth.jwt.kind === 'env') log.redact(auth.jwt.value);
-  else if (auth.jwt.kind === 'github') log.redact(auth.jwt.requestToken);
+  switch (auth.method) {
+    case 'approle':
+      log.redact(auth.roleId);
+      if (auth.secretId !== undefined) log.redact(auth.secretId);
+      return;
+    case 'token':
+      return log.redact(auth.token);
+    case 'aws':
+      return redactAwsSource(auth.credentials, log);
+    case 'cert':
+      // The private key stays inside the TLS layer; nothing of it reaches a message.
+      return;
+    case 'jwt':
+    case 'kubernetes':
+      if (auth.jwt.kind === 'env') log.redact(auth.jwt.value);
+      else if (auth.jwt.kind === 'github') log.redact(auth.jwt.requestToken);
+  }
+}
+
+function redactAwsSource(source: AwsCredentialSource, log: Logger): void {
+  if (source.kind === 'env') {
+    log.redact(source.secretAccessKey);
+    if (source.sessionToken !== undefined) log.redact(source.sessionToken);
+  } else if (source.kind === 'container' && source.authorization?.kind === 'value')
+    log.redact(source.authorization.value);
 }
 
 /**
  * The first login of a run: failures end vault-exec with 77 (rejected), 69 (Vault unreachable) or
- * 64 (a JWT file that cannot be read).
+ * 64 (a JWT file that cannot be read, no AWS credentials found).
  */
 export async function login(client: VaultClient, auth: AuthConfig, log: Logger): Promise<Session> {
   const result = await attemptLogin(client, auth, log);
@@ -75,5 +117,9 @@ function describeLogin(auth: AuthConfig): string {
     case 'jwt':
     case 'kubernetes':
       return `${auth.method === 'jwt' ? 'JWT' : 'Kubernetes'} role "${auth.role}" (auth/${auth.mount}, JWT from ${describeJwtSource(auth.jwt)})`;
+    case 'aws':
+      return `AWS IAM role "${auth.role}" (auth/${auth.mount}, credentials from ${describeAwsCredentialSource(auth.credentials)}, signed for ${new URL(auth.sts.url).host})`;
+    case 'cert':
+      return `the client certificate VAULT_CLIENT_CERT (auth/${auth.mount}${auth.role === undefined ? '' : `, role "${auth.role}"`})`;
   }
 }

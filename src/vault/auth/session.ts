@@ -23,9 +23,12 @@ export interface Session {
 /**
  * `rejected`: Vault (or the JWT's issuer) said no; logging in again with the same input cannot help.
  * `usage`: the input could not even be read (a JWT file): a usage error at start-up, retried later on.
+ * `retriedAtRelogin`: a refusal that ends the start (77), but at a re-login is retried while the token
+ * still lives: AWS's credential source said no, not Vault, and that may pass (a rotated token file).
  */
 export type LoginResult =
-  { ok: true; session: Session } | { ok: false; rejected: boolean; message: string; usage?: boolean };
+  | { ok: true; session: Session }
+  | { ok: false; rejected: boolean; message: string; usage?: boolean; retriedAtRelogin?: boolean };
 
 export type LoginFailure = Extract<LoginResult, { ok: false }>;
 

@@ -15,6 +15,8 @@ const CERTIFICATE_ERRORS = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'CERT_HAS_EXPIRED',
   'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  // The same alert as BoringSSL names it: the standalone binary's runtime (Bun) reports this code.
+  'ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED',
   'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
   'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
   'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
@@ -80,6 +82,7 @@ export function describeTransportFailure(
       return "TLS: the server's certificate has expired";
     // The server's side of mutual TLS: it wants a client certificate, or does not trust the one we sent.
     case 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED':
+    case 'ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED':
       return 'TLS: Vault requires a client certificate; set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY';
     case 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA':
     case 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE':

@@ -1,9 +1,11 @@
 // Chaos while the child runs: Vault sealed, restarted or failing until the token expires. Renewal
 // retries with backoff while time is left, and stops the child (exit 75) only when it runs out.
 // A mid-run failure is logged once, when it happens; clean-up lines (debug level here) may follow it.
+// --watch checks that fail while Vault is sealed say so once, and once again when they work.
 import { expect, test } from 'vitest';
 import { count, nextRenewal, useChaosRig } from '../../support/chaos';
-import { isPidAlive } from '../../support/processes';
+import { secretValue } from '../../support/app-role';
+import { fixture, isPidAlive, waitFor } from '../../support/processes';
 
 const rig = useChaosRig();
 const renew = /^\/v1\/auth\/token\/renew-self$/;
@@ -65,4 +67,46 @@ test('renewal backoff never spins: a renewal failing with 503 until expiry makes
   expect(exit.code).toBe(75);
   expect(rig.count(renew)).toBeGreaterThanOrEqual(2);
   expect(rig.count(renew)).toBeLessThanOrEqual(5);
+});
+
+test('sealed mid-run under --watch: one warning naming the path and why, then one line when checks work again', async () => {
+  await rig.vault().admin.writeKv2('outage/api', { key: secretValue('outage-api-key') });
+  const app = await rig.provision({
+    readPaths: ['secret/data/outage/*', 'secret/metadata/outage/*'],
+    tokenTtl: '1m',
+  });
+  const running = rig.start(
+    [
+      '--watch',
+      '300ms',
+      '--secret',
+      'API_KEY=secret/outage/api#key',
+      '--',
+      'node',
+      fixture('ready-then-wait.mjs'),
+    ],
+    app,
+  );
+  const childPid = Number((await running.waitForOutput(/PID (\d+)/)).match(/PID (\d+)/)![1]);
+  await running.waitForOutput('READY');
+  const warning =
+    /vault-exec: warning: could not check secret\/data\/outage\/api for changes: Vault is sealed \(HTTP 503\); the child keeps running/g;
+  await rig.vault().admin.seal();
+  try {
+    await running.waitForOutput(warning, { stream: 'stderr', timeoutMs: 10_000 });
+    // More failed checks follow (the proxy sees them), and say nothing at the default level.
+    rig.proxy().resetRequests();
+    await waitFor(() => rig.count(/^\/v1\/secret\/metadata\/outage\/api$/) >= 3, { timeoutMs: 10_000 });
+    expect(count(running.stderr(), warning)).toBe(1);
+  } finally {
+    await rig.vault().admin.unseal(rig.vault().unsealKey);
+  }
+  await running.waitForOutput(/the watched secrets can be checked again, after \d+ failed checks/, {
+    stream: 'stderr',
+    timeoutMs: 10_000,
+  });
+  expect(isPidAlive(childPid)).toBe(true);
+  expect(running.stdout()).not.toContain('SIGNAL');
+  running.kill('SIGTERM');
+  expect((await running.exited).code).toBe(0);
 });

@@ -23,6 +23,11 @@ const started: Event = { type: 'child-started' };
 const renewalFailed: Event = { type: 'credentials-lost', message: 'renewing the token was refused' };
 const restart: Event = { type: 'restart-requested', reason: 'the lease reached its max TTL' };
 const killTimer: Event = { type: 'kill-timer-fired' };
+const reload: Event = {
+  type: 'reload-requested',
+  reason: 'the certificate tls was reissued',
+  signal: 'SIGHUP',
+};
 const termNotDelivered: Event = { type: 'signal-undelivered', signal: 'SIGTERM' };
 
 /** Effects as short words, so a table row reads like the diagram in supervisor-machine.ts. */
@@ -247,6 +252,19 @@ const plain: Row[] = [
   ['exited: the kill timer is ignored', exited, killTimer, exited, ['log debug']],
   ['exited: a restart request is ignored', exited, restart, exited, ['log debug']],
   ['exited: a start is ignored', exited, started, exited, ['log debug']],
+  // --reload-signal: only files changed; the running child is told, never stopped.
+  [
+    'running: a reload sends its signal, and the child keeps running',
+    running,
+    reload,
+    running,
+    ['log info', 'send-signal SIGHUP'],
+  ],
+  ['starting: a reload is ignored', starting, reload, starting, ['log debug']],
+  ['restarting: a reload is ignored', restarting, reload, restarting, ['log debug']],
+  ['respawning: a reload is ignored', respawning, reload, respawning, ['log debug']],
+  ['stopping: a reload is ignored', stopping, reload, stopping, ['log debug']],
+  ['exited: a reload is ignored', exited, reload, exited, ['log debug']],
 ];
 
 // Terminal mode: the terminal gave INT, QUIT, WINCH (and the shell CONT) to the child itself.
@@ -303,6 +321,11 @@ describe('the supervisor machine in terminal mode', () => {
     expect(result.state).toEqual(to);
     expect(summarize(result.effects)).toEqual(effects);
   });
+});
+
+test('a reload is logged with its own event, for --log-format json', () => {
+  const { effects } = transition(running, reload);
+  expect(effects[0]).toMatchObject({ type: 'log', level: 'info', event: 'reload' });
 });
 
 describe('whole runs', () => {

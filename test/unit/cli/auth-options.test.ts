@@ -37,7 +37,7 @@ describe('--auth', () => {
 
   test('--role or --jwt-file without --auth jwt or kubernetes is a usage error, not ignored', () => {
     expect(() => authOf(['--role', 'ci'], { VAULT_TOKEN: 't' })).toThrow(
-      '--role is for --auth jwt or --auth kubernetes: add --auth (or VAULT_EXEC_AUTH)',
+      '--role is for --auth jwt, kubernetes, aws or cert: add --auth (or VAULT_EXEC_AUTH)',
     );
     expect(() => authOf(['--auth', 'approle', '--jwt-file', '/ci/jwt'], { VAULT_ROLE_ID: 'r' })).toThrow(
       '--jwt-file is for --auth jwt or --auth kubernetes, not approle: add --auth (or VAULT_EXEC_AUTH)',

@@ -10,6 +10,8 @@ const KEY = '/home/you/.ssh/id_ed25519';
 const THEIRS = 'https://vault.attacker.example:8200';
 /** A found file's address is honoured only on this machine (a local development server). */
 const LOCAL = 'http://127.0.0.1:8200';
+/** Your client certificate, for --auth cert. */
+const CLIENT_CERT = { VAULT_CLIENT_CERT: '/home/you/me.crt', VAULT_CLIENT_KEY: '/home/you/me.key' };
 
 /** A clone with a .git, a role-id of its own, and your private key outside it. */
 function checkout(projectFile: string, extra: MemoryTree['files'] = {}): MemoryTree {
@@ -114,11 +116,101 @@ describe('a found project file cannot send your files or credentials to its addr
     const tree = checkout(file(['role-id-file: role-id', 'secret-id-file: config/secret-id']));
     tree.links = { [`${REPO}/config`]: '/home/you/.ssh' };
     tree.files![`/home/you/.ssh/secret-id`] = 'mine\n';
-    const result = await runIn(tree, ['check'], { VAULT_ADDR: 'https://vault.mine.example:8200' });
+    const result = await runIn(tree, ['check'], {
+      VAULT_ADDR: 'https://vault.mine.example:8200',
+      VAULT_TOKEN: 'hvs.mine',
+    });
     expect(result.code).toBe(64);
     expect(result.lines).toEqual([
       `vault-exec: refusing the project file ${REPO}/vault-exec.yaml: its secret-id-file ${REPO}/config/secret-id (really /home/you/.ssh/secret-id) is outside its repository ${REPO}; keep that file in the repository, or pass the project file with --config if you trust it`,
     ]);
+  });
+});
+
+describe("a found project file's address is on this machine, whatever the login method", () => {
+  // A client certificate cannot be replayed, but presenting it to the clone's author still tells
+  // them who you are, and a Vault of theirs answers with secrets of their choosing.
+  test.each([
+    ['cert, with your client certificate', ['auth: cert'], CLIENT_CERT],
+    ['approle, with its own credentials', ['role-id-file: role-id', 'secret-id-file: secret-id'], {}],
+    ['token', ['auth: token'], { VAULT_TOKEN: 'hvs.mine' }],
+  ])('%s: refused before any Vault client', async (_, lines, env) => {
+    const result = await runIn(checkout(file([`vault-addr: ${THEIRS}`, ...lines])), ['check'], env);
+    expect(result.code).toBe(64);
+    expect(result.lines).toEqual([
+      `vault-exec: refusing the project file ${REPO}/vault-exec.yaml: its vault-addr is not on this machine, and a found file's address is used only for a Vault on loopback (a local development server); if you trust that address, set VAULT_ADDR or --vault-addr yourself, or pass the project file with --config if you trust it`,
+    ]);
+    expect(result.vaultAddress).toBeUndefined();
+  });
+
+  test('cert to a Vault on loopback goes ahead', async () => {
+    const local = 'https://127.0.0.1:8200';
+    const result = await runIn(
+      checkout(file([`vault-addr: ${local}`, 'auth: cert'])),
+      ['check'],
+      CLIENT_CERT,
+    );
+    expect(result.vaultAddress).toBe(local);
+  });
+});
+
+describe('a found project file cannot open a listener to the network or widen file access', () => {
+  test.each([
+    [
+      'metrics-addr: 0.0.0.0:0',
+      'its metrics-addr listens on 0.0.0.0, not only on this machine; drop the host (a bare port listens on 127.0.0.1) or set --metrics-addr yourself',
+    ],
+    [
+      'metrics-addr: "[::]:9464"',
+      'its metrics-addr listens on ::, not only on this machine; drop the host (a bare port listens on 127.0.0.1) or set --metrics-addr yourself',
+    ],
+    [
+      'file-mode: "0440"',
+      'its file-mode 0440 would widen who may read the secret files (the default is 0400); drop file-mode from it, set --file-mode yourself',
+    ],
+  ])('%s: exit 64, one line', async (line, why) => {
+    const tree = checkout(file([line, 'file: [notes.txt=secret/proj/x#k]']));
+    const result = await runIn(tree, ['run', '--', 'app'], {
+      VAULT_ADDR: 'https://vault.mine.example:8200',
+      VAULT_TOKEN: 'hvs.mine',
+    });
+    expect(result.code).toBe(64);
+    expect(result.lines).toEqual([
+      `vault-exec: refusing the project file ${REPO}/vault-exec.yaml: ${why}, or pass the project file with --config if you trust it`,
+    ]);
+    expect(result.vaultAddress).toBeUndefined();
+  });
+
+  test.each([
+    ['metrics-addr: 9464'],
+    ['metrics-addr: 127.0.0.1:9464'],
+    ['metrics-addr: "[::1]:9464"'],
+    ['metrics-addr: localhost:9464'],
+    ['file-mode: "0400"'],
+    ['file-mode: "400"'],
+  ])('%s stays on this machine and is honoured', async (line) => {
+    const tree = checkout(file([line, 'file: [notes.txt=secret/proj/x#k]']));
+    const result = await runIn(tree, ['run', '--', 'app'], {
+      VAULT_ADDR: 'https://vault.mine.example:8200',
+      VAULT_TOKEN: 'hvs.mine',
+    });
+    expect(result.lines.at(-1)).toBe(NO_VAULT_LINE);
+  });
+
+  test.each([
+    [['--metrics-addr', '0.0.0.0:0'], {}],
+    [[], { VAULT_EXEC_FILE_MODE: '0440' }],
+  ])('yours (%j %j) applies over the file', async (flags, env) => {
+    const tree = checkout(
+      file(['metrics-addr: 0.0.0.0:0', 'file-mode: "0440"', 'file: [notes.txt=secret/proj/x#k]']),
+    );
+    const result = await runIn(tree, ['run', ...flags, '--', 'app'], {
+      VAULT_ADDR: 'https://vault.mine.example:8200',
+      VAULT_TOKEN: 'hvs.mine',
+      ...(flags.length === 0 ? { VAULT_EXEC_METRICS_ADDR: '9464' } : { VAULT_EXEC_FILE_MODE: '0400' }),
+      ...env,
+    });
+    expect(result.lines.at(-1)).toBe(NO_VAULT_LINE);
   });
 });
 

@@ -54,3 +54,20 @@ test("a file's vault-addr is refused for a job's or pod's JWT too, which is no m
     'the JWT (from the service-account token /var/run/token)',
   );
 });
+
+test("a file's vault-addr is refused for the platform's AWS identity, whose signed request could be replayed; a certificate cannot be", () => {
+  const aws: AuthConfig = {
+    method: 'aws',
+    mount: 'aws',
+    role: 'app',
+    sts: { url: 'https://sts.amazonaws.com/', region: 'us-east-1' },
+    credentials: { kind: 'imds', endpoint: 'http://169.254.169.254' },
+  };
+  expect(() => refuseFileAddressForOwnToken({ fileAddress: 'https://evil', auth: aws, file: 'f' })).toThrow(
+    'f sets vault-addr https://evil, but the AWS identity (from EC2 instance metadata (IMDSv2) at http://169.254.169.254) only goes to an address you set',
+  );
+  const cert: AuthConfig = { method: 'cert', mount: 'cert' };
+  expect(() =>
+    refuseFileAddressForOwnToken({ fileAddress: 'https://v', auth: cert, file: 'f' }),
+  ).not.toThrow();
+});

@@ -144,3 +144,72 @@ describe('a malformed project file stops the start with 64 and one line naming f
     expect(result.lines[0]).not.toContain('hunter2');
   });
 });
+
+describe('the file outputs in a project file', () => {
+  test('every key of --file, --template, --certificate and their settings; a template next to the file', () => {
+    const tree = checkout({
+      'vault-exec.yaml': [
+        'file: [sa.json=secret/proj/gcp#key]',
+        'template: [config/app.ini.tpl:app.ini]',
+        'certificate: ["tls=pki/web?common_name=app.example.com&alt_names=www.example.com&ttl=72h"]',
+        'files-dir: run/secrets',
+        'file-mode: "0440"',
+        'reload-signal: HUP',
+        '',
+      ].join('\n'),
+      'config/app.ini.tpl': 'password=${vault:secret/proj/db#password}\n',
+    });
+    // Given with --config, so trusted: a found file may not choose files-dir (below).
+    const { files } = configIn(
+      tree,
+      ['run', '--config', `${REPO}/vault-exec.yaml`, '--', 'app'],
+      shell,
+      `${REPO}/services/web`,
+    );
+    expect(files).toEqual({
+      dir: `${REPO}/run/secrets`,
+      mode: 0o440,
+      reloadSignal: 'SIGHUP',
+      files: [{ dest: 'sa.json', ref: { path: 'secret/proj/gcp', key: 'key' } }],
+      templates: [
+        {
+          source: `${REPO}/config/app.ini.tpl`,
+          dest: 'app.ini',
+          parts: [
+            { literal: 'password=' },
+            { ref: { path: 'secret/proj/db', key: 'password' } },
+            { literal: '\n' },
+          ],
+        },
+      ],
+      certificates: [
+        {
+          name: 'tls',
+          mount: 'pki',
+          role: 'web',
+          params: { common_name: 'app.example.com', alt_names: 'www.example.com', ttl: '72h' },
+        },
+      ],
+    });
+  });
+});
+
+describe('what a found file may do with files', () => {
+  test('it may not choose files-dir, where files are written and stale ones deleted', () => {
+    const tree = checkout({ 'vault-exec.yaml': 'files-dir: /home/dev\nfile: [notes.txt=secret/proj/x#k]\n' });
+    expect(() => configIn(tree, ['run', '--', 'app'])).toThrow(
+      /^refusing the project file .*: its files-dir would choose where secret files are written and old ones deleted; drop files-dir from it/,
+    );
+    // Without files-dir its files go to a fresh private directory.
+    const without = checkout({ 'vault-exec.yaml': 'file: [notes.txt=secret/proj/x#k]\n' });
+    expect(configIn(without, ['run', '--', 'app']).files.dir).toBeUndefined();
+  });
+
+  test('its templates must be in the repository', () => {
+    const tree = checkout({ 'vault-exec.yaml': 'template: [/home/dev/.aws/credentials:creds]\n' });
+    tree.files![`${HOME}/.aws/credentials`] = '[default]\n';
+    expect(() => configIn(tree, ['run', '--', 'app'])).toThrow(
+      /its template \/home\/dev\/\.aws\/credentials is outside its repository/,
+    );
+  });
+});

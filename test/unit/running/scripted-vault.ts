@@ -13,9 +13,11 @@ export interface ScriptedVault extends VaultClient {
   /** Dynamic credentials: lease TTL and max TTL in seconds. */
   leaseTtl: number;
   leaseMaxTtl: number;
-  /** Token TTL and max TTL in seconds for AppRole logins. */
+  /** Token TTL and max TTL in seconds for AppRole (and aws) logins. */
   tokenTtl: number;
   tokenMaxTtl: number;
+  /** PKI: the TTL in seconds of each certificate pki/issue/web issues. */
+  certificateTtl: number;
 }
 
 export function createScriptedVault(now: () => number = Date.now): ScriptedVault {
@@ -35,6 +37,7 @@ export function createScriptedVault(now: () => number = Date.now): ScriptedVault
     leaseMaxTtl: 3600,
     tokenTtl: 600,
     tokenMaxTtl: 3600,
+    certificateTtl: 90,
     writeKv2(path, data) {
       kv.set(`secret/data/${path}`, { version: (kv.get(`secret/data/${path}`)?.version ?? 0) + 1, data });
     },
@@ -43,7 +46,8 @@ export function createScriptedVault(now: () => number = Date.now): ScriptedVault
     },
     async request(method, path, options: RequestOptions = {}) {
       const body = options.body ?? {};
-      vault.calls.push(`${method} ${path}${typeof body.lease_id === 'string' ? ` ${body.lease_id}` : ''}`);
+      const subject = body.lease_id ?? body.serial_number;
+      vault.calls.push(`${method} ${path}${typeof subject === 'string' ? ` ${subject}` : ''}`);
       if (vault.denied.has(path)) return denied();
       const mount = path.match(/^sys\/internal\/ui\/mounts\/([^/]+)\//)?.[1];
       if (mount === 'secret') return ok({ data: { path: 'secret/', type: 'kv', options: { version: '2' } } });
@@ -78,6 +82,19 @@ export function createScriptedVault(now: () => number = Date.now): ScriptedVault
           },
         });
       }
+      if (method === 'PUT' && path === 'pki/issue/web') {
+        const n = ++serial;
+        return ok({
+          data: {
+            certificate: `certificate-${n}`,
+            private_key: `private-key-${n}`,
+            ca_chain: ['ca'],
+            serial_number: `serial-${n}`,
+            expiration: Math.floor(now() / 1000) + vault.certificateTtl,
+          },
+        });
+      }
+      if (method === 'PUT' && path === 'pki/revoke') return ok({ data: {} });
       if (method === 'GET' && path === 'database/roles/app') return ok({ data: { db_name: 'pg' } });
       if (path === 'sys/leases/renew') {
         const lease = leases.get(String(body.lease_id));
@@ -89,7 +106,7 @@ export function createScriptedVault(now: () => number = Date.now): ScriptedVault
         leases.delete(String(body.lease_id));
         return { status: 204, body: null };
       }
-      if (path === 'auth/approle/login') {
+      if (/^auth\/(approle|aws)\/login$/.test(path)) {
         const token = `token-${++serial}`;
         tokens.set(token, { maxAt: now() + vault.tokenMaxTtl * 1000 });
         return ok({ auth: { client_token: token, lease_duration: vault.tokenTtl, renewable: true } });
@@ -139,6 +156,8 @@ export function createFakeChildren(calls: string[]): {
           if (child.exited) return false;
           child.signals.push(signal);
           calls.push(`kill child ${children.indexOf(child)} ${signal}`);
+          // A child that re-reads its files on its reload signal keeps running.
+          if (signal === 'SIGHUP') return true;
           child.exited = true;
           queueMicrotask(() => finish({ code: 0 }));
           return true;

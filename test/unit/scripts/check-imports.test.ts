@@ -144,7 +144,20 @@ describe('layer rules', () => {
         'vault/b.ts': "import { NAMES } from '../cli/config';\nimport '../running/a';\n",
       }).lines,
     ).toEqual([
-      'src/vault/b.ts:2: imports src/running/a.ts, but vault imports only cli (what was parsed) and util',
+      "src/vault/b.ts:2: imports src/running/a.ts, but vault imports only aws (for the aws login's signed request), cli (what was parsed) and util",
+    ]);
+  });
+
+  test("aws (AWS's own endpoints) is below vault: it never reaches Vault or what runs after", () => {
+    expect(
+      check({
+        'cli/config.ts': 'export const NAMES = [];\n',
+        'vault/login.ts': "import { NAMES } from '../cli/config';\n",
+        'aws/sts.ts': "import { NAMES } from '../cli/config';\nimport '../vault/login';\n",
+        'vault/aws.ts': "import '../aws/sts';\n",
+      }).lines,
+    ).toEqual([
+      "src/aws/sts.ts:2: imports src/vault/login.ts, but aws (AWS's own endpoints: STS, container credentials, instance metadata; SigV4) imports only cli and util",
     ]);
   });
 
