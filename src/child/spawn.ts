@@ -1,7 +1,7 @@
 // Starts the child, with the kill escalation and the clean-up on exit left to us rather than execa, and
 // turns how it ended into vault-exec's exit code: its own, 128+N for signal N, 126/127 if it never ran.
+import type { ChildProcess as NodeChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { execa } from 'execa';
 import { EXIT } from '../util/exit-codes';
 import { PIPE_DRAIN_GRACE_MS, pipeMaskedOutput, type MaskedOutput } from './masked-pipes';
 import { signalExitCode } from './signals';
@@ -41,42 +41,103 @@ export function spawnChild(
   options: SpawnOptions = { processGroup: false },
 ): ChildProcess {
   const [file, ...args] = command as [string, ...string[]];
-  let subprocess: ReturnType<typeof execa>;
+  let started: Started;
   try {
-    subprocess = startSubprocess(file, args, env, options);
+    started = startSubprocess(file, args, env, options);
   } catch (error) {
     return neverStarted(file, options, error);
   }
-  return superviseSubprocess(subprocess, file, options);
+  return superviseSubprocess(started, file, options);
 }
 
+/** A started child and how it ended, as execa reports it with `reject: false`. */
+interface Started {
+  /** Undefined when Node refused to start it at once (it threw an errno error). */
+  child: NodeChildProcess | undefined;
+  ended: Promise<Outcome>;
+}
+
+interface Outcome {
+  exitCode?: number;
+  signal?: string;
+  code?: string;
+  shortMessage?: string;
+}
+
+/**
+ * --mask: stdout and stderr become pipes through the masker (execa's streams); stdin stays the
+ * caller's. Without it the child inherits our stdio and Node's own spawn is all it takes: execa is
+ * loaded only for --mask, so an ordinary start does not pay for evaluating it.
+ */
 function startSubprocess(
   file: string,
   args: string[],
   env: Record<string, string>,
   options: SpawnOptions,
-): ReturnType<typeof execa> {
-  return execa(file, args, {
-    // --mask: stdout and stderr become pipes through the masker; stdin stays the caller's.
-    stdio: options.maskValues ? ['inherit', 'pipe', 'pipe'] : 'inherit',
-    buffer: false,
+): Started {
+  const shared = {
     env,
+    detached: options.processGroup,
+    windowsHide: true,
+    ...(options.identity && { uid: options.identity.uid, gid: options.identity.gid }),
+  };
+  if (!options.maskValues) return spawnInheriting(file, args, shared);
+  const { execa } = require('execa') as typeof import('execa');
+  const subprocess = execa(file, args, {
+    ...shared,
+    stdio: ['inherit', 'pipe', 'pipe'],
+    buffer: false,
     extendEnv: false,
     reject: false,
     forceKillAfterDelay: false,
     cleanup: false,
-    detached: options.processGroup,
-    windowsHide: true,
-    ...(options.identity && { uid: options.identity.uid, gid: options.identity.gid }),
   });
+  return { child: subprocess, ended: subprocess.then((result) => result as Outcome) };
+}
+
+/**
+ * node:child_process.spawn with the caller's stdio, settling like execa with `reject: false`: with how
+ * the child ended, or with the error code (ENOENT, EACCES, EPERM) when it never started, whether Node
+ * emits it or throws it. Anything else thrown (not an errno error) is left to neverStarted.
+ */
+function spawnInheriting(
+  file: string,
+  args: string[],
+  options: {
+    env: Record<string, string>;
+    detached: boolean;
+    windowsHide: boolean;
+    uid?: number;
+    gid?: number;
+  },
+): Started {
+  let child: NodeChildProcess;
+  try {
+    // Loaded here, at the spawn: --version, --help and a start that fails before it never need it.
+    const { spawn } = require('node:child_process') as typeof import('node:child_process');
+    child = spawn(file, args, { ...options, stdio: 'inherit' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw error;
+    return { child: undefined, ended: Promise.resolve({ code, shortMessage: (error as Error).message }) };
+  }
+  const ended = new Promise<Outcome>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      resolve({ code: error.code, shortMessage: error.message }),
+    );
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) =>
+      resolve({ exitCode: code ?? undefined, signal: signal ?? undefined }),
+    );
+  });
+  return { child, ended };
 }
 
 function superviseSubprocess(
-  subprocess: ReturnType<typeof execa>,
+  { child: subprocess, ended }: Started,
   file: string,
   options: SpawnOptions,
 ): ChildProcess {
-  const pid = subprocess.pid;
+  const pid = subprocess?.pid;
   // Our clean-up instead of signal-exit's: only if vault-exec itself ends (an internal error) while the
   // child still runs, so the child is not left behind without a supervisor.
   const stopOnExit = (): void => void signal('SIGTERM');
@@ -92,7 +153,7 @@ function superviseSubprocess(
   };
   const signal = (name: NodeJS.Signals): boolean => {
     if (pid === undefined) return false;
-    if (subprocess.exitCode !== null || subprocess.signalCode !== null) {
+    if (subprocess!.exitCode !== null || subprocess!.signalCode !== null) {
       // Once reaped, the pid may already belong to someone else: never signal it again. A group id
       // stays reserved while any member lives, so what is left of the group can still be signalled.
       if (options.processGroup && groupAlive())
@@ -114,13 +175,14 @@ function superviseSubprocess(
     return reachesChild;
   };
 
-  const output = options.maskValues
-    ? pipeMaskedOutput(
-        { stdout: subprocess.stdout, stderr: subprocess.stderr, kill: signal },
-        options.maskValues,
-      )
-    : undefined;
-  const finished = output ? Promise.race([subprocess, exitThenDrain(subprocess, output)]) : subprocess;
+  const output =
+    options.maskValues && subprocess
+      ? pipeMaskedOutput(
+          { stdout: subprocess.stdout!, stderr: subprocess.stderr!, kill: signal },
+          options.maskValues,
+        )
+      : undefined;
+  const finished = output ? Promise.race([ended, exitThenDrain(subprocess!, output)]) : ended;
   const done = finished.then((result) => {
     process.removeListener('exit', stopOnExit);
     if (result.signal) return { code: signalExitCode(result.signal) };

@@ -1,6 +1,5 @@
 // vault-exec and the terminal it shares with the child: --process-group refused on one, and our own
 // writes to it dropped while they would stop us (SIGTTOU) or fail under a running child.
-import { spawnSync } from 'node:child_process';
 import { fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Config } from '../cli/config';
@@ -48,6 +47,8 @@ export function terminalWriteWouldStop(fd: number): boolean {
   const { processGroup, terminal, foregroundGroup } = position;
   if (!foregroundGroup || foregroundGroup <= 0 || foregroundGroup === processGroup) return false;
   if (fstatSync(fd).rdev !== terminal) return false;
+  // node:child_process is loaded only here, on a terminal, not at every start.
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const stty = spawnSync('stty', ['-a'], { stdio: [fd, 'pipe', 'ignore'], encoding: 'utf8', timeout: 1_000 });
   // When stty cannot tell us, losing a line is better than a process stuck in write().
   return stty.status !== 0 || /(^|[\s;])tostop([\s;]|$)/.test(stty.stdout);

@@ -1,6 +1,5 @@
 // Everything the resolve step reads from outside the process's arguments and environment, as one
 // object: run() is given Node's (createNodeIo), a unit test its own.
-import { execFileSync } from 'node:child_process';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Env } from '../util/env';
@@ -42,7 +41,8 @@ export function createNodeIo(cwd: string = process.cwd()): ResolveIo {
     stat: (path) => statSync(path),
     realPath: (path) => realpathSync.native(path),
     runTokenHelper: (helper, env) =>
-      execFileSync(helper, ['get'], {
+      // node:child_process is loaded only when a token helper is run, not at every start.
+      (require('node:child_process') as typeof import('node:child_process')).execFileSync(helper, ['get'], {
         encoding: 'utf8',
         env,
         timeout: TOKEN_HELPER_TIMEOUT_MS,

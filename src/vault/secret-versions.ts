@@ -1,6 +1,5 @@
 // Which version of an unleased secret the child got, for --watch to compare against, and how to read
 // it again (without the values where the policy allows) to see whether it changed.
-import { createHash } from 'node:crypto';
 import { vaultMessage, type VaultClient, type VaultResponse } from './http/client';
 import { VaultTransportError } from './http/transport-error';
 import type { SecretLocation } from './secret-location';
@@ -108,5 +107,7 @@ function describeAnswer(response: VaultResponse): string {
 }
 
 function hash(value: unknown): string {
+  // node:crypto is loaded here, where hashing happens, not at every start.
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }

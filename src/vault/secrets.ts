@@ -102,12 +102,16 @@ export async function readSecrets(options: {
     locations.set(typed, previous?.locations.get(typed) ?? (await locate(client, token, typed, mounts)));
   }
 
-  const apiPaths = unique([...locations.values()].map((location) => location.apiPath));
+  // The first location of each API path, found in one pass: a lookup per read keeps many paths linear.
+  const locationByApiPath = new Map<string, SecretLocation>();
+  for (const location of locations.values())
+    if (!locationByApiPath.has(location.apiPath)) locationByApiPath.set(location.apiPath, location);
+  const apiPaths = [...locationByApiPath.keys()];
   const kept = (apiPath: string): PathRead | undefined =>
     options.replace?.has(apiPath) ? undefined : previous?.reads.get(apiPath);
   const toRead = apiPaths.filter((apiPath) => kept(apiPath) === undefined);
   const fresh = await mapWithLimit(toRead, READ_CONCURRENCY, options.signal, async (apiPath) => {
-    const location = [...locations.values()].find((candidate) => candidate.apiPath === apiPath)!;
+    const location = locationByApiPath.get(apiPath)!;
     const read = await readPath(client, token, location, options.now ?? monotonicNow);
     if (read.lease) options.onLease?.(read.lease);
     // Recorded first, so the lease is revoked like any other a failed read minted.

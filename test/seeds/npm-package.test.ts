@@ -56,6 +56,7 @@ test('the package is publishable and holds only what the runtime needs', () => {
     'README.md',
     'bin/vault-exec',
     'dist/vault-exec.cjs',
+    'dist/vault-exec.code-cache',
     'package.json',
   ]);
 });

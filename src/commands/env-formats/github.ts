@@ -1,6 +1,5 @@
 // `--format github`, in two halves: the `::add-mask::` lines for stdout, and the `NAME<<DELIMITER`
 // blocks for $GITHUB_ENV.
-import { randomBytes } from 'node:crypto';
 import { checkNoNul } from './env-limits';
 import { checkPortableName, refuseValue } from './names';
 
@@ -65,5 +64,6 @@ function pickDelimiter(value: string, makeDelimiter: () => string): string {
 }
 
 function randomDelimiter(): string {
+  const { randomBytes } = require('node:crypto') as typeof import('node:crypto'); // loaded only here
   return `VAULT_EXEC_EOF_${randomBytes(16).toString('hex')}`;
 }

@@ -1,16 +1,10 @@
 // The connection to a proxy: a CONNECT tunnel for https Vault addresses, and the proxy's own
 // connection, which is TLS for an https:// proxy (as curl and the Vault CLI speak to one), so the
 // request line, the Vault host name and Proxy-Authorization never cross the network in plaintext.
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import { isIP, type Socket } from 'node:net';
-import {
-  connect as connectTls,
-  createSecureContext,
-  rootCertificates,
-  type ConnectionOptions,
-  type SecureContext,
-} from 'node:tls';
+import type { ConnectionOptions, SecureContext } from 'node:tls';
 import { isUntrustedCertificate } from './transport-error';
 
 export const PROXY_TUNNEL_REFUSED = 'ERR_PROXY_TUNNEL';
@@ -27,14 +21,21 @@ export class ProxyFailure extends Error {
   }
 }
 
+// node:https and node:tls are loaded only once something here is used: at a proxied request.
+const loadHttps = (): typeof https => require('node:https') as typeof https;
+const loadTls = (): typeof import('node:tls') => require('node:tls') as typeof import('node:tls');
+
 /**
  * What an https:// proxy's certificate is checked against: Node's default CAs, plus VAULT_CACERT and
  * VAULT_CAPATH when set (a company's proxy and its Vault often share a CA). The rest of Vault's TLS
  * settings stay Vault's: the proxy never gets the client certificate, and VAULT_SKIP_VERIFY and
- * VAULT_TLS_SERVER_NAME do not apply to it.
+ * VAULT_TLS_SERVER_NAME do not apply to it. NODE_EXTRA_CA_CERTS (`extraCa`, its file's certificates) counts
+ * where Node would count it: among the default CAs, not beside VAULT_CACERT.
  */
-export function createProxyTrust(vaultCa: string[] | undefined): SecureContext {
-  return createSecureContext(vaultCa === undefined ? {} : { ca: [...rootCertificates, ...vaultCa] });
+export function createProxyTrust(vaultCa: string[] | undefined, extraCa?: string[]): SecureContext {
+  const { createSecureContext, rootCertificates } = loadTls();
+  if (vaultCa !== undefined) return createSecureContext({ ca: [...rootCertificates, ...vaultCa] });
+  return createSecureContext(extraCa === undefined ? {} : { ca: [...rootCertificates, ...extraCa] });
 }
 
 /** Where to connect for `proxy`, and in TLS when it is an https:// proxy. */
@@ -78,14 +79,15 @@ export function createTunnelAgent(
   options: https.AgentOptions,
   trust: SecureContext,
 ): https.Agent {
-  const agent = new https.Agent(options);
+  const agent = new (loadHttps().Agent)(options);
   type Callback = (error: Error | null, socket?: Socket) => void;
   (agent as unknown as { createConnection: unknown }).createConnection = (
     target: ConnectionOptions & { host: string; port: number },
     callback: Callback,
   ): undefined => {
     const authority = `${target.host}:${target.port}`;
-    const request = proxy.protocol === 'https:' ? https.request : http.request;
+    const request =
+      proxy.protocol === 'https:' ? loadHttps().request : (require('node:http') as typeof http).request;
     const tunnel = request({
       ...proxyConnection(proxy, trust),
       method: 'CONNECT',
@@ -99,7 +101,7 @@ export function createTunnelAgent(
         const reason = `the proxy ${proxy.origin} refused a tunnel to ${authority} (HTTP ${answer.statusCode})`;
         return callback(new ProxyFailure(reason, PROXY_TUNNEL_REFUSED));
       }
-      callback(null, connectTls({ ...target, socket }));
+      callback(null, loadTls().connect({ ...target, socket }));
     });
     tunnel.once('error', (error: NodeJS.ErrnoException) => {
       const reason = describeProxyTlsFailure(error.code, proxy);

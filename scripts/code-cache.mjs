@@ -1,0 +1,135 @@
+// Makes dist/vault-exec.code-cache, the V8 code cache the launcher (bin/vault-exec) compiles the bundle
+// with. V8 caches the functions a run compiled, so the cache is made from real runs, in one process
+// through the launcher's own compileBundle: `--help` (its formatting), then a start with one secret and
+// a child. That start talks to a Vault dev server when one is at hand (VAULT_EXEC_SERVER_BIN, or the
+// pinned build scripts/ensure-vault-server caches), so login, read, spawn and exit are all compiled;
+// without one (an image's build stage) it is a start with Vault down and the .env fallback, which
+// still goes through the client, the wait, the spawn and the exit. Never downloads or builds a Vault.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Returns how the cache was made, for the build's line. */
+export async function makeCodeCache({ root, launcher, bundle, output }) {
+  const work = mkdtempSync(join(tmpdir(), 'vault-exec-code-cache-'));
+  const vaultBinary = findVaultServer(root);
+  let stopVault = () => {};
+  try {
+    const base = { PATH: process.env.PATH, HOME: work };
+    let env;
+    let start;
+    let how;
+    if (vaultBinary) {
+      const server = await startDevServer(vaultBinary, work);
+      stopVault = server.stop;
+      env = { ...base, VAULT_ADDR: server.address, VAULT_TOKEN: server.token };
+      start = ['--log-level', 'error', '--secret', 'A=secret/app#key', '--', 'true'];
+      how = 'a start against a Vault dev server';
+    } else {
+      writeFileSync(join(work, '.env'), 'A=code-cache\n');
+      env = { ...base, VAULT_ADDR: 'http://127.0.0.1:9', VAULT_TOKEN: 'code-cache-run' };
+      start = ['run', '--fallback-env', join(work, '.env'), '--wait-timeout', '0', '--log-level', 'error'];
+      start.push('--secret', 'A=secret/app#key', '--', 'true');
+      how = 'a start with Vault down and the .env fallback (no Vault dev server at hand)';
+    }
+    rmSync(output, { force: true });
+    const made = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const [launcher, bundle, cache, start] = process.argv.slice(1);
+         const { script, run } = require(launcher).compileBundle(bundle, '');
+         const exit = process.exit;
+         process.exit = () => {
+           process.exit = exit;
+           process.argv = [process.execPath, bundle, ...JSON.parse(start)];
+           run();
+         };
+         process.on('exit', (code) => code === 0 && require('node:fs').writeFileSync(cache, script.createCachedData()));
+         process.argv = [process.execPath, bundle, '--help'];
+         run();`,
+        launcher,
+        bundle,
+        output,
+        JSON.stringify(start),
+      ],
+      // A directory of its own: no project file of this checkout is found, and nothing is left behind.
+      { cwd: work, env, encoding: 'utf8' },
+    );
+    if (made.status !== 0 || !existsSync(output))
+      throw new Error(`code cache: the run exited ${made.status}: ${made.stderr}`);
+    return how;
+  } finally {
+    stopVault();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The server the test suite pins, if it is already built; VAULT_EXEC_SERVER_BIN first, as there. */
+function findVaultServer(root) {
+  if (process.env.VAULT_EXEC_SERVER_BIN && existsSync(process.env.VAULT_EXEC_SERVER_BIN))
+    return process.env.VAULT_EXEC_SERVER_BIN;
+  const version = /^VAULT_VERSION="([^"]+)"/m.exec(
+    readFileSync(join(root, 'scripts/ensure-vault-server'), 'utf8'),
+  )?.[1];
+  const cacheRoot =
+    process.env.VAULT_EXEC_CACHE_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'vault-exec');
+  const pinned = join(cacheRoot, `vault-${version}`, 'vault');
+  return version && existsSync(pinned) ? pinned : undefined;
+}
+
+/** A dev server on a free loopback port with one KV v2 secret, secret/app#key, and its root token. */
+async function startDevServer(binary, work) {
+  const token = `code-cache-${randomBytes(8).toString('hex')}`;
+  const port = await freePort();
+  const address = `http://127.0.0.1:${port}`;
+  const server = spawn(
+    binary,
+    [
+      'server',
+      '-dev',
+      `-dev-root-token-id=${token}`,
+      `-dev-listen-address=127.0.0.1:${port}`,
+      '-dev-no-store-token',
+    ],
+    { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH, HOME: work } },
+  );
+  const stop = () => {
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  };
+  try {
+    const deadline = Date.now() + 30_000;
+    while ((await fetch(`${address}/v1/sys/health`).catch(() => undefined))?.status !== 200) {
+      if (Date.now() > deadline) throw new Error('code cache: the Vault dev server did not start');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const written = await fetch(`${address}/v1/secret/data/app`, {
+      method: 'POST',
+      headers: { 'X-Vault-Token': token },
+      body: JSON.stringify({ data: { key: 'code-cache' } }),
+    });
+    if (!written.ok) throw new Error(`code cache: writing the secret answered ${written.status}`);
+    return { address, token, stop };
+  } catch (error) {
+    stop();
+    throw error;
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
