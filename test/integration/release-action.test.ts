@@ -26,6 +26,7 @@ test('tags a commit that holds dist/, on no branch, and leaves the branch untouc
   for (const entry of [
     'src',
     'scripts',
+    'bin',
     'action',
     'action.yml',
     'package.json',
