@@ -7,40 +7,18 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
-  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { MANIFEST, SecretFiles, planFilesDir } from '../../../src/child/secret-files';
-import { createLogger } from '../../../src/util/log';
+import { failure, modeOf, useSecretFilesScratch } from './secret-files-fixture';
 
-const lines: string[] = [];
-const log = createLogger({ level: 'debug', format: 'text', write: (text) => lines.push(text) });
-const made: string[] = [];
-const shmDir = (): string => {
-  const dir = mkdtempSync('/dev/shm/vault-exec-unit-hardening-');
-  made.push(dir);
-  return dir;
-};
-afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-  lines.length = 0;
-});
-const modeOf = (path: string) => statSync(path).mode & 0o777;
-const failure = (work: () => unknown): Error & { exitCode: number } => {
-  try {
-    work();
-  } catch (error) {
-    return error as Error & { exitCode: number };
-  }
-  throw new Error('expected a failure');
-};
+const { lines, log, shmDir } = useSecretFilesScratch('vault-exec-unit-hardening-');
 const isRoot = process.geteuid?.() === 0;
 
 describe('the manifest is never followed through a link, nor trusted when it is not ours', () => {

@@ -7,36 +7,14 @@ import {
   readFileSync,
   readdirSync,
   readlinkSync,
-  rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { MANIFEST, SecretFiles, isMemoryBacked } from '../../../src/child/secret-files';
-import { createLogger } from '../../../src/util/log';
+import { failure, modeOf, useSecretFilesScratch } from './secret-files-fixture';
 
-const lines: string[] = [];
-const log = createLogger({ level: 'debug', format: 'text', write: (text) => lines.push(text) });
-const made: string[] = [];
-const shmDir = (): string => {
-  const dir = mkdtempSync('/dev/shm/vault-exec-unit-');
-  made.push(dir);
-  return dir;
-};
-afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-  lines.length = 0;
-});
-const modeOf = (path: string) => statSync(path).mode & 0o777;
-const failure = (work: () => unknown): Error & { exitCode: number } => {
-  try {
-    work();
-  } catch (error) {
-    return error as Error & { exitCode: number };
-  }
-  throw new Error('expected a failure');
-};
+const { lines, log, shmDir, removeAfter } = useSecretFilesScratch('vault-exec-unit-');
 
 describe('SecretFiles', () => {
   test('a directory named by --files-dir: 0700, files 0400, only changed files rewritten, ours removed at exit', () => {
@@ -132,7 +110,7 @@ describe('SecretFiles', () => {
     'a disk-backed default is refused, saying why; named with --files-dir it is used',
     () => {
       const disk = mkdtempSync(join(process.cwd(), '.vault-exec-disk-'));
-      made.push(disk);
+      removeAfter(disk);
       const error = failure(() => SecretFiles.open({ env: { XDG_RUNTIME_DIR: disk }, mode: 0o400, log }));
       expect(error.exitCode).toBe(73);
       expect(error.message).toMatch(
