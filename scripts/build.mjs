@@ -3,10 +3,12 @@
 // await, and it is what Node's single-executable builder needs.
 //
 // Beside it: dist/vault-exec, the launcher (a copy of bin/vault-exec, for images), and
-// dist/vault-exec.code-cache, V8's code cache for the bundle, made from real runs of it on this Node.
+// dist/vault-exec.code-cache, V8's code cache for the bundle, made from real runs of it on this Node,
+// and dist/vault-exec.answers, the bundle's own output for a lone --version or --help.
 import { build } from 'esbuild';
 import { chmodSync, copyFileSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { recordCliAnswers } from './cli-answers.mjs';
 import { makeCodeCache } from './code-cache.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -59,6 +61,9 @@ const how = await makeCodeCache({
 console.log(
   `built dist/vault-exec.code-cache (${Math.round(statSync(codeCache).size / 1024)} KiB, from ${how})`,
 );
+
+// --version and --help as the bundle answers them, for the launcher to print without compiling it.
+recordCliAnswers({ bundle: `${root}dist/vault-exec.cjs`, output: `${root}dist/vault-exec.answers` });
 
 // The GitHub Action's entry (action.yml loads it through action/index.cjs); it runs the bundle above.
 await build({ ...common, entryPoints: [`${root}src/action/main.ts`], outfile: `${root}dist/action.cjs` });

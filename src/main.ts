@@ -1,4 +1,5 @@
 // The executable's entry: process wiring, then run(argv, deps), then exit with its code.
+import { isatty } from 'node:tty';
 import { installProcessIo } from './process-io';
 import { run } from './run';
 
@@ -14,5 +15,6 @@ run(process.argv.slice(2), {
   redactor: io.redactor,
   writeValues: io.writeValues,
   onExit: io.onExit,
-  stdoutIsTerminal: process.stdout.isTTY === true,
+  // What process.stdout.isTTY says, without making the stream (see installProcessIo).
+  stdoutIsTerminal: isatty(1),
 }).then((code) => process.exit(code));

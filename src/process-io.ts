@@ -53,10 +53,14 @@ export function installProcessIo(): ProcessIo {
   });
 
   const redactor = createRedactor();
-  guardStream(process.stderr, redactor);
-  guardStream(process.stdout, redactor);
-  guardTerminalWrites(process.stderr, 2);
-  guardTerminalWrites(process.stdout, 1);
+  guardOnFirstUse('stderr', (stream) => {
+    guardStream(stream, redactor);
+    guardTerminalWrites(stream, 2);
+  });
+  guardOnFirstUse('stdout', (stream) => {
+    guardStream(stream, redactor);
+    guardTerminalWrites(stream, 1);
+  });
   return {
     terminal,
     redactor,
@@ -68,6 +72,28 @@ export function installProcessIo(): ProcessIo {
       return () => void process.off('exit', hook);
     },
   };
+}
+
+/**
+ * Guards process.stdout or process.stderr the moment anything first takes it, before its first write.
+ * Node makes the stream only then, and for a pipe (a container's log) that costs some 0.7 ms; a start
+ * that writes nothing of its own (the child inherits the descriptors) need not pay it.
+ */
+function guardOnFirstUse(name: 'stdout' | 'stderr', guard: (stream: NodeJS.WriteStream) => void): void {
+  const original = Object.getOwnPropertyDescriptor(process, name);
+  const open = original?.get;
+  if (open === undefined || original?.configurable !== true) return guard(process[name]);
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: original.enumerable,
+    get() {
+      const stream = open.call(process) as NodeJS.WriteStream;
+      // Node's getter keeps the one stream it made: from now on it answers again.
+      Object.defineProperty(process, name, original);
+      guard(stream);
+      return stream;
+    },
+  });
 }
 
 /**

@@ -2,7 +2,7 @@
 // signed sts:GetCallerIdentity request. Written here rather than taken from a library (the README's
 // "AWS IAM" section gives the size and start-up figures); checked against AWS's published test suite
 // in test/unit/aws/sigv4.test.ts.
-import { createHash, createHmac } from 'node:crypto';
+import type { createHash as CreateHash, createHmac as CreateHmac } from 'node:crypto';
 
 export interface SigningKeys {
   accessKeyId: string;
@@ -140,10 +140,15 @@ function encodeRfc3986(text: string): string {
   );
 }
 
+// node:crypto is loaded at the first signing, not at every start (some 1.5 ms of it).
+function crypto(): { createHash: typeof CreateHash; createHmac: typeof CreateHmac } {
+  return require('node:crypto') as typeof import('node:crypto');
+}
+
 function hmac(key: string | Buffer, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
+  return crypto().createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
 function sha256Hex(data: string): string {
-  return createHash('sha256').update(data, 'utf8').digest('hex');
+  return crypto().createHash('sha256').update(data, 'utf8').digest('hex');
 }

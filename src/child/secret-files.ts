@@ -2,7 +2,6 @@
 // each file written whole or not at all (a temporary file in the same directory, then a rename), owned
 // by the child's account, and removed when vault-exec exits. Synchronous on purpose: between the
 // first write and the child's start, and between a rewrite and its signal, no signal can intervene.
-import { randomBytes } from 'node:crypto';
 import {
   accessSync,
   closeSync,
@@ -226,7 +225,7 @@ export class SecretFiles {
     try {
       for (const [name, content] of changed) {
         current = name;
-        const temp = join(this.dir, `${TEMP_PREFIX}${name}.${randomBytes(6).toString('hex')}`);
+        const temp = join(this.dir, `${TEMP_PREFIX}${name}.${randomSuffix()}`);
         staged.push({ name, temp });
         this.writeTemp(temp, content);
       }
@@ -332,7 +331,7 @@ export class SecretFiles {
 
   /** Whole or not at all, like the files: never written through a link someone left in its place. */
   private recordManifest(names: string[]): void {
-    const temp = join(this.dir, `${TEMP_PREFIX}${MANIFEST}.${randomBytes(6).toString('hex')}`);
+    const temp = join(this.dir, `${TEMP_PREFIX}${MANIFEST}.${randomSuffix()}`);
     try {
       const fd = openSync(
         temp,
@@ -421,4 +420,10 @@ function tryUnlink(path: string): void {
   } catch {
     // Already gone.
   }
+}
+
+/** A temporary file's unguessable part; node:crypto is loaded at the first write, not at every start. */
+function randomSuffix(): string {
+  const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
+  return randomBytes(6).toString('hex');
 }

@@ -1,9 +1,11 @@
 // The launcher (bin/vault-exec, copied to dist/vault-exec for images): sh moves NODE_EXTRA_CA_CERTS
 // out of Node's start and execs node on the same file, which puts it back and runs the bundle with
-// its code cache. What must hold: Vault's certificate is still trusted through NODE_EXTRA_CA_CERTS,
+// its code cache; a lone --version or --help it answers from dist/vault-exec.answers, the bundle's
+// own output recorded by the build. What must hold: Vault's certificate is still trusted through NODE_EXTRA_CA_CERTS,
 // the child gets the variable unchanged, and exit codes, signals and PID 1 behave as with the bundle.
 import { spawn } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { bundlePath } from '../support/processes';
@@ -182,4 +184,102 @@ test('as PID 1 through the launcher it warns once about reaping, forwards SIGTER
   expect(
     running.output().stderr.match(/running as PID 1: orphaned grandchildren will not be reaped/g),
   ).toHaveLength(1);
+});
+
+/** What a command printed and exited with, stdout a pipe. */
+async function outcome(
+  command: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const running = start(command, args, envWith({}));
+  const { code } = await running.exited;
+  return { code, ...running.output() };
+}
+
+const ANSWERED = ['--version', '-V', '--help', '-h'];
+
+test.each(Object.keys(launchers))(
+  '%s answers a lone --version, -V, --help and -h byte for byte as the bundle does, with its exit code',
+  async (name) => {
+    const launcher = launchers[name as keyof typeof launchers];
+    for (const word of ANSWERED) {
+      const fromBundle = await outcome(process.execPath, [bundlePath, word]);
+      expect(fromBundle.stdout).toMatch(/^vault-exec |^Usage: vault-exec/);
+      expect(await outcome(launcher, [word]), word).toEqual(fromBundle);
+    }
+  },
+);
+
+/** A copy of dist/ whose recorded answers say RECORDED, so a test can tell who answered. */
+function distWithMarkedAnswers(change?: (record: { bundleBytes: number }) => void): string {
+  const copy = mkdtempSync(join(tmpdir(), 'vault-exec-launcher-'));
+  for (const file of ['vault-exec', 'vault-exec.cjs', 'vault-exec.code-cache'])
+    copyFileSync(join(dist, file), join(copy, file));
+  const record = JSON.parse(readFileSync(join(dist, 'vault-exec.answers'), 'utf8'));
+  for (const word of ANSWERED) record.answers[word].stdout = `RECORDED ${word}\n`;
+  change?.(record);
+  writeFileSync(join(copy, 'vault-exec.answers'), JSON.stringify(record));
+  return copy;
+}
+
+test('only a lone answered word is answered from the record; every other line goes to the bundle', async () => {
+  const copy = distWithMarkedAnswers();
+  try {
+    const launcher = join(copy, 'vault-exec');
+    expect((await outcome(launcher, ['--help'])).stdout).toBe('RECORDED --help\n');
+    for (const args of [
+      ['--help', 'extra'],
+      ['run', '--help'],
+      ['check', '-h'],
+      ['--version', '--help'],
+      ['--help', '--'],
+      ['--', '--help'],
+      ['--helpx'],
+      ['-hV'],
+    ]) {
+      const launched = await outcome(launcher, args);
+      expect(launched.stdout, args.join(' ')).not.toContain('RECORDED');
+      expect(launched, args.join(' ')).toEqual(await outcome(process.execPath, [bundlePath, ...args]));
+    }
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test('a record of another bundle, or none, leaves --help to the bundle', async () => {
+  const fromBundle = await outcome(process.execPath, [bundlePath, '--help']);
+  const stale = distWithMarkedAnswers((record) => (record.bundleBytes += 1));
+  const missing = distWithMarkedAnswers();
+  rmSync(join(missing, 'vault-exec.answers'));
+  try {
+    for (const copy of [stale, missing])
+      expect(await outcome(join(copy, 'vault-exec'), ['--help'])).toEqual(fromBundle);
+  } finally {
+    rmSync(stale, { recursive: true, force: true });
+    rmSync(missing, { recursive: true, force: true });
+  }
+});
+
+test('with stdout a terminal (commander wraps --help to its width) the bundle answers', async () => {
+  const copy = distWithMarkedAnswers();
+  try {
+    // script(1) gives the command a terminal of its own, 40 columns wide.
+    const launched = await outcome('script', [
+      '-qec',
+      `stty cols 40; ${join(copy, 'vault-exec')} --help`,
+      '/dev/null',
+    ]);
+    expect(launched.code, launched.stderr).toBe(0);
+    expect(launched.stdout).not.toContain('RECORDED');
+    expect(launched.stdout).toContain('Usage: vault-exec');
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test('a reader that goes away early is no error for a recorded answer, as for the bundle', async () => {
+  for (const command of [distLauncher, `${process.execPath} ${bundlePath}`]) {
+    const launched = await outcome('sh', ['-c', `{ ${command} --help; echo "exit $?" >&2; } | true`]);
+    expect(launched.stderr, command).toBe('exit 0\n');
+  }
 });

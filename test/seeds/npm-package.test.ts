@@ -55,6 +55,7 @@ test('the package is publishable and holds only what the runtime needs', () => {
     'LICENSE',
     'README.md',
     'bin/vault-exec',
+    'dist/vault-exec.answers',
     'dist/vault-exec.cjs',
     'dist/vault-exec.code-cache',
     'package.json',

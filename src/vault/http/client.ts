@@ -3,6 +3,7 @@
 // are interpreted here and in the endpoint modules (vault/).
 import nodeVault from 'node-vault';
 import type { TlsConfig } from '../../cli/config';
+import { monotonicNow } from '../../util/clock';
 import type { Logger } from '../../util/log';
 import { NO_OBSERVER, type Observer } from '../../util/observer';
 import { splitVaultAddress } from './address';
@@ -89,12 +90,12 @@ export function createVaultClient(options: {
       if (withNamespace && options.namespace) headers['X-Vault-Namespace'] = options.namespace;
       const search = query ? `?${new URLSearchParams(query).toString()}` : '';
       const exchange: Exchange = { headers, timeoutMs: timeoutMs ?? options.timeoutMs };
-      const started = performance.now();
+      const started = monotonicNow();
       const observe = () =>
         observer.vaultRequest(
           operationOf(method, path),
           exchange.answer === undefined ? 'error' : String(exchange.answer.status),
-          (performance.now() - started) / 1000,
+          (monotonicNow() - started) / 1000,
         );
       try {
         await raw.request({
