@@ -77,6 +77,14 @@ const targets = [
     memory: true,
   },
   { id: 'start', name: 'vault-exec, 1 path', command: [launcher, ...onePath], memory: true },
+  // How a container starts it (ENTRYPOINT ["vault-exec", "--"], every setting in the environment).
+  {
+    id: 'container',
+    name: 'vault-exec -- cmd, 1 path in env',
+    command: [launcher, '--', ...oneChild],
+    env: { VAULT_EXEC_LOG_LEVEL: 'warn', VAULT_EXEC_SECRET: `DB_PASSWORD=${db}#password` },
+    memory: true,
+  },
   {
     id: 'ca',
     name: 'vault-exec, NODE_EXTRA_CA_CERTS set',
@@ -179,6 +187,7 @@ const pairedRatio = (a, b) => paired(a, b, (x, y) => x / y);
 const perPath = (from, to) => (at(`paths${to}`) - at(`paths${from}`)) / (to - from);
 const checks = [
   ['1 path vs floor', pairedRatio('start', 'floor'), '≤ 1.30×', (value) => value <= 1.3, ratio],
+  ['container form vs floor', pairedRatio('container', 'floor'), '≤ 1.30×', (value) => value <= 1.3, ratio],
   ['1 path peak RSS', figures.get('start')?.peak, '≤ 47 MiB', (value) => value <= 47 * 1024, mib],
   [
     'NODE_EXTRA_CA_CERTS cost',

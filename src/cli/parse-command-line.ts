@@ -1,6 +1,5 @@
 // argv → what the command line says: the command, the flags given, the child's command and which
 // project file to read. Pure: nothing here reads a file or the process; the resolve step does.
-import { CommanderError } from 'commander';
 import type { Env } from '../util/env';
 import { UsageError, escapeControlCharacters, quote } from '../util/errors';
 import { FLAG_OPTIONS, SUBCOMMANDS, envNameOf, type FlagValues, type Subcommand } from './options';
@@ -34,7 +33,19 @@ export function parseCommandLine(argv: string[], env: Env): CommandLine {
   // Only a first word *before* "--" names a subcommand, so `vault-exec -- check` runs a program called check.
   const named = SUBCOMMANDS.find((name) => name === ours[0]);
   const optionWords = named === undefined ? ours : ours.slice(1);
+  // The container form with no flag of its own (`vault-exec -- cmd`, every setting from the
+  // environment) leaves commander nothing to parse: it is not even loaded, a millisecond of a start.
+  if (named === undefined && optionWords.length === 0 && childCommand !== undefined)
+    return {
+      kind: 'run',
+      form: 'container',
+      flags: {},
+      command: childCommand,
+      projectFile: { given: nonBlank(env[envNameOf('config')]), discover: false },
+    };
 
+  // Loaded here, not at the top: the container form above does without it.
+  const { CommanderError } = require('commander') as typeof import('commander');
   let stdout = '';
   const program = buildProgram((text) => (stdout += text));
   try {

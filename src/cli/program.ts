@@ -1,5 +1,5 @@
 // The commander program: the flags and --help, both from the options table and the exit-code table.
-import { Command, Option } from 'commander';
+import type { Command, Option } from 'commander';
 import { EXIT_CODES } from '../util/exit-codes';
 import { VERSION } from '../util/version';
 import { FLAG_OPTIONS, shownDefaultOf, type FlagSpec } from './options';
@@ -53,6 +53,8 @@ Example:
 
 /** The program for one parse; `writeOut` receives --help and --version. */
 export function buildProgram(writeOut: (text: string) => void): Command {
+  // Loaded when a command line has words for it: `vault-exec -- cmd` never does (parse-command-line.ts).
+  const { Command } = loadCommander();
   const program = new Command('vault-exec')
     .usage(
       '[options] -- <command> [args...]\n' +
@@ -78,7 +80,7 @@ function optionOf(row: FlagSpec): Option {
   // commander shows a string default itself, as (default: "60s"); the others are said in words.
   const saysDefault = row.shape === 'boolean' || !('default' in row);
   const shown = saysDefault && shownDefaultOf(row) !== '' ? ` (default: ${shownDefaultOf(row)})` : '';
-  const option = new Option(flags, `${row.help} (env: ${row.env})${shown}`);
+  const option = new (loadCommander().Option)(flags, `${row.help} (env: ${row.env})${shown}`);
   if ('repeatable' in row) option.argParser((value: string, previous: string[] = []) => [...previous, value]);
   if ('choices' in row) option.choices(row.choices);
   if ('default' in row && row.shape !== 'boolean') option.default(row.default);
@@ -97,3 +99,5 @@ function wrap(text: string): string {
   }
   return [...lines, line].join('\n');
 }
+
+const loadCommander = (): typeof import('commander') => require('commander') as typeof import('commander');

@@ -28,6 +28,25 @@ describe('the child command', () => {
     expect(configOf(['--', program, '-x']).command).toEqual([program, '-x']);
   });
 
+  test('the container form with no flag of its own (parsed without commander) reads as with a flag', () => {
+    const bare = parseCommandLine(['--', 'node', 'server.js'], { VAULT_EXEC_CONFIG: 'app.yaml' });
+    expect(bare).toEqual({
+      kind: 'run',
+      form: 'container',
+      flags: {},
+      command: ['node', 'server.js'],
+      projectFile: { given: 'app.yaml', discover: false },
+    });
+    const flagged = parseCommandLine(['--log-level', 'info', '--', 'node', 'server.js'], {
+      VAULT_EXEC_CONFIG: 'app.yaml',
+    });
+    expect({ ...flagged, flags: {} }).toEqual(bare);
+    expect(
+      configOf(['--', 'node'], { VAULT_EXEC_SECRET: 'A=secret/a#x' }).secrets.map((s) => s.name),
+    ).toEqual(['A']);
+    expect(() => configOf(['--'])).toThrow(UsageError);
+  });
+
   test('"check" before "--" is the preflight subcommand and needs no command', () => {
     const result = parse(['check', '--secret', 'A=secret/a#x'], env);
     expect(result.kind).toBe('check');
