@@ -49,13 +49,31 @@ async function startPhase(
   argv: string[],
   env: Record<string, string> = USER_TOKEN,
   observer?: Observer,
+  /** Where --file, --template and --certificate write, as `vault-exec run` opens it; none without. */
+  filesDir?: string,
 ) {
   const config = configOf(argv, env);
   const lines: string[] = [];
   const log = createLogger({ level: 'debug', format: 'text', write: (line) => lines.push(line) });
   const { children, spawn } = createFakeChildren(vault.calls);
   const { ledger, login, secrets } = await logInAndRead(vault, config, log, observer);
-  const first = buildGeneration({ config, inherited: {}, secrets, token: login.session.token, log });
+  const certificates = [];
+  for (const request of config.files.certificates)
+    certificates.push(await issueAtStart(vault, login.session.token, request, log));
+  const files =
+    filesDir === undefined
+      ? undefined
+      : SecretFiles.open({ explicitDir: filesDir, env: {}, mode: 0o400, log });
+  const first = buildGeneration({
+    config,
+    inherited: {},
+    secrets,
+    token: login.session.token,
+    log,
+    filesDir,
+    certificates,
+  });
+  files?.write(first.files);
   const phase = new RunningPhase({
     config,
     client: vault,
@@ -67,6 +85,7 @@ async function startPhase(
     terminal: false,
     now: () => Date.now(),
     spawn,
+    files,
     observer,
   });
   return { phase, children, lines, log: () => lines.join('') };
@@ -382,42 +401,9 @@ describe('secret files: a reload instead of a restart when only files changed', 
   });
 
   async function startWithFiles(vault: ScriptedVault, argv: string[], observer?: Observer) {
-    const config = configOf(argv, USER_TOKEN);
-    const lines: string[] = [];
-    const log = createLogger({ level: 'debug', format: 'text', write: (line) => lines.push(line) });
-    const { children, spawn } = createFakeChildren(vault.calls);
-    const { ledger, login, secrets } = await logInAndRead(vault, config, log, observer);
-    const certificates = [];
-    for (const request of config.files.certificates)
-      certificates.push(await issueAtStart(vault, login.session.token, request, log));
     const dir = join(mkdtempSync('/dev/shm/vault-exec-unit-phase-'), 'files');
     made.push(dirname(dir));
-    const files = SecretFiles.open({ explicitDir: dir, env: {}, mode: 0o400, log });
-    const first = buildGeneration({
-      config,
-      inherited: {},
-      secrets,
-      token: login.session.token,
-      log,
-      filesDir: dir,
-      certificates,
-    });
-    files.write(first.files);
-    const phase = new RunningPhase({
-      config,
-      client: vault,
-      log,
-      ledger,
-      login,
-      first,
-      inherited: {},
-      terminal: false,
-      now: () => Date.now(),
-      spawn,
-      files,
-      observer,
-    });
-    return { phase, children, dir, log: () => lines.join('') };
+    return { ...(await startPhase(vault, argv, USER_TOKEN, observer, dir)), dir };
   }
 
   /** Advances time a second at a time until the first child got the reload signal. */
