@@ -6,9 +6,9 @@ import { describeAwsCredentialSource } from '../../cli/config';
 import type { AwsCredentialKeeper } from '../../aws/credentials';
 import { signGetCallerIdentity } from '../../aws/sts';
 import type { Logger } from '../../util/log';
-import { vaultMessage, type VaultClient } from '../http/client';
+import type { VaultClient } from '../http/client';
 import { hintForRejectedAwsLogin } from './aws-hints';
-import { postLogin, type LoginResult } from './session';
+import { describeRefusedLogin, postLogin, type LoginResult } from './session';
 
 /** `keeper`: the credentials of auth.credentials, kept across the logins that share it. */
 export async function loginWithAws(
@@ -48,19 +48,19 @@ export async function loginWithAws(
       iam_request_headers: base64(JSON.stringify(headers)),
     },
     log,
-    describeRejection: (response) => {
-      const reason = vaultMessage(response);
-      const verb = response.status === 403 ? 'denied' : 'rejected';
-      const hint = hintForRejectedAwsLogin(response.status, reason, {
-        mount: auth.mount,
-        role: auth.role,
-        credentialsFrom: describeAwsCredentialSource(auth.credentials),
-        stsUrl: auth.sts.url,
-        region: auth.sts.region,
-        headerValueGiven: auth.headerValue !== undefined,
-      });
-      return `${label} as role "${auth.role}" ${verb} by ${client.address} (auth/${auth.mount}): ${reason}; ${hint}`;
-    },
+    describeRejection: describeRefusedLogin(
+      client,
+      { label, mount: auth.mount, role: auth.role },
+      (status, reason) =>
+        hintForRejectedAwsLogin(status, reason, {
+          mount: auth.mount,
+          role: auth.role,
+          credentialsFrom: describeAwsCredentialSource(auth.credentials),
+          stsUrl: auth.sts.url,
+          region: auth.sts.region,
+          headerValueGiven: auth.headerValue !== undefined,
+        }),
+    ),
   });
 }
 

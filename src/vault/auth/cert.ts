@@ -3,24 +3,23 @@
 // certificate role, if any. Nothing to read or refresh: a re-login presents the same certificate.
 import type { AuthConfig } from '../../cli/config';
 import type { Logger } from '../../util/log';
-import { vaultMessage, type VaultClient } from '../http/client';
-import { postLogin, type LoginResult } from './session';
+import type { VaultClient } from '../http/client';
+import { describeRefusedLogin, postLogin, type LoginResult } from './session';
 
 type CertAuth = Extract<AuthConfig, { method: 'cert' }>;
 
 export function loginWithCert(client: VaultClient, auth: CertAuth, log: Logger): Promise<LoginResult> {
   const label = 'certificate login';
-  const as = auth.role === undefined ? '' : ` as role "${auth.role}"`;
   return postLogin(client, {
     label,
     mount: auth.mount,
     body: auth.role === undefined ? {} : { name: auth.role },
     log,
-    describeRejection: (response) => {
-      const reason = vaultMessage(response);
-      const verb = response.status === 403 ? 'denied' : 'rejected';
-      return `${label}${as} ${verb} by ${client.address} (auth/${auth.mount}): ${reason}; ${hintForRejectedCertLogin(response.status, reason, auth)}`;
-    },
+    describeRejection: describeRefusedLogin(
+      client,
+      { label, mount: auth.mount, role: auth.role },
+      (status, reason) => hintForRejectedCertLogin(status, reason, auth),
+    ),
   });
 }
 

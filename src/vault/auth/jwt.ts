@@ -2,11 +2,11 @@
 // Kubernetes method takes the same login.
 import type { AuthConfig } from '../../cli/config';
 import type { Logger } from '../../util/log';
-import { vaultMessage, type VaultClient } from '../http/client';
+import type { VaultClient } from '../http/client';
 import { describeJwtSource } from '../../cli/config';
 import { readJwt } from './read-jwt';
 import { hintForRejectedLogin } from './rejection-hints';
-import { postLogin, type LoginResult } from './session';
+import { describeRefusedLogin, postLogin, type LoginResult } from './session';
 
 type RoleJwtAuth = Extract<AuthConfig, { method: 'jwt' | 'kubernetes' }>;
 
@@ -42,10 +42,10 @@ export async function loginWithRoleAndJwt(
     mount: auth.mount,
     body: { role: auth.role, jwt: jwt.jwt },
     log,
-    describeRejection: (response) => {
-      const reason = vaultMessage(response);
-      const verb = response.status === 403 ? 'denied' : 'rejected';
-      return `${label} as role "${auth.role}" ${verb} by ${client.address} (auth/${auth.mount}): ${reason}; ${hintForRejectedLogin(response.status, reason, context)}`;
-    },
+    describeRejection: describeRefusedLogin(
+      client,
+      { label, mount: auth.mount, role: auth.role },
+      (status, reason) => hintForRejectedLogin(status, reason, context),
+    ),
   });
 }

@@ -1,7 +1,7 @@
 // What a login gives (the session: the token and how long it lives) or why it failed, and the one POST
 // every login method makes, never sent twice when Vault may have acted on it.
 import type { Logger } from '../../util/log';
-import type { VaultClient, VaultResponse } from '../http/client';
+import { vaultMessage, type VaultClient, type VaultResponse } from '../http/client';
 import { isTransientFailure, requestWithRetry } from '../http/send';
 import { parseTtlSeconds } from '../ttl';
 
@@ -96,4 +96,21 @@ function sessionFrom(response: VaultResponse, ttlSeconds: number): Session {
 /** Vault says so in token_type (login) or type (lookup); batch tokens also start with hvb. */
 export function isBatchToken(type: unknown, token: string): boolean {
   return type === 'batch' || token.startsWith('hvb.');
+}
+
+/**
+ * The one line for a login Vault refused, as the role-based methods say it: who refused which role,
+ * Vault's own reason, and `hint`, the setting to check for that reason.
+ */
+export function describeRefusedLogin(
+  client: VaultClient,
+  what: { label: string; mount: string; role?: string },
+  hint: (status: number, reason: string) => string,
+): (response: VaultResponse) => string {
+  return (response) => {
+    const reason = vaultMessage(response);
+    const verb = response.status === 403 ? 'denied' : 'rejected';
+    const as = what.role === undefined ? '' : ` as role "${what.role}"`;
+    return `${what.label}${as} ${verb} by ${client.address} (auth/${what.mount}): ${reason}; ${hint(response.status, reason)}`;
+  };
 }
