@@ -118,7 +118,7 @@ const targets = [
 if (process.env.BENCH_BEFORE) {
   const before = join(process.env.BENCH_BEFORE, 'bin/vault-exec');
   for (const target of targets.filter((target) =>
-    ['start', 'ca', 'version', 'help', 'paths1000'].includes(target.id),
+    ['start', 'container', 'ca', 'version', 'help', 'paths1000'].includes(target.id),
   ))
     targets.push({
       ...target,
@@ -160,15 +160,16 @@ console.log(
 console.log(
   `vault-exec runs through bin/vault-exec (the npm bin and the images' entrypoint) with a token. NODE_EXTRA_CA_CERTS was ${hadExtraCerts ? 'set in this shell and removed for the runs' : 'not set'}${CA_BUNDLE ? `; its row names ${CA_BUNDLE}` : ''}.\n`,
 );
-console.log(pad('command', 40) + pad('median', 10) + pad('p90', 10) + 'peak RSS');
+const nameWidth = Math.max(...targets.map((target) => target.name.length)) + 2;
+console.log(pad('command', nameWidth) + pad('median', 10) + pad('p90', 10) + 'peak RSS');
 for (const target of targets) {
   const figure = figures.get(target.id);
   if (!figure) {
-    console.log(pad(target.name, 40) + `skipped (${target.skip})`);
+    console.log(pad(target.name, nameWidth) + `skipped (${target.skip})`);
     continue;
   }
   console.log(
-    pad(target.name, 40) +
+    pad(target.name, nameWidth) +
       pad(ms(figure.median), 10) +
       pad(ms(figure.p90), 10) +
       (figure.peak === undefined ? '' : mib(figure.peak)),
@@ -209,6 +210,31 @@ const checks = [
   ['standalone vs floor', pairedRatio('standalone', 'floor'), '≤ 1.00×', (value) => value <= 1, ratio],
   ['standalone peak RSS', figures.get('standalone')?.peak, '≤ 42 MiB', (value) => value <= 42 * 1024, mib],
 ];
+// With BENCH_BEFORE, the same targets for the other build, from the same rounds, for comparison.
+if (process.env.BENCH_BEFORE)
+  checks.push(
+    [
+      'before: 1 path vs floor',
+      pairedRatio('before-start', 'floor'),
+      '≤ 1.30×',
+      (value) => value <= 1.3,
+      ratio,
+    ],
+    [
+      'before: container form vs floor',
+      pairedRatio('before-container', 'floor'),
+      '≤ 1.30×',
+      (value) => value <= 1.3,
+      ratio,
+    ],
+    [
+      'before: 1 path peak RSS',
+      figures.get('before-start')?.peak,
+      '≤ 47 MiB',
+      (value) => value <= 47 * 1024,
+      mib,
+    ],
+  );
 console.log('\n' + pad('target', 34) + pad('measured', 40) + pad('wanted', 18) + 'met');
 for (const [name, value, wanted, met, show] of checks) {
   const known = value !== undefined && !Number.isNaN(value);

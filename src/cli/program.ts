@@ -53,7 +53,7 @@ Example:
 
 /** The program for one parse; `writeOut` receives --help and --version. */
 export function buildProgram(writeOut: (text: string) => void): Command {
-  // Loaded when a command line has words for it: `vault-exec -- cmd` never does (parse-command-line.ts).
+  // Loaded only for a line the direct reading leaves to commander (readPlainFlags, parse-command-line.ts).
   const { Command } = loadCommander();
   const program = new Command('vault-exec')
     .usage(
