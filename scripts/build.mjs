@@ -115,10 +115,13 @@ async function compiledOnFirstUse(names) {
         args.importer.includes('/node_modules/') ? undefined : { path: args.path, namespace: 'first-use' },
       );
       // esbuild wraps this module in a function run at the first require: the string is not even
-      // parsed before then.
+      // parsed before then. vm, not new Function: it compiles under --disallow-code-generation-from-strings
+      // (which NODE_OPTIONS may carry), and stack traces name the module.
       esbuild.onLoad({ filter: /.*/, namespace: 'first-use' }, (args) => ({
         contents: `const loaded = { exports: {} };
-new Function('exports', 'require', 'module', ${JSON.stringify(sources.get(args.path))})(loaded.exports, require, loaded);
+require('node:vm').compileFunction(${JSON.stringify(sources.get(args.path))}, ['exports', 'require', 'module'], {
+  filename: ${JSON.stringify(`vault-exec/${args.path}.cjs`)},
+})(loaded.exports, require, loaded);
 module.exports = loaded.exports;`,
         loader: 'js',
       }));

@@ -45,6 +45,16 @@ test('no secret line is left in what the child printed, whole, split, in JSON or
   expect(result.stderr).toContain('on stderr: ***\n');
 });
 
+// execa is compiled on first use from text the bundle carries (scripts/build.mjs): that must work
+// where Node refuses eval and new Function, a hardening flag NODE_OPTIONS can carry.
+test('with Node forbidding code generation from strings, the output is still masked', async () => {
+  const result = await run(['sh', '-c', 'echo "[$SECRET_ONE]"'], {
+    NODE_OPTIONS: '--disallow-code-generation-from-strings',
+  });
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stdout).toBe('[***]\n');
+});
+
 test('without --mask the child writes to the inherited streams, unmasked (the default)', async () => {
   const result = await runCli(
     ['--secret', 'SECRET_ONE=secret/mask/app#one', '--', 'sh', '-c', 'echo "$SECRET_ONE"'],

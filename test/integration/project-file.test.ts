@@ -54,6 +54,17 @@ describe('vault-exec run finds the project file', () => {
     expect(result.stderr).toContain('with a token from VAULT_TOKEN');
   });
 
+  // The YAML parser is compiled on first use from text the bundle carries (scripts/build.mjs): that
+  // must work where Node refuses eval and new Function, a hardening flag NODE_OPTIONS can carry.
+  test('with Node forbidding code generation from strings, the file is still read', async () => {
+    project = createDevProject();
+    project.write('vault-exec.yaml', PROJECT_FILE);
+    const env = shell({ NODE_OPTIONS: '--disallow-code-generation-from-strings' });
+    const result = await runCli(['run', '--', ...printEnv], { env, cwd: project.repo });
+    expect(result.code, result.stderr).toBe(0);
+    expect(childEnvFrom(result.stdout)).toMatchObject({ DB_PASSWORD: db.password, API_KEY: api.key });
+  });
+
   test('the file can hold the command, so `vault-exec run` needs no arguments at all', async () => {
     project = createDevProject();
     project.write(
