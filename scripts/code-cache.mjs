@@ -1,13 +1,13 @@
 // Makes dist/vault-exec.code-cache, the V8 code cache the launcher (bin/vault-exec) compiles the bundle
-// with. V8 caches the functions a run compiled, so the cache is made from a real run through the
-// launcher's own compileBundle: a container start (`vault-exec -- true`, its settings in the
-// environment) with one secret. Every start reads all of the cache, so only that start is in it:
+// with. V8 caches the functions a run compiled, so the cache is made from one real start through the
+// launcher's own compileBundle. Every start reads all of the cache, so only that start is in it:
 // --help and commander's error messages, left out, cost each start 0.8 ms when they were in (the
-// launcher answers a lone --help from vault-exec.answers anyway). That start talks to a Vault dev
-// server when one is at hand (VAULT_EXEC_SERVER_BIN, or the pinned build scripts/ensure-vault-server
-// caches), so login, read, spawn and exit are all compiled; without one (an image's build stage) it
-// is a start with Vault down and the .env fallback, which still goes through the client, the wait,
-// the spawn and the exit. Never downloads or builds a Vault.
+// launcher answers a lone --help from vault-exec.answers anyway). With a Vault dev server at hand
+// (VAULT_EXEC_SERVER_BIN, or the pinned build scripts/ensure-vault-server caches) that start is a
+// container start (`vault-exec -- true`, its settings in the environment) with one secret: login,
+// read, spawn and exit are all compiled. Without one (an image's build stage) it is a `run` start
+// with Vault down and the .env fallback (the container form never falls back), which still goes
+// through the client, the wait, the spawn and the exit. Never downloads or builds a Vault.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
