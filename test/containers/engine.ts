@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot, run, type Result } from '../seeds/helpers';
+import { dockerComposePath } from '../support/env-file-readers';
 
 /** Prefix of every image and the compose project the tests make, so clean-up touches nothing else. */
 export const TEST_REPO = 'localhost/vault-exec-test';
@@ -34,15 +35,7 @@ function exportsOf(script: string, env: NodeJS.ProcessEnv): Record<string, strin
 export function prepareEngine(): Engine {
   const env: NodeJS.ProcessEnv = { ...process.env, ...exportsOf('ensure-container-engine', process.env) };
   const images = exportsOf('ensure-container-images', env);
-  const composeBin = execFileSync(join(repoRoot, 'scripts/ensure-docker-compose'), [], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .at(-1)!;
-  return { env: { ...env, ...images }, composeBin, images };
+  return { env: { ...env, ...images }, composeBin: dockerComposePath(), images };
 }
 
 export function podman(engine: Engine, args: string[], timeoutMs = 120_000): Promise<Result> {

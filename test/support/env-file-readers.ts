@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ensuredPath } from './ensure-script';
 
 /**
  * `$GITHUB_ENV` as the Actions runner reads it (runner `FileCommandManager`, `SetEnvFileCommand`):
@@ -82,18 +82,9 @@ export function readDockerEnvFile(text: string): Map<string, string> {
   return values;
 }
 
-const ensureCompose = fileURLToPath(new URL('../../scripts/ensure-docker-compose', import.meta.url));
-let composeBinary: string | undefined;
-
 /** The pinned docker-compose, built once from the Go module proxy (minutes cold, cached afterwards). */
 export function dockerComposePath(): string {
-  // stderr is inherited so a cold build shows its progress; a failure throws, never skips.
-  composeBinary ??= execFileSync(ensureCompose, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .at(-1);
-  if (!composeBinary) throw new Error(`${ensureCompose} printed no path`);
-  return composeBinary;
+  return ensuredPath('ensure-docker-compose', 'Docker Compose');
 }
 
 /** What Docker Compose read from one env file, through each way a compose project can read it. */
