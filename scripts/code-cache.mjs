@@ -8,12 +8,12 @@
 // read, spawn and exit are all compiled. Without one (an image's build stage) it is a `run` start
 // with Vault down and the .env fallback (the container form never falls back), which still goes
 // through the client, the wait, the spawn and the exit. Never downloads or builds a Vault.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startDevServer } from './dev-vault.mjs';
 
 /** Returns how the cache was made, for the build's line. */
 export async function makeCodeCache({ root, launcher, bundle, output }) {
@@ -26,7 +26,7 @@ export async function makeCodeCache({ root, launcher, bundle, output }) {
     let start;
     let how;
     if (vaultBinary) {
-      const server = await startDevServer(vaultBinary, work);
+      const server = await startServerWithSecret(vaultBinary, work);
       stopVault = server.stop;
       env = { ...base, VAULT_ADDR: server.address, VAULT_TOKEN: server.token };
       Object.assign(env, { VAULT_EXEC_LOG_LEVEL: 'error', VAULT_EXEC_SECRET: 'A=secret/app#key' });
@@ -80,35 +80,14 @@ function findVaultServer(root) {
   return version && existsSync(pinned) ? pinned : undefined;
 }
 
-/** A dev server on a free loopback port with one KV v2 secret, secret/app#key, and its root token. */
-async function startDevServer(binary, work) {
+/** A dev server with one KV v2 secret, secret/app#key, and its root token. */
+async function startServerWithSecret(binary, work) {
   const token = `code-cache-${randomBytes(8).toString('hex')}`;
-  const port = await freePort();
-  const address = `http://127.0.0.1:${port}`;
-  const server = spawn(
-    binary,
-    [
-      'server',
-      '-dev',
-      `-dev-root-token-id=${token}`,
-      `-dev-listen-address=127.0.0.1:${port}`,
-      '-dev-no-store-token',
-    ],
-    { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH, HOME: work } },
-  );
-  const stop = () => {
-    try {
-      process.kill(-server.pid, 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
-  };
+  const { address, stop } = await startDevServer(binary, {
+    rootToken: token,
+    env: { PATH: process.env.PATH, HOME: work },
+  });
   try {
-    const deadline = Date.now() + 30_000;
-    while ((await fetch(`${address}/v1/sys/health`).catch(() => undefined))?.status !== 200) {
-      if (Date.now() > deadline) throw new Error('code cache: the Vault dev server did not start');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
     const written = await fetch(`${address}/v1/secret/data/app`, {
       method: 'POST',
       headers: { 'X-Vault-Token': token },
@@ -120,14 +99,4 @@ async function startDevServer(binary, work) {
     stop();
     throw error;
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }

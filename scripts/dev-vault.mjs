@@ -30,34 +30,19 @@ export async function startProvisionedVault(init = {}) {
     .at(-1);
   const work = mkdtempSync(join(tmpdir(), 'vault-exec-dev-'));
   const rootToken = `dev-root-${randomBytes(8).toString('hex')}`;
-  const port = await freePort();
-  const vaultAddr = `http://127.0.0.1:${port}`;
-  const server = spawn(
-    vaultBinary,
-    [
-      'server',
-      '-dev',
-      `-dev-root-token-id=${rootToken}`,
-      `-dev-listen-address=127.0.0.1:${port}`,
-      '-dev-no-store-token',
-    ],
-    {
-      detached: true, // its own process group: a Ctrl-C must not stop Vault before vault-exec has revoked its token
-      stdio: 'ignore',
-      env: { ...cleanEnv, HOME: work },
-    },
-  );
+  let server;
+  try {
+    server = await startDevServer(vaultBinary, { rootToken, env: { ...cleanEnv, HOME: work } });
+  } catch (error) {
+    rmSync(work, { recursive: true, force: true });
+    throw error;
+  }
+  const vaultAddr = server.address;
   const stop = () => {
-    try {
-      process.kill(-server.pid, 'SIGTERM');
-    } catch {}
+    server.stop();
     rmSync(work, { recursive: true, force: true });
   };
   process.on('exit', stop);
-  await waitFor(
-    async () => (await fetch(`${vaultAddr}/v1/sys/health`).catch(() => undefined))?.status === 200,
-    'Vault did not start',
-  );
 
   execFileSync('sh', [join(root, 'vault/init.sh')], {
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -72,6 +57,44 @@ export async function startProvisionedVault(init = {}) {
     },
   });
   return { vaultAddr, vaultBinary, rootToken, work, stop };
+}
+
+/**
+ * `vault server -dev` on a free loopback port with `rootToken`, once it answers its health check, and
+ * stop(). In its own process group: a Ctrl-C must not stop Vault before vault-exec has revoked its
+ * token.
+ */
+export async function startDevServer(binary, { rootToken, env }) {
+  const port = await freePort();
+  const address = `http://127.0.0.1:${port}`;
+  const server = spawn(
+    binary,
+    [
+      'server',
+      '-dev',
+      `-dev-root-token-id=${rootToken}`,
+      `-dev-listen-address=127.0.0.1:${port}`,
+      '-dev-no-store-token',
+    ],
+    { detached: true, stdio: 'ignore', env },
+  );
+  const stop = () => {
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  };
+  try {
+    await waitFor(
+      async () => (await fetch(`${address}/v1/sys/health`).catch(() => undefined))?.status === 200,
+      `the Vault dev server at ${address} did not start`,
+    );
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return { address, stop };
 }
 
 /** init.sh calls `vault`; an installed OpenBao is called `bao`, so it gets a `vault` link in `work`. */
