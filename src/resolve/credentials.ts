@@ -4,7 +4,8 @@
 import type { AuthPlan, CredentialSource } from '../cli/auth-plan';
 import { DEFAULT_KUBERNETES_TOKEN_PATH, type AuthConfig } from '../cli/config';
 import type { Env } from '../util/env';
-import { UsageError, describeReadFailure } from '../util/errors';
+import { UsageError } from '../util/errors';
+import { readTokenFile } from '../util/token-file';
 import type { ResolveIo } from './io';
 import { resolveAwsLogin } from './aws-credentials';
 import { chooseJwtSource } from './jwt-source';
@@ -74,13 +75,8 @@ function readCredential(source: CredentialSource, io: ResolveIo): string {
 }
 
 function readCredentialFile(path: string, flag: string, io: ResolveIo): string {
-  let content: string;
-  try {
-    content = io.readFile(path);
-  } catch (error) {
-    throw new UsageError(`cannot read ${flag} ${path}: ${describeReadFailure(error)}`, { cause: error });
-  }
-  const value = content.trim();
-  if (value === '') throw new UsageError(`${flag} ${path} is empty`);
-  return value;
+  const read = readTokenFile(path, flag, io.readFile);
+  if (!read.ok)
+    throw new UsageError(read.message, read.cause === undefined ? undefined : { cause: read.cause });
+  return read.token;
 }

@@ -1,10 +1,9 @@
 // The JWT for one login, from its source: a file is read again each time (a projected service-account
 // token or a CI token file is rotated on disk), GitHub's token service is asked again, and an env var
 // gives what it gave at start.
-import { readFileSync } from 'node:fs';
 import type { JwtSource } from '../../cli/config';
-import { describeReadFailure } from '../../util/errors';
 import type { Logger } from '../../util/log';
+import { readTokenFile } from '../../util/token-file';
 import { requestGitHubOidcToken } from './github-oidc';
 import type { LoginFailure } from './session';
 
@@ -18,16 +17,10 @@ export async function readJwt(
     log.redact(source.value);
     return { ok: true, jwt: source.value };
   }
-  let text: string;
-  try {
-    text = readFileSync(source.path, 'utf8');
-  } catch (error) {
-    return unreadable(`cannot read ${source.origin} ${source.path}: ${describeReadFailure(error)}`);
-  }
-  const jwt = text.trim();
-  if (jwt === '') return unreadable(`${source.origin} ${source.path} is empty`);
-  log.redact(jwt);
-  return { ok: true, jwt };
+  const read = readTokenFile(source.path, source.origin);
+  if (!read.ok) return unreadable(read.message);
+  log.redact(read.token);
+  return { ok: true, jwt: read.token };
 }
 
 // Not a rejection: at a re-login, a file being replaced is worth another try while the token lasts.
