@@ -2,7 +2,8 @@
 // SDKs' order (keys, web identity, container endpoint, EC2 metadata), and the STS endpoint the
 // signed request is addressed to. Files named here are read once now, so a wrong path fails before
 // waiting for Vault; vault/auth/aws.ts reads them again at every login.
-import { GLOBAL_STS_REGION } from '../cli/auth-plan';
+import { GLOBAL_STS_REGION, type AuthPlan } from '../cli/auth-plan';
+import { nonBlank } from '../cli/values';
 import {
   AWS_CREDENTIAL_SOURCES_LOOKED_FOR,
   type AuthConfig,
@@ -14,7 +15,7 @@ import { UsageError } from '../util/errors';
 import { readTokenFile } from '../util/token-file';
 import type { ResolveIo } from './io';
 
-type AwsPlan = { method: 'aws'; mount: string; role: string; region: string; headerValue?: string };
+type AwsPlan = Extract<AuthPlan, { method: 'aws' }>;
 
 /** The ECS agent's fixed address for AWS_CONTAINER_CREDENTIALS_RELATIVE_URI. */
 export const ECS_CREDENTIALS_HOST = 'http://169.254.170.2';
@@ -44,48 +45,48 @@ export function resolveAwsLogin(plan: AwsPlan, env: Env, io: ResolveIo): AuthCon
 /** AWS_ENDPOINT_URL_STS (the SDKs' override, a VPC endpoint say) wins; the region still signs. */
 export function stsEndpointFor(region: string, env: Env): { url: string; region: string } {
   const signingRegion = region === GLOBAL_STS_REGION ? 'us-east-1' : region;
-  const overrideName = ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'].find((name) => value(env, name));
+  const overrideName = ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'].find((name) => nonBlank(env[name]));
   if (overrideName !== undefined)
-    return { url: parseHttpUrl(value(env, overrideName)!, overrideName), region: signingRegion };
+    return { url: parseHttpUrl(nonBlank(env[overrideName])!, overrideName), region: signingRegion };
   if (region === GLOBAL_STS_REGION) return { url: 'https://sts.amazonaws.com/', region: signingRegion };
   const domain = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
   return { url: `https://sts.${region}.${domain}/`, region };
 }
 
 export function chooseAwsCredentialSource(env: Env, io: ResolveIo, stsUrl: string): AwsCredentialSource {
-  const keyId = value(env, 'AWS_ACCESS_KEY_ID');
-  const secret = value(env, 'AWS_SECRET_ACCESS_KEY');
+  const keyId = nonBlank(env.AWS_ACCESS_KEY_ID);
+  const secret = nonBlank(env.AWS_SECRET_ACCESS_KEY);
   if (keyId !== undefined || secret !== undefined) {
     if (keyId === undefined || secret === undefined)
       throw new UsageError(
         `${keyId === undefined ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'} is set but ${keyId === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY'} is not: set both, or neither to use the next source`,
       );
-    const sessionToken = value(env, 'AWS_SESSION_TOKEN');
+    const sessionToken = nonBlank(env.AWS_SESSION_TOKEN);
     return sessionToken === undefined
       ? { kind: 'env', accessKeyId: keyId, secretAccessKey: secret }
       : { kind: 'env', accessKeyId: keyId, secretAccessKey: secret, sessionToken };
   }
 
-  const tokenFile = value(env, 'AWS_WEB_IDENTITY_TOKEN_FILE');
-  const roleArn = value(env, 'AWS_ROLE_ARN');
+  const tokenFile = nonBlank(env.AWS_WEB_IDENTITY_TOKEN_FILE);
+  const roleArn = nonBlank(env.AWS_ROLE_ARN);
   if (tokenFile !== undefined || roleArn !== undefined) {
     if (tokenFile === undefined || roleArn === undefined)
       throw new UsageError(
         `${tokenFile === undefined ? 'AWS_ROLE_ARN' : 'AWS_WEB_IDENTITY_TOKEN_FILE'} is set but ${tokenFile === undefined ? 'AWS_WEB_IDENTITY_TOKEN_FILE' : 'AWS_ROLE_ARN'} is not: EKS sets both for a service account annotated with eks.amazonaws.com/role-arn`,
       );
     requireReadable(tokenFile, 'AWS_WEB_IDENTITY_TOKEN_FILE', io);
-    const sessionName = value(env, 'AWS_ROLE_SESSION_NAME');
+    const sessionName = nonBlank(env.AWS_ROLE_SESSION_NAME);
     return { kind: 'web-identity', tokenFile, roleArn, stsUrl, ...(sessionName ? { sessionName } : {}) };
   }
 
   const container = chooseContainerEndpoint(env, io);
   if (container !== undefined) return container;
 
-  if (value(env, 'AWS_EC2_METADATA_DISABLED')?.toLowerCase() === 'true')
+  if (nonBlank(env.AWS_EC2_METADATA_DISABLED)?.toLowerCase() === 'true')
     throw new UsageError(
       `no AWS credentials: looked for ${AWS_CREDENTIAL_SOURCES_LOOKED_FOR.join(', then ')}; EC2 instance metadata is off (AWS_EC2_METADATA_DISABLED)`,
     );
-  const endpoint = value(env, 'AWS_EC2_METADATA_SERVICE_ENDPOINT') ?? DEFAULT_IMDS_ENDPOINT;
+  const endpoint = nonBlank(env.AWS_EC2_METADATA_SERVICE_ENDPOINT) ?? DEFAULT_IMDS_ENDPOINT;
   return {
     kind: 'imds',
     endpoint: parseHttpUrl(endpoint, 'AWS_EC2_METADATA_SERVICE_ENDPOINT').replace(/\/$/, ''),
@@ -93,8 +94,8 @@ export function chooseAwsCredentialSource(env: Env, io: ResolveIo, stsUrl: strin
 }
 
 function chooseContainerEndpoint(env: Env, io: ResolveIo): AwsCredentialSource | undefined {
-  const relative = value(env, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI');
-  const full = value(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI');
+  const relative = nonBlank(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI);
+  const full = nonBlank(env.AWS_CONTAINER_CREDENTIALS_FULL_URI);
   if (relative === undefined && full === undefined) return undefined;
   let url: string;
   let origin: string;
@@ -115,8 +116,8 @@ function chooseContainerEndpoint(env: Env, io: ResolveIo): AwsCredentialSource |
       );
   }
   const source: Extract<AwsCredentialSource, { kind: 'container' }> = { kind: 'container', url, origin };
-  const tokenFile = value(env, 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE');
-  const token = value(env, 'AWS_CONTAINER_AUTHORIZATION_TOKEN');
+  const tokenFile = nonBlank(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE);
+  const token = nonBlank(env.AWS_CONTAINER_AUTHORIZATION_TOKEN);
   if (tokenFile !== undefined) {
     requireReadable(tokenFile, 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', io);
     source.authorization = { kind: 'file', path: tokenFile };
@@ -139,9 +140,4 @@ function parseHttpUrl(text: string, name: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new UsageError(`${name} must be an http:// or https:// URL`);
   return url.href;
-}
-
-function value(env: Env, name: string): string | undefined {
-  const text = env[name]?.trim();
-  return text === undefined || text === '' ? undefined : text;
 }
