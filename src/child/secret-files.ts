@@ -27,6 +27,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Config } from '../cli/config';
 import type { Env } from '../util/env';
 import { VaultExecError, escapeControlCharacters } from '../util/errors';
 import { EXIT } from '../util/exit-codes';
@@ -110,6 +111,16 @@ export type FilesDirPlan =
   { kind: 'fresh'; base: string } | { kind: 'make'; dir: string } | { kind: 'existing'; dir: string };
 
 type DirOptions = Pick<SecretFilesOptions, 'explicitDir' | 'env' | 'mode' | 'owner'>;
+
+/** What a configuration asks of the directory: one reading of it, for the start and for check alike. */
+export function filesDirOptions(config: Pick<Config, 'files' | 'runAs'>, env: Env): DirOptions {
+  return {
+    explicitDir: config.files.dir,
+    env,
+    mode: config.files.mode,
+    owner: config.runAs && { uid: config.runAs.uid, gid: config.runAs.gid },
+  };
+}
 
 /**
  * Decides where the files go and refuses what the start would refuse, writing nothing: `check` and a

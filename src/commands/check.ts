@@ -2,7 +2,7 @@
 // every check a start makes (the login, every read, the child's env as the start would build it,
 // --user included) and prints the names of the variables the child would get, never their values.
 import { withUserEnvironment } from '../child/run-as';
-import { planFilesDir } from '../child/secret-files';
+import { filesDirOptions, planFilesDir } from '../child/secret-files';
 import { destinationsOf, hasFileOutputs } from '../cli/file-outputs';
 import { buildGeneration } from '../running/generation';
 import type { CommandContext } from './context';
@@ -27,12 +27,7 @@ export async function checkStartUp(context: CommandContext): Promise<number> {
   // The files a start would write, as paths (a "/" tells them from the variables); none is written.
   if (hasFileOutputs(config.files)) {
     // The start's own decision, without its writes: what the start would refuse, check refuses alike.
-    planFilesDir({
-      explicitDir: config.files.dir,
-      env: deps.env,
-      mode: config.files.mode,
-      owner: config.runAs && { uid: config.runAs.uid, gid: config.runAs.gid },
-    });
+    planFilesDir(filesDirOptions(config, deps.env));
     const dir = config.files.dir ?? '$VAULT_EXEC_FILES_DIR';
     deps.writeStdout(
       destinationsOf(config.files)

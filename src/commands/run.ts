@@ -2,7 +2,7 @@
 import { assertChildEnvFits } from '../child/env-limits';
 import { withUserEnvironment } from '../child/run-as';
 import { spawnChild, type SpawnOptions } from '../child/spawn';
-import { SecretFiles } from '../child/secret-files';
+import { SecretFiles, filesDirOptions } from '../child/secret-files';
 import { createSupervisor } from '../child/supervisor-shell';
 import { hasFileOutputs } from '../cli/file-outputs';
 import { issueAtStart, revokeCertificate, type IssuedCertificate } from '../vault/pki';
@@ -34,13 +34,7 @@ export async function runChild(context: CommandContext): Promise<number> {
   try {
     await issueCertificates(context, started.session.token, issued);
     if (hasFileOutputs(config.files)) {
-      files = SecretFiles.open({
-        explicitDir: config.files.dir,
-        env: deps.env,
-        mode: config.files.mode,
-        owner: config.runAs && { uid: config.runAs.uid, gid: config.runAs.gid },
-        log,
-      });
+      files = SecretFiles.open({ ...filesDirOptions(config, deps.env), log });
       const opened = files;
       forgetExitHook = deps.onExit?.(() => opened.removeAll());
     }
