@@ -238,7 +238,7 @@ export class SecretFiles {
         current = name;
         const temp = join(this.dir, `${TEMP_PREFIX}${name}.${randomSuffix()}`);
         staged.push({ name, temp });
-        this.writeTemp(temp, content);
+        writeNewFile(temp, 'wx', content, this.options.mode, this.options.owner);
       }
       // Before the renames: whatever a SIGKILL leaves, the next start in this directory finds listed.
       this.recordManifest([...new Set([...this.written.keys(), ...files.keys()])]);
@@ -272,21 +272,6 @@ export class SecretFiles {
       this.options.log.warn(
         `could not remove the secret files in ${this.dir}: ${why(error)}; remove them by hand`,
       );
-    }
-  }
-
-  private writeTemp(path: string, content: string): void {
-    const { mode, owner } = this.options;
-    const fd = openSync(path, 'wx', 0o600);
-    try {
-      const data = Buffer.from(content);
-      for (let offset = 0; offset < data.length;) offset += writeSync(fd, data, offset, data.length - offset);
-      if (owner) fchownSync(fd, owner.uid, owner.gid);
-      // Set after writing and after chown (which may clear mode bits), and whatever the umask said.
-      fchmodSync(fd, mode);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
     }
   }
 
@@ -344,25 +329,37 @@ export class SecretFiles {
   private recordManifest(names: string[]): void {
     const temp = join(this.dir, `${TEMP_PREFIX}${MANIFEST}.${randomSuffix()}`);
     try {
-      const fd = openSync(
-        temp,
-        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-        0o600,
-      );
-      try {
-        const data = Buffer.from(`${names.join('\n')}\n`);
-        for (let offset = 0; offset < data.length;)
-          offset += writeSync(fd, data, offset, data.length - offset);
-        fchmodSync(fd, 0o600);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+      writeNewFile(temp, flags, `${names.join('\n')}\n`, 0o600);
       renameSync(temp, join(this.dir, MANIFEST));
     } catch (error) {
       tryUnlink(temp);
       throw error;
     }
+  }
+}
+
+/**
+ * Creates the file at `path` (`flags` refuse an existing one) with all of `content`, then its owner and
+ * mode, and syncs it. The mode is set after writing and after chown (which may clear mode bits), and
+ * whatever the umask said.
+ */
+function writeNewFile(
+  path: string,
+  flags: string | number,
+  content: string,
+  mode: number,
+  owner?: { uid: number; gid: number },
+): void {
+  const fd = openSync(path, flags, 0o600);
+  try {
+    const data = Buffer.from(content);
+    for (let offset = 0; offset < data.length;) offset += writeSync(fd, data, offset, data.length - offset);
+    if (owner) fchownSync(fd, owner.uid, owner.gid);
+    fchmodSync(fd, mode);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
